@@ -1,0 +1,82 @@
+//! Portable boot decisions, shared by the bootloader, the application and the host tools.
+//!
+//! - [`vector_table`]: is there a startable Cortex-M application at the start of a slot?
+//! - [`mailbox`]: the no-init words the application leaves for the bootloader across a reset.
+//! - [`StayReason`]: why the bootloader did not hand off, with a stable number and message.
+//!
+//! No hardware access here: the bootloader reads the words and the hardware crate moves the
+//! core; this crate only decides, so every decision is tested on the host.
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod mailbox;
+pub mod vector_table;
+
+pub use mailbox::{Mailbox, Request};
+pub use vector_table::{check_vector_table, VectorTableError};
+
+/// Why the bootloader stays in bootloader mode instead of handing off. The number is stable
+/// (it appears in logs and in the serial protocol); the message is what a human reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StayReason {
+    /// The application's vector table is not startable.
+    VectorTable(VectorTableError),
+    /// The application asked for the bootloader through the mailbox.
+    RequestedByApplication,
+    /// The user held the bootloader button at reset.
+    ButtonHeld,
+}
+
+impl StayReason {
+    /// Stable reason number.
+    pub const fn code(&self) -> u8 {
+        match self {
+            StayReason::VectorTable(error) => error.code(),
+            StayReason::RequestedByApplication => 0x20,
+            StayReason::ButtonHeld => 0x21,
+        }
+    }
+
+    /// One-line human-readable explanation.
+    pub const fn message(&self) -> &'static str {
+        match self {
+            StayReason::VectorTable(error) => error.message(),
+            StayReason::RequestedByApplication => "the application requested the bootloader",
+            StayReason::ButtonHeld => "the bootloader button was held at reset",
+        }
+    }
+}
+
+/// What the bootloader does after reset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BootDecision {
+    /// Start the application whose vector table is at this address.
+    HandOff {
+        /// Address of the application's vector table (the start of the primary slot).
+        vector_table: u32,
+    },
+    /// Stay in bootloader mode, for this reason.
+    Stay(StayReason),
+}
+
+/// Decide what to run from the mailbox request, the button state and the first two words
+/// of the primary slot. A request or the button wins over a valid application; the vector
+/// table is checked otherwise.
+pub fn decide(
+    layout: &slingshot_layout::Layout,
+    request: Request,
+    button_held: bool,
+    initial_stack_pointer: u32,
+    reset_vector: u32,
+) -> BootDecision {
+    if request == Request::StayInBootloader {
+        return BootDecision::Stay(StayReason::RequestedByApplication);
+    }
+    if button_held {
+        return BootDecision::Stay(StayReason::ButtonHeld);
+    }
+    match check_vector_table(layout, initial_stack_pointer, reset_vector) {
+        Ok(()) => BootDecision::HandOff { vector_table: layout.partitions.primary.start },
+        Err(error) => BootDecision::Stay(StayReason::VectorTable(error)),
+    }
+}

@@ -1,0 +1,104 @@
+//! Validation of an application's vector table before the hand-off.
+//!
+//! A Cortex-M image starts with its vector table: word 0 is the initial main stack pointer,
+//! word 1 the reset handler's address with the Thumb bit set. Any application following that
+//! convention at the start of the primary slot is startable — one built with cortex-m-rt or a
+//! C program from STM32CubeIDE — so these checks use only the layout, never the application.
+
+use slingshot_layout::Layout;
+
+/// Why a vector table is not startable. Each refusal has its own stable code and message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VectorTableError {
+    /// Both words read 0xFFFF_FFFF: the slot is erased, no application is installed.
+    SlotErased,
+    /// A word is 0x0000_0000 (QEMU's unwritten flash, or a zero-filled image).
+    ZeroWord,
+    /// One word is 0xFFFF_FFFF (a partly programmed or erased vector table).
+    ErasedWord,
+    /// The initial stack pointer is not inside SRAM or CCM.
+    StackPointerOutsideRam,
+    /// The initial stack pointer is not 4-byte aligned.
+    StackPointerMisaligned,
+    /// The reset handler is outside the application slot.
+    ResetVectorOutsideSlot,
+    /// The reset handler's address lacks the Thumb bit (bit 0), so the branch would fault.
+    ResetVectorNotThumb,
+}
+
+impl VectorTableError {
+    /// Stable reason number (0x01–0x0F are vector-table refusals).
+    pub const fn code(&self) -> u8 {
+        match self {
+            VectorTableError::SlotErased => 0x01,
+            VectorTableError::ZeroWord => 0x02,
+            VectorTableError::ErasedWord => 0x03,
+            VectorTableError::StackPointerOutsideRam => 0x04,
+            VectorTableError::StackPointerMisaligned => 0x05,
+            VectorTableError::ResetVectorOutsideSlot => 0x06,
+            VectorTableError::ResetVectorNotThumb => 0x07,
+        }
+    }
+
+    /// One-line human-readable explanation.
+    pub const fn message(&self) -> &'static str {
+        match self {
+            VectorTableError::SlotErased => "no application: the slot is erased",
+            VectorTableError::ZeroWord => "no application: the vector table holds zero words",
+            VectorTableError::ErasedWord => "bad vector table: a word is erased (0xffffffff)",
+            VectorTableError::StackPointerOutsideRam => {
+                "bad vector table: the initial stack pointer is outside RAM"
+            }
+            VectorTableError::StackPointerMisaligned => {
+                "bad vector table: the initial stack pointer is not 4-byte aligned"
+            }
+            VectorTableError::ResetVectorOutsideSlot => {
+                "bad vector table: the reset vector is outside the application slot"
+            }
+            VectorTableError::ResetVectorNotThumb => {
+                "bad vector table: the reset vector lacks the Thumb bit"
+            }
+        }
+    }
+}
+
+/// Check that the application at the start of `layout`'s primary slot can be started.
+///
+/// The initial stack pointer may be anywhere in SRAM or CCM up to and including the end of
+/// the region (the stack is full-descending, so `end` is the usual value); the reset handler
+/// must lie after the first two words of the slot and inside it, with the Thumb bit set.
+pub fn check_vector_table(
+    layout: &Layout,
+    initial_stack_pointer: u32,
+    reset_vector: u32,
+) -> Result<(), VectorTableError> {
+    const ERASED: u32 = 0xFFFF_FFFF;
+    if initial_stack_pointer == ERASED && reset_vector == ERASED {
+        return Err(VectorTableError::SlotErased);
+    }
+    if initial_stack_pointer == 0 || reset_vector == 0 {
+        return Err(VectorTableError::ZeroWord);
+    }
+    if initial_stack_pointer == ERASED || reset_vector == ERASED {
+        return Err(VectorTableError::ErasedWord);
+    }
+    let board = &layout.board;
+    let in_region = |region: slingshot_layout::Region| {
+        initial_stack_pointer > region.start && initial_stack_pointer <= region.end()
+    };
+    if !in_region(board.ram) && !board.ccm.is_some_and(in_region) {
+        return Err(VectorTableError::StackPointerOutsideRam);
+    }
+    if initial_stack_pointer % 4 != 0 {
+        return Err(VectorTableError::StackPointerMisaligned);
+    }
+    let slot = layout.partitions.primary;
+    let handler = reset_vector & !1;
+    if handler < slot.start + 8 || !slot.contains(handler) {
+        return Err(VectorTableError::ResetVectorOutsideSlot);
+    }
+    if reset_vector & 1 == 0 {
+        return Err(VectorTableError::ResetVectorNotThumb);
+    }
+    Ok(())
+}

@@ -1,0 +1,3 @@
+//! The slingshot host tool: keygen, sign, inspect, verify, merge, flash, info, reboot, monitor.
+
+fn main() {}

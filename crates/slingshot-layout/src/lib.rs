@@ -1,0 +1,193 @@
+//! The single source of truth for Slingshot's memory maps.
+//!
+//! Everything that needs an address or a size — the firmware's `memory.x` files (written by
+//! `build.rs`), the bootloader, the application, the host tool, the update engine and the
+//! emulators — reads it from here. Nobody types `0x0800_8000` twice.
+//!
+//! A [`Layout`] is a board ([`Board`]: flash geometry, RAM, the no-init mailbox) plus a
+//! partition plan ([`Partitions`]). Every invariant the compiler can see is checked with
+//! `const` assertions in [`boards`]; the host tests check the rest.
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod boards;
+pub mod linker;
+mod region;
+
+pub use boards::{ACTIVE, NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
+pub use region::{FlashGeometry, Region, Sector};
+
+/// How a layout installs new firmware.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateMode {
+    /// One application slot; a new image is written over it by the bootloader.
+    SingleSlot,
+    /// A primary slot (where the application runs) and a secondary slot (where a new image is
+    /// received); installing swaps them so the previous image is kept for rollback.
+    DualSlot,
+}
+
+/// A board: its chip, flash geometry and RAM.
+#[derive(Clone, Copy, Debug)]
+pub struct Board {
+    /// Human-readable board name, e.g. `"nucleo-f429zi"`.
+    pub name: &'static str,
+    /// The chip name probe-rs knows the part by, e.g. `"STM32F429ZITx"`.
+    pub probe_rs_chip: &'static str,
+    /// A number identifying the board in images and in the serial protocol.
+    pub board_id: u32,
+    /// Flash geometry: base, size and sector map.
+    pub flash: FlashGeometry,
+    /// Main SRAM (contiguous).
+    pub ram: Region,
+    /// Core-coupled memory (data only), if the chip has it.
+    pub ccm: Option<Region>,
+    /// The no-init mailbox at the top of SRAM, excluded from both programs' RAM. It carries
+    /// requests from the application to the bootloader across a reset.
+    pub mailbox: Region,
+}
+
+impl Board {
+    /// The RAM both programs may use: SRAM minus the mailbox at its top.
+    pub const fn program_ram(&self) -> Region {
+        Region::new(self.ram.start, self.mailbox.start - self.ram.start)
+    }
+}
+
+/// Where each program and each piece of update state lives in flash.
+#[derive(Clone, Copy, Debug)]
+pub struct Partitions {
+    /// The bootloader: starts at the reset vector table (the start of flash).
+    pub bootloader: Region,
+    /// The slot the application runs from; its vector table is at its start.
+    pub primary: Region,
+    /// Where a new image is received in dual-slot mode.
+    pub secondary: Option<Region>,
+    /// Sector used to swap primary and secondary sectors in dual-slot mode.
+    pub scratch: Option<Region>,
+    /// Update-state journal (two or more sectors used in turn) in dual-slot mode.
+    pub state: Option<Region>,
+    /// Flash left to the application for its own data, never touched by the bootloader.
+    pub application_data: Option<Region>,
+}
+
+/// A board plus a partition plan: everything needed to link and run both programs.
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    /// Short name of the layout, e.g. `"nucleo-f429zi-dual"`.
+    pub name: &'static str,
+    /// The board this layout is for.
+    pub board: Board,
+    /// The partition plan.
+    pub partitions: Partitions,
+    /// How updates are installed.
+    pub update_mode: UpdateMode,
+}
+
+/// Why a layout is inconsistent. Used by [`Layout::check`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutError {
+    /// A partition does not start or does not end on a sector boundary.
+    NotSectorAligned {
+        /// Which partition.
+        partition: &'static str,
+    },
+    /// A partition lies (partly) outside flash.
+    OutsideFlash {
+        /// Which partition.
+        partition: &'static str,
+    },
+    /// Two partitions overlap.
+    Overlap {
+        /// The first partition.
+        first: &'static str,
+        /// The second partition.
+        second: &'static str,
+    },
+    /// The bootloader is not at the start of flash (where the reset vector table is read).
+    BootloaderNotAtFlashStart,
+    /// The mailbox is not at the very top of SRAM, or is empty.
+    MailboxNotAtTopOfRam,
+    /// The primary slot start is not aligned as VTOR requires.
+    VectorTableMisaligned,
+    /// The update mode and the partitions disagree (e.g. dual slot without a secondary slot,
+    /// or primary and secondary slots with different sector geometry).
+    ModeMismatch,
+}
+
+/// VTOR alignment the F4 needs: 107 vectors round up to 128 words = 512 bytes.
+pub const VECTOR_TABLE_ALIGNMENT: u32 = 512;
+
+impl Layout {
+    /// Every named partition that exists in this layout.
+    pub fn named_partitions(&self) -> impl Iterator<Item = (&'static str, Region)> {
+        let partitions = self.partitions;
+        [
+            Some(("bootloader", partitions.bootloader)),
+            Some(("primary", partitions.primary)),
+            partitions.secondary.map(|region| ("secondary", region)),
+            partitions.scratch.map(|region| ("scratch", region)),
+            partitions.state.map(|region| ("state", region)),
+            partitions.application_data.map(|region| ("application-data", region)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// Check every invariant: partitions on sector boundaries, inside flash, not overlapping;
+    /// bootloader at the start of flash; mailbox at the top of RAM; VTOR alignment; and the
+    /// update mode consistent with the partitions.
+    pub fn check(&self) -> Result<(), LayoutError> {
+        let flash = &self.board.flash;
+        for (name, region) in self.named_partitions() {
+            if !flash.region().contains_region(region) {
+                return Err(LayoutError::OutsideFlash { partition: name });
+            }
+            if !flash.is_sector_aligned(region) {
+                return Err(LayoutError::NotSectorAligned { partition: name });
+            }
+        }
+        for (index, (first, a)) in self.named_partitions().enumerate() {
+            for (second, b) in self.named_partitions().skip(index + 1) {
+                if a.overlaps(b) {
+                    return Err(LayoutError::Overlap { first, second });
+                }
+            }
+        }
+        if self.partitions.bootloader.start != flash.base {
+            return Err(LayoutError::BootloaderNotAtFlashStart);
+        }
+        let ram = self.board.ram;
+        let mailbox = self.board.mailbox;
+        if mailbox.size == 0 || mailbox.end() != ram.end() || !ram.contains_region(mailbox) {
+            return Err(LayoutError::MailboxNotAtTopOfRam);
+        }
+        if self.partitions.primary.start % VECTOR_TABLE_ALIGNMENT != 0 {
+            return Err(LayoutError::VectorTableMisaligned);
+        }
+        match (self.update_mode, self.partitions.secondary) {
+            (UpdateMode::SingleSlot, None) => Ok(()),
+            (UpdateMode::DualSlot, Some(secondary)) => {
+                let same_geometry = flash
+                    .sectors_in(self.partitions.primary)
+                    .map(|sector| sector.size)
+                    .eq(flash.sectors_in(secondary).map(|sector| sector.size));
+                let state_present = self.partitions.state.is_some();
+                if same_geometry && state_present && self.partitions.scratch.is_some() {
+                    Ok(())
+                } else {
+                    Err(LayoutError::ModeMismatch)
+                }
+            }
+            _ => Err(LayoutError::ModeMismatch),
+        }
+    }
+
+    /// Find a layout by its name (see [`ALL_LAYOUTS`]).
+    pub fn by_name(name: &str) -> Option<&'static Layout> {
+        ALL_LAYOUTS.iter().copied().find(|layout| layout.name == name)
+    }
+}
+
+/// Every layout Slingshot knows, for host tools that let the user choose one by name.
+pub const ALL_LAYOUTS: &[&Layout] = &[&NUCLEO_F429ZI_DUAL_SLOT, &NUCLEO_F429ZI_SINGLE_SLOT];

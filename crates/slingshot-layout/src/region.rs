@@ -1,0 +1,123 @@
+//! Address ranges, flash sectors and flash geometry, with the arithmetic the rest of Slingshot
+//! needs (containment, overlap, sector lookup) as `const fn`s where the compiler can use them.
+
+/// A range of addresses `[start, start + size)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Region {
+    /// First address.
+    pub start: u32,
+    /// Size in bytes.
+    pub size: u32,
+}
+
+impl Region {
+    /// A region from its start and size.
+    pub const fn new(start: u32, size: u32) -> Self {
+        Self { start, size }
+    }
+
+    /// One past the last address.
+    pub const fn end(&self) -> u32 {
+        self.start + self.size
+    }
+
+    /// Whether `address` lies inside the region.
+    pub const fn contains(&self, address: u32) -> bool {
+        address >= self.start && address - self.start < self.size
+    }
+
+    /// Whether `other` lies wholly inside this region.
+    pub const fn contains_region(&self, other: Region) -> bool {
+        other.start >= self.start && other.end() <= self.end()
+    }
+
+    /// Whether the two regions share at least one address.
+    pub const fn overlaps(&self, other: Region) -> bool {
+        self.start < other.end() && other.start < self.end()
+    }
+}
+
+/// One erase sector of flash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sector {
+    /// Sector number as the reference manual counts it (0–23 on a 2 MB F4).
+    pub number: u8,
+    /// First address of the sector.
+    pub start: u32,
+    /// Size in bytes.
+    pub size: u32,
+}
+
+impl Sector {
+    /// The sector as a region.
+    pub const fn region(&self) -> Region {
+        Region::new(self.start, self.size)
+    }
+
+    /// The value for FLASH_CR.SNB: bank-2 sectors (12–23) are numbered from 16 (bit 4 selects
+    /// the bank), so sector 12 is SNB 16.
+    pub const fn control_register_number(&self) -> u8 {
+        if self.number >= 12 {
+            self.number + 4
+        } else {
+            self.number
+        }
+    }
+}
+
+/// Flash geometry: where flash is and how it is divided into sectors.
+#[derive(Clone, Copy, Debug)]
+pub struct FlashGeometry {
+    /// First address of flash.
+    pub base: u32,
+    /// Total size in bytes (the sum of the sector sizes).
+    pub size: u32,
+    /// Every sector, in address order, contiguous from `base`.
+    pub sectors: &'static [Sector],
+    /// Smallest programmable unit in bytes (4 with x32 parallelism at 2.7–3.6 V).
+    pub write_size: u32,
+    /// Value of an erased byte.
+    pub erased_value: u8,
+    /// Size of a bank when the flash is dual-bank (read-while-write works between banks).
+    pub bank_size: Option<u32>,
+}
+
+impl FlashGeometry {
+    /// All of flash as a region.
+    pub const fn region(&self) -> Region {
+        Region::new(self.base, self.size)
+    }
+
+    /// The sector holding `address`, if any.
+    pub fn sector_at(&self, address: u32) -> Option<&'static Sector> {
+        self.sectors.iter().find(|sector| sector.region().contains(address))
+    }
+
+    /// Whether `address` is the first address of a sector (or the end of flash).
+    pub fn is_sector_boundary(&self, address: u32) -> bool {
+        address == self.region().end() || self.sectors.iter().any(|sector| sector.start == address)
+    }
+
+    /// Whether `region` starts and ends on sector boundaries.
+    pub fn is_sector_aligned(&self, region: Region) -> bool {
+        self.is_sector_boundary(region.start) && self.is_sector_boundary(region.end())
+    }
+
+    /// The sectors that overlap `region`, in address order.
+    pub fn sectors_in(&self, region: Region) -> impl Iterator<Item = &'static Sector> + Clone {
+        self.sectors.iter().filter(move |sector| sector.region().overlaps(region))
+    }
+
+    /// The largest sector size.
+    pub fn largest_sector(&self) -> u32 {
+        self.sectors.iter().map(|sector| sector.size).max().unwrap_or(0)
+    }
+
+    /// The bank (0 or 1) holding `address`, for dual-bank flash.
+    pub fn bank_of(&self, address: u32) -> u32 {
+        match self.bank_size {
+            Some(bank_size) if address >= self.base => (address - self.base) / bank_size,
+            _ => 0,
+        }
+    }
+}
