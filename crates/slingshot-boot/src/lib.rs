@@ -76,7 +76,9 @@ pub fn decide(
         return BootDecision::Stay(StayReason::ButtonHeld);
     }
     match check_vector_table(layout, initial_stack_pointer, reset_vector) {
-        Ok(()) => BootDecision::HandOff { vector_table: layout.partitions.primary.start },
+        Ok(()) => BootDecision::HandOff {
+            vector_table: layout.partitions.primary.start,
+        },
         Err(error) => BootDecision::Stay(StayReason::VectorTable(error)),
     }
 }

@@ -66,9 +66,15 @@ impl Mailbox {
     pub const fn decode(words: [u32; WORDS]) -> Mailbox {
         let [magic, number, argument, check] = words;
         if magic == MAGIC && check == !(magic ^ number ^ argument) {
-            Mailbox { request: Request::from_number(number), argument }
+            Mailbox {
+                request: Request::from_number(number),
+                argument,
+            }
         } else {
-            Mailbox { request: Request::None, argument: 0 }
+            Mailbox {
+                request: Request::None,
+                argument: 0,
+            }
         }
     }
 

@@ -57,7 +57,10 @@ fn each_refusal_has_its_own_reason() {
     ]
     .iter()
     .map(|error| error.code())
-    .chain([StayReason::RequestedByApplication.code(), StayReason::ButtonHeld.code()])
+    .chain([
+        StayReason::RequestedByApplication.code(),
+        StayReason::ButtonHeld.code(),
+    ])
     .collect();
     let total = codes.len();
     codes.sort();
@@ -69,10 +72,18 @@ fn each_refusal_has_its_own_reason() {
 fn requests_win_over_a_valid_application() {
     assert_eq!(
         decide(&DUAL, Request::None, false, GOOD_STACK, GOOD_RESET),
-        BootDecision::HandOff { vector_table: 0x0800_8000 }
+        BootDecision::HandOff {
+            vector_table: 0x0800_8000
+        }
     );
     assert_eq!(
-        decide(&DUAL, Request::StayInBootloader, false, GOOD_STACK, GOOD_RESET),
+        decide(
+            &DUAL,
+            Request::StayInBootloader,
+            false,
+            GOOD_STACK,
+            GOOD_RESET
+        ),
         BootDecision::Stay(StayReason::RequestedByApplication)
     );
     assert_eq!(
@@ -89,7 +100,13 @@ fn requests_win_over_a_valid_application() {
 fn mailbox_round_trips_and_cleared_is_no_request() {
     for request in [Request::StayInBootloader, Request::InstallPending] {
         let words = Mailbox::encode(request, 0x1234);
-        assert_eq!(Mailbox::decode(words), Mailbox { request, argument: 0x1234 });
+        assert_eq!(
+            Mailbox::decode(words),
+            Mailbox {
+                request,
+                argument: 0x1234
+            }
+        );
     }
     assert_eq!(Mailbox::decode(Mailbox::CLEARED).request, Request::None);
 }

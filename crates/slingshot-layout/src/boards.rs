@@ -12,7 +12,11 @@ const BANK_SIZE: u32 = 1024 * KIB;
 
 /// Builds one bank's sector table: 4 × 16 KB, 1 × 64 KB, 7 × 128 KB.
 const fn f4_bank(first_number: u8, bank_start: u32) -> [Sector; 12] {
-    let mut sectors = [Sector { number: 0, start: 0, size: 0 }; 12];
+    let mut sectors = [Sector {
+        number: 0,
+        start: 0,
+        size: 0,
+    }; 12];
     let mut index = 0;
     let mut start = bank_start;
     while index < 12 {
@@ -23,7 +27,11 @@ const fn f4_bank(first_number: u8, bank_start: u32) -> [Sector; 12] {
         } else {
             128 * KIB
         };
-        sectors[index] = Sector { number: first_number + index as u8, start, size };
+        sectors[index] = Sector {
+            number: first_number + index as u8,
+            start,
+            size,
+        };
         start += size;
         index += 1;
     }
@@ -31,7 +39,11 @@ const fn f4_bank(first_number: u8, bank_start: u32) -> [Sector; 12] {
 }
 
 const fn concatenate(first: [Sector; 12], second: [Sector; 12]) -> [Sector; 24] {
-    let mut all = [Sector { number: 0, start: 0, size: 0 }; 24];
+    let mut all = [Sector {
+        number: 0,
+        start: 0,
+        size: 0,
+    }; 24];
     let mut index = 0;
     while index < 12 {
         all[index] = first[index];

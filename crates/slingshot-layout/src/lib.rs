@@ -128,7 +128,9 @@ impl Layout {
             partitions.secondary.map(|region| ("secondary", region)),
             partitions.scratch.map(|region| ("scratch", region)),
             partitions.state.map(|region| ("state", region)),
-            partitions.application_data.map(|region| ("application-data", region)),
+            partitions
+                .application_data
+                .map(|region| ("application-data", region)),
         ]
         .into_iter()
         .flatten()
@@ -185,7 +187,10 @@ impl Layout {
 
     /// Find a layout by its name (see [`ALL_LAYOUTS`]).
     pub fn by_name(name: &str) -> Option<&'static Layout> {
-        ALL_LAYOUTS.iter().copied().find(|layout| layout.name == name)
+        ALL_LAYOUTS
+            .iter()
+            .copied()
+            .find(|layout| layout.name == name)
     }
 }
 

@@ -90,7 +90,9 @@ impl FlashGeometry {
 
     /// The sector holding `address`, if any.
     pub fn sector_at(&self, address: u32) -> Option<&'static Sector> {
-        self.sectors.iter().find(|sector| sector.region().contains(address))
+        self.sectors
+            .iter()
+            .find(|sector| sector.region().contains(address))
     }
 
     /// Whether `address` is the first address of a sector (or the end of flash).
@@ -105,12 +107,18 @@ impl FlashGeometry {
 
     /// The sectors that overlap `region`, in address order.
     pub fn sectors_in(&self, region: Region) -> impl Iterator<Item = &'static Sector> + Clone {
-        self.sectors.iter().filter(move |sector| sector.region().overlaps(region))
+        self.sectors
+            .iter()
+            .filter(move |sector| sector.region().overlaps(region))
     }
 
     /// The largest sector size.
     pub fn largest_sector(&self) -> u32 {
-        self.sectors.iter().map(|sector| sector.size).max().unwrap_or(0)
+        self.sectors
+            .iter()
+            .map(|sector| sector.size)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The bank (0 or 1) holding `address`, for dual-bank flash.
