@@ -24,16 +24,19 @@ impl FileKind {
         let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if bytes.starts_with(b"\x7fELF") {
             FileKind::Elf
-        } else if extension.eq_ignore_ascii_case("hex") || extension.eq_ignore_ascii_case("ihex") {
-            FileKind::Hex
-        } else if bytes.first() == Some(&b':')
-            && bytes
-                .iter()
-                .all(|b| b.is_ascii_hexdigit() || b" :\r\n".contains(b))
-        {
-            FileKind::Hex
         } else {
-            FileKind::Binary
+            let hex_extension = ["hex", "ihex"]
+                .iter()
+                .any(|e| extension.eq_ignore_ascii_case(e));
+            let hex_text = bytes.first() == Some(&b':')
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_hexdigit() || b" :\r\n".contains(b));
+            if hex_extension || hex_text {
+                FileKind::Hex
+            } else {
+                FileKind::Binary
+            }
         }
     }
 }
