@@ -1,0 +1,41 @@
+//! The timing model: STM32F4 datasheet typical figures at x32 parallelism (REFERENCE.md §2), so
+//! a test or benchmark can report how long an update would take on the real chip.
+
+/// Typical durations of flash operations, in microseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimingModel {
+    /// Time to program one 32-bit word (x32: 16 µs typical).
+    pub program_word_microseconds: u64,
+    /// Erase time of a 16 KB sector (250 ms typical).
+    pub erase_16_kib_microseconds: u64,
+    /// Erase time of a 64 KB sector (550 ms typical).
+    pub erase_64_kib_microseconds: u64,
+    /// Erase time of a 128 KB sector (1 s typical).
+    pub erase_128_kib_microseconds: u64,
+}
+
+impl TimingModel {
+    /// STM32F42x/43x at 2.7–3.6 V (x32), datasheet typical values.
+    pub const STM32F4_X32_TYPICAL: TimingModel = TimingModel {
+        program_word_microseconds: 16,
+        erase_16_kib_microseconds: 250_000,
+        erase_64_kib_microseconds: 550_000,
+        erase_128_kib_microseconds: 1_000_000,
+    };
+
+    /// Modelled time to program `bytes` bytes (rounded up to whole 32-bit words).
+    pub fn program_microseconds(&self, bytes: usize) -> u64 {
+        (bytes as u64).div_ceil(4) * self.program_word_microseconds
+    }
+
+    /// Modelled time to erase one sector of `size` bytes. The three F4 sizes use their
+    /// datasheet figures; other sizes (uniform test maps) scale linearly from the 128 KB figure.
+    pub fn erase_microseconds(&self, size: u32) -> u64 {
+        match size {
+            0x4000 => self.erase_16_kib_microseconds,
+            0x1_0000 => self.erase_64_kib_microseconds,
+            0x2_0000 => self.erase_128_kib_microseconds,
+            other => (u64::from(other) * self.erase_128_kib_microseconds).div_ceil(0x2_0000),
+        }
+    }
+}
