@@ -196,3 +196,8 @@ impl Layout {
 
 /// Every layout Slingshot knows, for host tools that let the user choose one by name.
 pub const ALL_LAYOUTS: &[&Layout] = &[&NUCLEO_F429ZI_DUAL_SLOT, &NUCLEO_F429ZI_SINGLE_SLOT];
+
+/// Bytes kept free at the end of the primary slot when linking the application, so that
+/// `slingshot sign` can always append the signature trailer to an application that filled
+/// its linker region.
+pub const SIGNATURE_TRAILER_RESERVE: u32 = 1024;

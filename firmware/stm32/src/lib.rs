@@ -1,0 +1,35 @@
+//! Slingshot's hardware edge for the STM32F4: the one crate that touches registers, and so
+//! the one crate with `unsafe`. Every `unsafe` block says why it is sound (`// SAFETY:`).
+//!
+//! - [`handoff`]: start an application in a reset-like core state.
+//! - [`usart`]: USART3 on PD8/PD9, the ST-LINK virtual COM port of the Nucleo-F429ZI.
+//! - [`board`]: LEDs and the user button.
+//! - [`mailbox`]: the no-init words at the top of SRAM shared with the application.
+//! - [`system`]: reading flash and resetting the chip.
+//!
+//! Everything portable (decisions, formats, the update engine) lives in host-tested crates;
+//! what is here only moves bits the reference manual (RM0090) describes.
+#![no_std]
+
+pub mod board;
+pub mod handoff;
+pub mod mailbox;
+pub mod system;
+pub mod usart;
+
+pub use stm32f4::stm32f429 as pac;
+
+/// The HSI clock the chip runs on after reset, and that both programs keep by default.
+pub const HSI_HZ: u32 = 16_000_000;
+
+/// The device peripherals, for drivers in this crate.
+///
+/// Each driver here owns a disjoint set of registers (or does read-modify-write of shared
+/// RCC registers with interrupts off), so handing out a fresh view is sound.
+fn device() -> pac::Peripherals {
+    // SAFETY: the drivers of this crate are the only users of these registers; each touches
+    // its own peripheral, and shared RCC enable registers are only modified from thread
+    // mode in single-core, non-reentrant code (the bootloader and the example application
+    // never touch them from interrupt handlers).
+    unsafe { pac::Peripherals::steal() }
+}
