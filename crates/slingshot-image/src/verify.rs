@@ -1,0 +1,206 @@
+//! Full verification of a slot: structure ([`crate::parse_trailer`]), load address, board,
+//! SHA-256 digest and Ed25519 signature against a list of trusted keys, over memory-mapped
+//! flash ([`verify_slot`]) or any `ReadNorFlash` ([`verify_flash`]).
+
+use crate::crypto::{key_id, verify_signature};
+use crate::parse::{locate, Trailer};
+use crate::{Descriptor, ImageError, DIGEST_SIZE, PUBLIC_KEY_SIZE};
+use embedded_storage::nor_flash::ReadNorFlash;
+use sha2::{Digest, Sha256};
+
+/// An image that passed every check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifiedImage {
+    /// The (now authenticated) descriptor.
+    pub descriptor: Descriptor,
+    /// SHA-256 of the image and descriptor.
+    pub digest: [u8; DIGEST_SIZE],
+    /// Index in the trusted key list of the key that signed the image.
+    pub key_index: usize,
+}
+
+/// Where the slot's bytes come from. Offsets are relative to the slot start; callers stay
+/// inside [`SlotSource::length`], and implementations check again.
+pub(crate) trait SlotSource {
+    /// Slot length in bytes.
+    fn length(&self) -> usize;
+    /// Read `buffer.len()` bytes at `offset`.
+    fn read(&mut self, offset: usize, buffer: &mut [u8]) -> Result<(), ImageError>;
+    /// Feed `length` bytes at `offset` into `hasher`.
+    fn hash(&mut self, offset: usize, length: usize, hasher: &mut Sha256)
+        -> Result<(), ImageError>;
+}
+
+impl SlotSource for &[u8] {
+    fn length(&self) -> usize {
+        self.len()
+    }
+
+    fn read(&mut self, offset: usize, buffer: &mut [u8]) -> Result<(), ImageError> {
+        let end = offset
+            .checked_add(buffer.len())
+            .ok_or(ImageError::ImageSizeBeyondSlot)?;
+        let source = self
+            .get(offset..end)
+            .ok_or(ImageError::ImageSizeBeyondSlot)?;
+        buffer.copy_from_slice(source);
+        Ok(())
+    }
+
+    fn hash(
+        &mut self,
+        offset: usize,
+        length: usize,
+        hasher: &mut Sha256,
+    ) -> Result<(), ImageError> {
+        let end = offset
+            .checked_add(length)
+            .ok_or(ImageError::ImageSizeBeyondSlot)?;
+        hasher.update(
+            self.get(offset..end)
+                .ok_or(ImageError::ImageSizeBeyondSlot)?,
+        );
+        Ok(())
+    }
+}
+
+/// Bytes hashed per flash read in [`verify_flash`] (stack buffer size).
+const CHUNK_SIZE: usize = 256;
+
+/// A slot inside a `ReadNorFlash` device.
+struct FlashSlot<'a, F> {
+    flash: &'a mut F,
+    start: u32,
+    size: u32,
+}
+
+impl<F: ReadNorFlash> FlashSlot<'_, F> {
+    fn absolute(&self, offset: usize, length: usize) -> Result<u32, ImageError> {
+        let end = offset
+            .checked_add(length)
+            .ok_or(ImageError::ImageSizeBeyondSlot)?;
+        if end > self.size as usize {
+            return Err(ImageError::ImageSizeBeyondSlot);
+        }
+        // `offset < size <= u32::MAX`, and the slot lies inside the device (checked on entry).
+        Ok(self.start + offset as u32)
+    }
+}
+
+impl<F: ReadNorFlash> SlotSource for FlashSlot<'_, F> {
+    fn length(&self) -> usize {
+        self.size as usize
+    }
+
+    fn read(&mut self, offset: usize, buffer: &mut [u8]) -> Result<(), ImageError> {
+        let address = self.absolute(offset, buffer.len())?;
+        self.flash
+            .read(address, buffer)
+            .map_err(|_| ImageError::StorageRead)
+    }
+
+    fn hash(
+        &mut self,
+        offset: usize,
+        length: usize,
+        hasher: &mut Sha256,
+    ) -> Result<(), ImageError> {
+        self.absolute(offset, length)?;
+        let mut buffer = [0; CHUNK_SIZE];
+        let mut done = 0;
+        while done < length {
+            let count = (length - done).min(CHUNK_SIZE);
+            let chunk = &mut buffer[..count];
+            self.read(offset + done, chunk)?;
+            hasher.update(&*chunk);
+            done += count;
+        }
+        Ok(())
+    }
+}
+
+/// Verify the signed image at the start of a memory-mapped slot (the bootloader's case:
+/// `slot` covers the whole primary partition).
+///
+/// Accepts only an image whose trailer lies inside `slot`, built for `load_address` and
+/// `board_id`, whose SHA-256 matches and whose signature verifies with one of `keys`
+/// (any of them: key rotation). Returns the first refusal otherwise; see [`ImageError`].
+pub fn verify_slot(
+    slot: &[u8],
+    load_address: u32,
+    board_id: u32,
+    keys: &[[u8; PUBLIC_KEY_SIZE]],
+) -> Result<VerifiedImage, ImageError> {
+    verify_source(&mut &*slot, load_address, board_id, keys)
+}
+
+/// Verify the signed image in the slot `[slot_start, slot_start + slot_size)` of `flash`
+/// (the update engine's case), hashing through a 256-byte stack buffer. Reads are at
+/// 4-byte-aligned offsets with lengths that are multiples of 4, so the device's `READ_SIZE`
+/// must divide 4 (it is 1 on the STM32F4). A slot outside the device is refused as
+/// [`ImageError::ImageSizeBeyondSlot`].
+pub fn verify_flash<F: ReadNorFlash>(
+    flash: &mut F,
+    slot_start: u32,
+    slot_size: u32,
+    load_address: u32,
+    board_id: u32,
+    keys: &[[u8; PUBLIC_KEY_SIZE]],
+) -> Result<VerifiedImage, ImageError> {
+    let capacity = flash.capacity();
+    let inside = (slot_start as usize)
+        .checked_add(slot_size as usize)
+        .is_some_and(|end| end <= capacity);
+    if !inside {
+        return Err(ImageError::ImageSizeBeyondSlot);
+    }
+    let mut source = FlashSlot {
+        flash,
+        start: slot_start,
+        size: slot_size,
+    };
+    verify_source(&mut source, load_address, board_id, keys)
+}
+
+fn verify_source<S: SlotSource>(
+    slot: &mut S,
+    load_address: u32,
+    board_id: u32,
+    keys: &[[u8; PUBLIC_KEY_SIZE]],
+) -> Result<VerifiedImage, ImageError> {
+    let trailer: Trailer = locate(slot)?;
+    let descriptor = trailer.descriptor;
+    if descriptor.load_address != load_address {
+        return Err(ImageError::WrongLoadAddress);
+    }
+    if descriptor.board_id != board_id {
+        return Err(ImageError::WrongBoard);
+    }
+    // `locate` bounded `hashed_length` by the slot; `hash` checks again.
+    let mut hasher = Sha256::new();
+    slot.hash(0, trailer.hashed_length(), &mut hasher)?;
+    let digest: [u8; DIGEST_SIZE] = hasher.finalize().into();
+    if digest != trailer.stored_digest {
+        return Err(ImageError::HashMismatch);
+    }
+    // The signature is checked over the digest just computed, never over the stored one.
+    let mut named_key_found = false;
+    for (key_index, key) in keys.iter().enumerate() {
+        if key_id(key) != descriptor.key_id {
+            continue;
+        }
+        named_key_found = true;
+        if verify_signature(key, &digest, &trailer.signature) {
+            return Ok(VerifiedImage {
+                descriptor,
+                digest,
+                key_index,
+            });
+        }
+    }
+    Err(if named_key_found {
+        ImageError::BadSignature
+    } else {
+        ImageError::NoTrustedKey
+    })
+}
