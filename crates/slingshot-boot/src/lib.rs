@@ -13,7 +13,7 @@ pub mod mailbox;
 pub mod vector_table;
 
 pub use mailbox::{Mailbox, Request};
-pub use vector_table::{check_vector_table, VectorTableError};
+pub use vector_table::{check_vector_table, StartableApplication, VectorTableError};
 
 /// Why the bootloader stays in bootloader mode instead of handing off. The number is stable
 /// (it appears in logs and in the serial protocol); the message is what a human reads.
@@ -50,11 +50,8 @@ impl StayReason {
 /// What the bootloader does after reset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BootDecision {
-    /// Start the application whose vector table is at this address.
-    HandOff {
-        /// Address of the application's vector table (the start of the primary slot).
-        vector_table: u32,
-    },
+    /// Start this application (its vector table passed the checks).
+    HandOff(StartableApplication),
     /// Stay in bootloader mode, for this reason.
     Stay(StayReason),
 }
@@ -75,10 +72,8 @@ pub fn decide(
     if button_held {
         return BootDecision::Stay(StayReason::ButtonHeld);
     }
-    match check_vector_table(layout, initial_stack_pointer, reset_vector) {
-        Ok(()) => BootDecision::HandOff {
-            vector_table: layout.partitions.primary.start,
-        },
+    match StartableApplication::check(layout, initial_stack_pointer, reset_vector) {
+        Ok(application) => BootDecision::HandOff(application),
         Err(error) => BootDecision::Stay(StayReason::VectorTable(error)),
     }
 }

@@ -102,3 +102,30 @@ pub fn check_vector_table(
     }
     Ok(())
 }
+
+/// Proof that the primary slot's vector table passed [`check_vector_table`]: only
+/// [`StartableApplication::check`] makes one, so a hand-off that takes it cannot skip the
+/// checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StartableApplication {
+    vector_table: u32,
+}
+
+impl StartableApplication {
+    /// Check the vector table words of `layout`'s primary slot.
+    pub fn check(
+        layout: &Layout,
+        initial_stack_pointer: u32,
+        reset_vector: u32,
+    ) -> Result<Self, VectorTableError> {
+        check_vector_table(layout, initial_stack_pointer, reset_vector)?;
+        Ok(Self {
+            vector_table: layout.partitions.primary.start,
+        })
+    }
+
+    /// Address of the application's vector table (the start of the primary slot).
+    pub const fn vector_table(&self) -> u32 {
+        self.vector_table
+    }
+}

@@ -2,7 +2,8 @@
 
 use proptest::prelude::*;
 use slingshot_boot::{
-    check_vector_table, decide, BootDecision, Mailbox, Request, StayReason, VectorTableError,
+    check_vector_table, decide, BootDecision, Mailbox, Request, StartableApplication, StayReason,
+    VectorTableError,
 };
 use slingshot_layout::{NUCLEO_F429ZI_DUAL_SLOT as DUAL, NUCLEO_F429ZI_SINGLE_SLOT as SINGLE};
 

@@ -29,10 +29,9 @@ fn main() -> ! {
         reset_vector,
     );
     match decision {
-        BootDecision::HandOff { vector_table } => {
-            report::handing_off(vector_table);
-            let refusal = slingshot_stm32::handoff::start_application(vector_table);
-            stay(StayReason::VectorTable(refusal))
+        BootDecision::HandOff(application) => {
+            report::handing_off(application.vector_table());
+            slingshot_stm32::handoff::start_application(application)
         }
         BootDecision::Stay(reason) => stay(reason),
     }

@@ -8,6 +8,7 @@
 
 use crate::device;
 use cortex_m::peripheral::{NVIC, SCB, SYST};
+use slingshot_boot::StartableApplication;
 
 /// Reset value of RCC_AHB1ENR: only the CCM data RAM clock is on (RM0090 §6.3.10).
 const AHB1ENR_RESET: u32 = 0x0010_0000;
@@ -19,8 +20,9 @@ const GPIO_PORTS_USED: u32 = (1 << 1) | (1 << 2) | (1 << 3);
 const USART3_RESET: u32 = 1 << 18;
 /// ICSR: clear a pending SysTick (PENDSTCLR, bit 25) and PendSV (PENDSVCLR, bit 27).
 const ICSR_CLEAR_PENDING: u32 = (1 << 25) | (1 << 27);
-/// Number of NVIC enable/pending register words on a Cortex-M4 (up to 240 interrupts).
-const NVIC_WORDS: usize = 8;
+/// NVIC enable/pending register words to clear: 4 words cover 128 interrupts, more than any
+/// STM32F4 has (the F429 has 91, the F469 97).
+const NVIC_WORDS: usize = 4;
 
 /// Start the application whose vector table is at `vector_table`, in a reset-like state.
 ///
@@ -134,27 +136,11 @@ fn reset_used_peripherals() {
     }
 }
 
-/// Start the application at `vector_table` after checking its vector table again against
-/// the active layout: the safe entry point for the bootloader (which forbids `unsafe`).
-///
-/// Returns only if the vector table is not startable, with the reason.
-pub fn start_application(vector_table: u32) -> slingshot_boot::VectorTableError {
-    use slingshot_boot::VectorTableError;
-    let layout = &slingshot_layout::ACTIVE;
-    if vector_table != layout.partitions.primary.start {
-        return VectorTableError::ResetVectorOutsideSlot;
-    }
-    let words = (
-        crate::system::flash_word(vector_table),
-        crate::system::flash_word(vector_table + 4),
-    );
-    let (Some(stack_pointer), Some(reset_vector)) = words else {
-        return VectorTableError::ResetVectorOutsideSlot;
-    };
-    if let Err(error) = slingshot_boot::check_vector_table(layout, stack_pointer, reset_vector) {
-        return error;
-    }
-    // SAFETY: the vector table is the primary slot's (512-byte aligned by the layout's
-    // checks) and has just passed `check_vector_table`.
-    unsafe { hand_off(vector_table) }
+/// Start an application whose vector table passed the checks: the safe entry point for the
+/// bootloader (which forbids `unsafe`). The [`StartableApplication`] proof can only come from
+/// `slingshot_boot`'s checks, so the hand-off's safety contract holds.
+pub fn start_application(application: StartableApplication) -> ! {
+    // SAFETY: `StartableApplication` is only created by `check_vector_table` passing for the
+    // primary slot, whose start the layout checks keep 512-byte aligned for VTOR.
+    unsafe { hand_off(application.vector_table()) }
 }

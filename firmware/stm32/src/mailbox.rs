@@ -13,27 +13,31 @@ fn word_address(index: usize) -> *mut u32 {
 
 /// Read the mailbox words.
 pub fn read() -> [u32; WORDS] {
-    let mut words = [0; WORDS];
-    for (index, word) in words.iter_mut().enumerate() {
+    core::array::from_fn(|index| {
         // SAFETY: the mailbox lies in SRAM (checked by slingshot-layout), is word aligned and
         // belongs to no Rust object of either program (excluded from both RAM regions).
-        *word = unsafe { word_address(index).read_volatile() };
-    }
-    words
+        unsafe { word_address(index).read_volatile() }
+    })
 }
 
 /// Write the mailbox words.
 pub fn write(words: [u32; WORDS]) {
-    for (index, word) in words.into_iter().enumerate() {
-        // SAFETY: as in `read`: reserved, aligned SRAM that no Rust object uses.
-        unsafe { word_address(index).write_volatile(word) };
+    for (index, &word) in words.iter().enumerate() {
+        write_word(index, word);
     }
+}
+
+fn write_word(index: usize, word: u32) {
+    // SAFETY: as in `read`: reserved, aligned SRAM that no Rust object uses.
+    unsafe { word_address(index).write_volatile(word) };
 }
 
 /// Read the request and clear the mailbox, so a request acts once.
 pub fn take() -> Mailbox {
     let mailbox = Mailbox::decode(read());
-    write(Mailbox::CLEARED);
+    for index in 0..WORDS {
+        write_word(index, 0);
+    }
     mailbox
 }
 
