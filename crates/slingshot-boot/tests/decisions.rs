@@ -73,10 +73,14 @@ fn each_refusal_has_its_own_reason() {
 fn requests_win_over_a_valid_application() {
     assert_eq!(
         decide(&DUAL, Request::None, false, GOOD_STACK, GOOD_RESET),
-        BootDecision::HandOff {
-            vector_table: 0x0800_8000
-        }
+        BootDecision::HandOff(StartableApplication::check(&DUAL, GOOD_STACK, GOOD_RESET).unwrap())
     );
+    let BootDecision::HandOff(application) =
+        decide(&SINGLE, Request::None, false, GOOD_STACK, GOOD_RESET)
+    else {
+        panic!("a valid application must be started");
+    };
+    assert_eq!(application.vector_table(), 0x0800_8000);
     assert_eq!(
         decide(
             &DUAL,
