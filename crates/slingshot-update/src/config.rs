@@ -1,0 +1,182 @@
+//! Where the dual-slot engine's partitions are and the geometry arithmetic over them: pairs of
+//! primary/secondary sectors, where each sector's copy goes in the scratch area, how many
+//! sectors an image extent covers.
+
+use crate::ConfigError;
+use slingshot_layout::{FlashGeometry, Layout, Region, Sector};
+
+/// The journal writes in 16-byte units, so the flash write size must divide 16.
+const JOURNAL_WRITE_UNIT: u32 = 16;
+
+/// The dual-slot engine's view of one flash device. Build it with
+/// [`DualSlotConfig::from_layout`]; every partition is checked once, here.
+#[derive(Clone, Copy, Debug)]
+pub struct DualSlotConfig {
+    /// The flash device (base, sector map, write size, erased value).
+    pub geometry: FlashGeometry,
+    /// Where the application runs.
+    pub primary: Region,
+    /// Where a new image is received.
+    pub secondary: Region,
+    /// Temporary copy of a primary sector during a swap.
+    pub scratch: Region,
+    /// The update-state journal (two or more sectors used in turn).
+    pub state: Region,
+    /// Bootloader configuration: start the independent watchdog before a trial boot, so an
+    /// image that hangs is reverted too. The engine only reports it
+    /// ([`BootAction::Start::start_watchdog`](crate::BootAction::Start)).
+    pub watchdog_before_trial: bool,
+    /// Comparison mode for benchmarks only: swap every slot sector, erase every destination
+    /// and program every chunk, as a naive whole-slot swap does. Never set it in firmware.
+    pub whole_slot_swap: bool,
+}
+
+impl DualSlotConfig {
+    /// The engine's configuration for a dual-slot layout.
+    pub fn from_layout(layout: &Layout) -> Result<Self, ConfigError> {
+        let partitions = &layout.partitions;
+        match (partitions.secondary, partitions.scratch, partitions.state) {
+            (Some(secondary), Some(scratch), Some(state)) => Self::new(
+                layout.board.flash,
+                partitions.primary,
+                secondary,
+                scratch,
+                state,
+            ),
+            _ => Err(ConfigError::NotDualSlot),
+        }
+    }
+
+    /// A configuration from explicit partitions (e.g. for a uniform test map).
+    pub fn new(
+        geometry: FlashGeometry,
+        primary: Region,
+        secondary: Region,
+        scratch: Region,
+        state: Region,
+    ) -> Result<Self, ConfigError> {
+        let config = Self {
+            geometry,
+            primary,
+            secondary,
+            scratch,
+            state,
+            watchdog_before_trial: false,
+            whole_slot_swap: false,
+        };
+        config.check()?;
+        Ok(config)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let geometry = &self.geometry;
+        let partitions = [self.primary, self.secondary, self.scratch, self.state];
+        if partitions
+            .iter()
+            .any(|region| region.size == 0 || !geometry.is_sector_aligned(*region))
+        {
+            return Err(ConfigError::NotSectorAligned);
+        }
+        let primary = geometry.sectors_in(self.primary).map(|sector| sector.size);
+        if !primary.eq(geometry
+            .sectors_in(self.secondary)
+            .map(|sector| sector.size))
+        {
+            return Err(ConfigError::SlotGeometryDiffers);
+        }
+        if geometry
+            .sectors_in(self.primary)
+            .any(|sector| sector.size > self.scratch.size)
+        {
+            return Err(ConfigError::ScratchTooSmall);
+        }
+        let state_sectors = geometry.sectors_in(self.state).count();
+        let smallest_state = geometry
+            .sectors_in(self.state)
+            .map(|sector| sector.size)
+            .min()
+            .unwrap_or(0);
+        if state_sectors < 2 || smallest_state < 2 * crate::journal::RECORD_SIZE {
+            return Err(ConfigError::StateTooSmall);
+        }
+        if self.slot_sector_count() > usize::from(u8::MAX) {
+            return Err(ConfigError::TooManySlotSectors);
+        }
+        if geometry.write_size == 0 || JOURNAL_WRITE_UNIT % geometry.write_size != 0 {
+            return Err(ConfigError::UnsupportedWriteSize);
+        }
+        Ok(())
+    }
+
+    /// The offset from the flash base of an absolute `address` (what `embedded-storage` takes).
+    pub const fn offset(&self, address: u32) -> u32 {
+        address - self.geometry.base
+    }
+
+    /// Number of sectors in a slot.
+    pub fn slot_sector_count(&self) -> usize {
+        self.geometry.sectors_in(self.primary).count()
+    }
+
+    /// The `index`-th primary sector and its secondary twin.
+    pub(crate) fn sector_pair(&self, index: usize) -> (Region, Region) {
+        let primary = self
+            .geometry
+            .sectors_in(self.primary)
+            .nth(index)
+            .map(Sector::region);
+        let secondary = self
+            .geometry
+            .sectors_in(self.secondary)
+            .nth(index)
+            .map(Sector::region);
+        // `check` proved both slots have the same number of sectors; callers stay below it.
+        (
+            primary.unwrap_or(Region::new(0, 0)),
+            secondary.unwrap_or(Region::new(0, 0)),
+        )
+    }
+
+    /// Where the copy of the `index`-th primary sector goes in the scratch area. Consecutive
+    /// sectors are packed one after another, wrapping to the start when the next one does not
+    /// fit, so the F4's 16 + 16 + 64 KB sectors share one 128 KB scratch erase.
+    pub(crate) fn scratch_region(&self, index: usize) -> Region {
+        let mut offset = 0;
+        let mut size = 0;
+        for position in 0..=index {
+            let sector_size = self.sector_pair(position).0.size;
+            offset = if self.whole_slot_swap || offset + size + sector_size > self.scratch.size {
+                0
+            } else {
+                offset + size
+            };
+            size = sector_size;
+        }
+        Region::new(self.scratch.start + offset, size)
+    }
+
+    /// How many slot sectors (from the slot start) hold the first `extent` bytes.
+    pub fn sectors_covering(&self, extent: u32) -> usize {
+        if self.whole_slot_swap {
+            return self.slot_sector_count();
+        }
+        self.geometry
+            .sectors_in(self.primary)
+            .take_while(|sector| sector.start - self.primary.start < extent)
+            .count()
+    }
+
+    /// The `index`-th state sector.
+    pub(crate) fn state_sector(&self, index: usize) -> Region {
+        self.geometry
+            .sectors_in(self.state)
+            .nth(index)
+            .map(Sector::region)
+            .unwrap_or(Region::new(0, 0))
+    }
+
+    /// Number of state sectors.
+    pub(crate) fn state_sector_count(&self) -> usize {
+        self.geometry.sectors_in(self.state).count()
+    }
+}
