@@ -22,7 +22,7 @@ pub fn key_id(public_key: &[u8; PUBLIC_KEY_SIZE]) -> [u8; KEY_ID_SIZE] {
 
 /// Whether `signature` is a valid Ed25519 signature of the 32-byte `digest` by `public_key`.
 #[cfg(feature = "salty")]
-pub(crate) fn verify_signature(
+pub fn verify_signature(
     public_key: &[u8; PUBLIC_KEY_SIZE],
     digest: &[u8; DIGEST_SIZE],
     signature: &[u8; SIGNATURE_SIZE],
@@ -37,7 +37,7 @@ pub(crate) fn verify_signature(
 
 /// Whether `signature` is a valid Ed25519 signature of the 32-byte `digest` by `public_key`.
 #[cfg(all(feature = "ed25519-compact", not(feature = "salty")))]
-pub(crate) fn verify_signature(
+pub fn verify_signature(
     public_key: &[u8; PUBLIC_KEY_SIZE],
     digest: &[u8; DIGEST_SIZE],
     signature: &[u8; SIGNATURE_SIZE],

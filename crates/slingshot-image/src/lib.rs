@@ -74,7 +74,7 @@ mod parse;
 pub mod signing;
 mod verify;
 
-pub use crypto::{key_id, sha256};
+pub use crypto::{key_id, sha256, verify_signature};
 pub use descriptor::{Descriptor, Version};
 pub use error::ImageError;
 pub use parse::{parse_trailer, Trailer};

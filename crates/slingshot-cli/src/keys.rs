@@ -1,0 +1,210 @@
+//! Ed25519 key files: generating a key pair (private key as PKCS#8 PEM, public key as SPKI PEM
+//! and as the raw 32 bytes the bootloader build embeds), loading them back, and the
+//! development key every fresh checkout creates on first use.
+
+use anyhow::{bail, Context, Result};
+use ed25519_compact::{KeyPair, PublicKey};
+use std::path::{Path, PathBuf};
+
+/// Printed whenever something is signed with the development key.
+pub const DEVELOPMENT_WARNING: &str = "WARNING: development key: for development only. Images \
+signed with keys/development.pem are trusted by every development bootloader; sign release \
+images with your own key (slingshot keygen).";
+
+/// Directory, relative to the repository root, holding the development key (git-ignored).
+pub const DEVELOPMENT_KEY_DIRECTORY: &str = "keys";
+
+/// File stem of the development key.
+pub const DEVELOPMENT_KEY_NAME: &str = "development";
+
+/// The three files of a key pair, named from one base path `DIR/NAME`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyFiles {
+    /// `NAME.pem`: the private key, PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub private_pem: PathBuf,
+    /// `NAME.pub.pem`: the public key, SPKI PEM (`-----BEGIN PUBLIC KEY-----`).
+    pub public_pem: PathBuf,
+    /// `NAME.pub.bin`: the raw 32-byte public key the bootloader build embeds.
+    pub public_bin: PathBuf,
+}
+
+impl KeyFiles {
+    /// The files for base path `DIR/NAME` (a trailing `.pem` on NAME is ignored).
+    pub fn for_base(base: &Path) -> KeyFiles {
+        let base = match base.extension() {
+            Some(extension) if extension == "pem" => base.with_extension(""),
+            _ => base.to_path_buf(),
+        };
+        let with_suffix = |suffix: &str| {
+            let mut name = base.file_name().unwrap_or_default().to_os_string();
+            name.push(suffix);
+            base.with_file_name(name)
+        };
+        KeyFiles {
+            private_pem: with_suffix(".pem"),
+            public_pem: with_suffix(".pub.pem"),
+            public_bin: with_suffix(".pub.bin"),
+        }
+    }
+
+    fn all(&self) -> [&Path; 3] {
+        [&self.private_pem, &self.public_pem, &self.public_bin]
+    }
+}
+
+/// Generate a new key pair and write its three files atomically. Refuses if any of them
+/// exists already, so a key is never overwritten. Returns the public key.
+pub fn generate(files: &KeyFiles) -> Result<[u8; 32]> {
+    write_key_pair(files, &KeyPair::generate())
+}
+
+/// Write `key_pair`'s three files; refuses to overwrite any existing file.
+pub fn write_key_pair(files: &KeyFiles, key_pair: &KeyPair) -> Result<[u8; 32]> {
+    for path in files.all() {
+        if path.exists() {
+            bail!(
+                "{} already exists: refusing to overwrite a key",
+                path.display()
+            );
+        }
+    }
+    if let Some(directory) = files
+        .private_pem
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(directory)
+            .with_context(|| format!("creating the key directory {}", directory.display()))?;
+    }
+    let public_key: [u8; 32] = *key_pair.pk;
+    let writes: [(&Path, Vec<u8>); 3] = [
+        (&files.private_pem, key_pair.sk.to_pem().into_bytes()),
+        (&files.public_pem, key_pair.pk.to_pem().into_bytes()),
+        (&files.public_bin, public_key.to_vec()),
+    ];
+    for (path, bytes) in writes {
+        slingshot_files::write_atomically(path, &bytes)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(public_key)
+}
+
+/// Load a private key from a PKCS#8 PEM file (as written by `slingshot keygen` or
+/// `openssl genpkey -algorithm ed25519`).
+pub fn load_private_key(path: &Path) -> Result<KeyPair> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the private key {}", path.display()))?;
+    KeyPair::from_pem(&text).map_err(|error| {
+        anyhow::anyhow!(
+            "{} is not an Ed25519 private key in PKCS#8 PEM form \
+             (-----BEGIN PRIVATE KEY-----): {error}",
+            path.display()
+        )
+    })
+}
+
+/// Load a public key from an SPKI PEM file, a raw 32-byte file, a file holding 64 hex
+/// digits, or a private key PEM (its public half).
+pub fn load_public_key(path: &Path) -> Result<[u8; 32]> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("reading the key {}", path.display()))?;
+    if bytes.len() == 32 {
+        let mut key = [0; 32];
+        key.copy_from_slice(&bytes);
+        return Ok(key);
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    if text.contains("-----BEGIN PUBLIC KEY-----") {
+        let key = PublicKey::from_pem(&text).map_err(|error| {
+            anyhow::anyhow!(
+                "{} is not an Ed25519 public key PEM: {error}",
+                path.display()
+            )
+        })?;
+        return Ok(*key);
+    }
+    if text.contains("-----BEGIN PRIVATE KEY-----") {
+        return Ok(*load_private_key(path)?.pk);
+    }
+    if let Some(key) = parse_hex_key(text.trim()) {
+        return Ok(key);
+    }
+    bail!(
+        "{} is not a public key: expected SPKI PEM, 32 raw bytes or 64 hex digits ({} bytes found)",
+        path.display(),
+        bytes.len()
+    )
+}
+
+fn parse_hex_key(text: &str) -> Option<[u8; 32]> {
+    if text.len() != 64 || !text.is_ascii() {
+        return None;
+    }
+    let mut key = [0; 32];
+    for (index, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&text[2 * index..2 * index + 2], 16).ok()?;
+    }
+    Some(key)
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Whether `path` names the development key (`development.pem`).
+pub fn is_development_key(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|name| name == "development.pem")
+}
+
+/// The development key of a repository, as [`ensure_development_key`] left it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DevelopmentKey {
+    /// Its files under `<repository>/keys/`.
+    pub files: KeyFiles,
+    /// Its public key.
+    pub public_key: [u8; 32],
+    /// Whether this call created it.
+    pub created: bool,
+}
+
+/// Make sure `<repository_root>/keys/development.{pem,pub.pem,pub.bin}` exist, generating a
+/// fresh key pair on first use (`/keys/` is git-ignored, so it is never committed). Used by
+/// `cargo xtask` and the bootloader build. A half-present key (some files missing) is an
+/// error rather than silently replaced.
+pub fn ensure_development_key(repository_root: &Path) -> Result<DevelopmentKey> {
+    let base = repository_root
+        .join(DEVELOPMENT_KEY_DIRECTORY)
+        .join(DEVELOPMENT_KEY_NAME);
+    let files = KeyFiles::for_base(&base);
+    let present = files.all().map(Path::exists);
+    if present.iter().all(|&exists| exists) {
+        let public_key = *load_private_key(&files.private_pem)?.pk;
+        if load_public_key(&files.public_bin)? != public_key {
+            bail!(
+                "{} does not match {}: delete the keys directory to make a new development key",
+                files.public_bin.display(),
+                files.private_pem.display()
+            );
+        }
+        return Ok(DevelopmentKey {
+            files,
+            public_key,
+            created: false,
+        });
+    }
+    if present.iter().any(|&exists| exists) {
+        bail!(
+            "the development key in {} is incomplete (need development.pem, development.pub.pem \
+             and development.pub.bin): delete the keys directory to make a new one",
+            base.parent().unwrap_or(repository_root).display()
+        );
+    }
+    let public_key = generate(&files)?;
+    Ok(DevelopmentKey {
+        files,
+        public_key,
+        created: true,
+    })
+}
