@@ -22,6 +22,19 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         .tempfile_in(directory)
         .map_err(io_error)?;
     temporary.write_all(bytes).map_err(io_error)?;
+    // Temporary files are created private (0600); an output file gets the permissions of the
+    // file it replaces, or ordinary ones (0644).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let permissions = std::fs::metadata(path)
+            .map(|metadata| metadata.permissions())
+            .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+        temporary
+            .as_file()
+            .set_permissions(permissions)
+            .map_err(io_error)?;
+    }
     temporary.as_file().sync_all().map_err(io_error)?;
     temporary
         .persist(path)
