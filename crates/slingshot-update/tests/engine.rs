@@ -214,7 +214,7 @@ fn many_update_cycles_compact_the_journal_and_keep_working() {
             u64::from(cycle),
             (4 + cycle % 5 * 7) * KIB,
             cycle,
-            cycle.into(),
+            cycle,
         );
         let outcome = install(&engine, &mut flash, &image);
         assert_eq!(
