@@ -5,6 +5,7 @@
 //! [`prerequisites`] before a task needs them.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod build;
 mod flash;
 mod gdb;
@@ -42,6 +43,8 @@ enum Task {
     Size(size::SizeArguments),
     /// Debug both programs at once in QEMU's gdb server.
     Gdb(gdb::GdbArguments),
+    /// Measure sizes and instruction counts and write docs/BENCHMARKS.md.
+    Bench(bench::BenchArguments),
     /// Run every check and test: formatting, lints, firmware builds, host, QEMU and twin tests.
     Test(test::TestArguments),
 }
@@ -56,5 +59,6 @@ fn main() -> Result<()> {
         Task::Size(arguments) => size::run(arguments),
         Task::Gdb(arguments) => gdb::run(arguments),
         Task::Test(arguments) => test::run(arguments),
+        Task::Bench(arguments) => bench::run(arguments),
     }
 }

@@ -1,0 +1,120 @@
+//! `cargo xtask bench`: measure and write `docs/BENCHMARKS.md`, every figure with the
+//! command that reproduces it. Counts (bytes, instructions) rather than wall-clock time:
+//! CI machines are shared and noisy, QEMU's instruction count is exact.
+
+use crate::build::{self, Artifacts, BuildArguments, LayoutChoice};
+use crate::prerequisites::{ensure_packages, QEMU};
+use crate::process::repository_root;
+use crate::size;
+use anyhow::{Context, Result};
+use clap::Args;
+use slingshot_layout::{NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
+use slingshot_testkit::qemu::{count_instructions_to, Machine};
+use std::fmt::Write as _;
+
+/// Arguments of `cargo xtask bench`.
+#[derive(Args)]
+pub struct BenchArguments {
+    /// Print the report instead of writing docs/BENCHMARKS.md.
+    #[arg(long)]
+    print: bool,
+}
+
+/// The application's reset handler address (vector word 1 without the Thumb bit).
+fn reset_handler(artifacts: &Artifacts) -> Result<u32> {
+    let binary = std::fs::read(Artifacts::with_extension(&artifacts.application, "bin"))?;
+    let word = binary
+        .get(4..8)
+        .context("the application binary is shorter than 8 bytes")?;
+    Ok(u32::from_le_bytes(word.try_into()?) & !1)
+}
+
+/// Instructions QEMU executes from reset to the first instruction of the application.
+fn boot_instructions(artifacts: &Artifacts) -> Result<usize> {
+    let machine = Machine::new(&artifacts.bootloader).with_raw_image(
+        &Artifacts::with_extension(&artifacts.application, "bin"),
+        NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start,
+    );
+    count_instructions_to(machine, reset_handler(artifacts)?)
+}
+
+/// Measure everything and write the report.
+pub fn run(arguments: BenchArguments) -> Result<()> {
+    ensure_packages(&[QEMU])?;
+    let mut report = String::new();
+    writeln!(report, "# Slingshot benchmarks\n")?;
+    writeln!(
+        report,
+        "Written by `cargo xtask bench`; each figure names the command that reproduces it. \
+         Sizes are bytes of flash (code, read-only data and initial values of `.data`); \
+         instruction counts are exact, from QEMU's per-instruction trace \
+         (`-icount shift=0,sleep=off -singlestep -d exec,nochain`). Modelled time on the \
+         chip is instructions ÷ clock (16 MHz HSI after reset).\n"
+    )?;
+    foundation(&mut report)?;
+    if arguments.print {
+        print!("{report}");
+    } else {
+        let path = repository_root().join("docs/BENCHMARKS.md");
+        slingshot_files::write_atomically(&path, report.as_bytes())?;
+        eprintln!("xtask: wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn foundation(report: &mut String) -> Result<()> {
+    writeln!(report, "## Bootloader size and boot time\n")?;
+    writeln!(
+        report,
+        "| build | layout | flash | budget | RAM statics | instructions reset → application | at 16 MHz |"
+    )?;
+    writeln!(report, "|---|---|---|---|---|---|---|")?;
+    for (name, arguments, layout) in [
+        (
+            "quiet (no logging)",
+            BuildArguments {
+                layout: LayoutChoice::Dual,
+                quiet: true,
+            },
+            &NUCLEO_F429ZI_DUAL_SLOT,
+        ),
+        (
+            "default (logging)",
+            BuildArguments {
+                layout: LayoutChoice::Dual,
+                quiet: false,
+            },
+            &NUCLEO_F429ZI_DUAL_SLOT,
+        ),
+        (
+            "quiet (no logging)",
+            BuildArguments {
+                layout: LayoutChoice::Single,
+                quiet: true,
+            },
+            &NUCLEO_F429ZI_SINGLE_SLOT,
+        ),
+    ] {
+        let artifacts = build::run(arguments.clone())?;
+        let [(_, bootloader), _] = size::measure_both(layout, &artifacts)?;
+        let instructions = if arguments.layout == LayoutChoice::Dual {
+            let count = boot_instructions(&artifacts)?;
+            format!("{count} | {:.1} µs", count as f64 / 16.0)
+        } else {
+            "— | —".to_owned()
+        };
+        writeln!(
+            report,
+            "| {name} | {} | {} B | {} B | {} B | {instructions} |",
+            layout.name, bootloader.flash, bootloader.flash_budget, bootloader.ram
+        )?;
+    }
+    writeln!(
+        report,
+        "\nTargets (foundation issue): ≤ 2048 B of flash for the quiet validate-and-jump \
+         bootloader, ≤ 300 instructions from reset to the application's reset handler.\n\n\
+         Reproduce: `cargo xtask bench` (this table), `cargo xtask size --quiet` (sizes \
+         alone).\n"
+    )?;
+    Ok(())
+}
