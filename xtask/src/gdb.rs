@@ -9,7 +9,6 @@ use anyhow::Result;
 use clap::Args;
 use slingshot_layout::ACTIVE;
 use slingshot_testkit::qemu::{Clock, Machine};
-use std::process::Command;
 
 /// Arguments of `cargo xtask gdb`.
 #[derive(Args)]
@@ -22,27 +21,6 @@ pub struct GdbArguments {
     server_only: bool,
 }
 
-/// The gdb command that loads both programs' symbols and connects to `port`.
-pub fn gdb_command(artifacts: &Artifacts, port: u16) -> Command {
-    let mut command = Command::new("gdb-multiarch");
-    command
-        .arg("-q")
-        .arg("-ex")
-        .arg(format!("file {}", artifacts.bootloader.display()))
-        .arg("-ex")
-        .arg(format!(
-            "add-symbol-file {}",
-            artifacts.application.display()
-        ))
-        .arg("-ex")
-        .arg(format!("target remote :{port}"))
-        // Both programs have a `main`: the breakpoint has a location in each, so the
-        // debugger stops in the bootloader and again after the hand-off.
-        .arg("-ex")
-        .arg("break main");
-    command
-}
-
 /// Build, start QEMU halted with its gdb server, and run gdb on both programs.
 pub fn run(arguments: GdbArguments) -> Result<()> {
     let artifacts = build::run(BuildArguments::default())?;
@@ -53,7 +31,11 @@ pub fn run(arguments: GdbArguments) -> Result<()> {
         .with_clock(Clock::RealTime)
         .with_gdb_server(arguments.port)
         .spawn()?;
-    let command = gdb_command(&artifacts, arguments.port);
+    let command = slingshot_testkit::gdb::command(
+        &artifacts.bootloader,
+        &artifacts.application,
+        arguments.port,
+    );
     if arguments.server_only {
         eprintln!(
             "xtask: QEMU waits for gdb on port {}; connect with:\n    {}",

@@ -1,6 +1,6 @@
 //! `cargo xtask test`: every check and test, in the order CI runs them.
 //!
-//! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev);
+//! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev, gdb-multiarch);
 //! 2. `cargo fmt --check` on both workspaces;
 //! 3. firmware builds: default, quiet and single-slot variants, each within its budget;
 //! 4. the negative link test: a bootloader larger than its partition must not link;
@@ -9,7 +9,7 @@
 //!    tests and twin tests of the real binaries.
 
 use crate::build::{self, BuildArguments, LayoutChoice};
-use crate::prerequisites::{ensure_firmware_target, ensure_packages, CMAKE, LIBCLANG, QEMU};
+use crate::prerequisites::{ensure_firmware_target, ensure_packages, CMAKE, GDB, LIBCLANG, QEMU};
 use crate::process::{capture, cargo, firmware_directory, repository_root, run_checked};
 use anyhow::{bail, Result};
 use clap::Args;
@@ -26,7 +26,7 @@ pub struct TestArguments {
 /// Run everything; fail on the first failing step.
 pub fn run(arguments: TestArguments) -> Result<()> {
     ensure_firmware_target()?;
-    ensure_packages(&[QEMU, CMAKE, LIBCLANG])?;
+    ensure_packages(&[QEMU, CMAKE, LIBCLANG, GDB])?;
     let root = repository_root();
     if !arguments.no_lints {
         step("format (host)");

@@ -9,4 +9,5 @@
 #![forbid(unsafe_code)]
 
 pub mod artifacts;
+pub mod gdb;
 pub mod qemu;
