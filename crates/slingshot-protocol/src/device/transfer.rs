@@ -1,0 +1,261 @@
+//! One image transfer on the device: resume point, erase-ahead, in-order writing, acknowledgements.
+//!
+//! Invariants (documented in `docs/PROTOCOL.md`):
+//! - `contiguous`: every image byte below it is in flash and correct.
+//! - `prepared_end`: every erase unit below it was erased (or found blank) in this session,
+//!   except the unit holding the resume point, whose words are checked one by one.
+//! - The only durable state is flash itself: after a power cut, the host finds the longest
+//!   prefix whose CRC matches and resumes there.
+
+use super::handler::{DeviceHandler, Refusal};
+use crate::error::ErrorCode;
+use crate::frame::{CRC32, MAX_DATA_PAYLOAD};
+use crate::message::{ack_flags, Ack, UpdateAccepted};
+
+/// State of the transfer announced by the last start request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Transfer {
+    pub(super) image_size: u32,
+    pub(super) contiguous: u32,
+    prepared_end: u32,
+    window: u32,
+    resumed: bool,
+    gap_reported_at: Option<u32>,
+}
+
+/// What comparing a chunk with flash found.
+enum Comparison {
+    /// Every word is erased or already equal: program the listed words.
+    Writable,
+    /// A word holds different, non-erased content at this offset.
+    Conflict(u32),
+}
+
+impl Transfer {
+    /// Starts a transfer: finds the written prefix in flash and its checksum.
+    pub(super) fn start<H: DeviceHandler>(
+        handler: &mut H,
+        image_size: u32,
+        window: u32,
+    ) -> Result<(Self, UpdateAccepted), Refusal> {
+        let mut prefix_end = 0u32;
+        let mut digest = CRC32.digest();
+        let mut buffer = [0u8; MAX_DATA_PAYLOAD];
+        while prefix_end < image_size {
+            let length = (image_size - prefix_end).min(MAX_DATA_PAYLOAD as u32) as usize;
+            handler.read(prefix_end, &mut buffer[..length])?;
+            if buffer[..length].iter().all(|&byte| byte == H::ERASED_VALUE) {
+                break;
+            }
+            digest.update(&buffer[..length]);
+            prefix_end += length as u32;
+        }
+        let transfer = Self {
+            image_size,
+            contiguous: 0,
+            prepared_end: 0,
+            window,
+            resumed: false,
+            gap_reported_at: None,
+        };
+        let accepted = UpdateAccepted {
+            window,
+            max_data: MAX_DATA_PAYLOAD as u16,
+            write_size: H::WRITE_SIZE as u16,
+            prefix_end,
+            prefix_checksum: digest.finalize(),
+        };
+        Ok((transfer, accepted))
+    }
+
+    pub(super) fn is_complete(&self) -> bool {
+        self.resumed && self.contiguous >= self.image_size
+    }
+
+    fn ack(&self, flags: u8) -> Ack {
+        let complete = if self.is_complete() {
+            ack_flags::COMPLETE
+        } else {
+            0
+        };
+        Ack {
+            contiguous: self.contiguous,
+            credit_limit: self
+                .contiguous
+                .saturating_add(self.window)
+                .min(self.image_size),
+            flags: flags | complete,
+        }
+    }
+
+    /// Sets the point the host continues from. The host checked (by checksum) that the
+    /// bytes below `offset` are right; the device only rounds it down to the write size.
+    pub(super) fn resume<H: DeviceHandler>(
+        &mut self,
+        handler: &mut H,
+        offset: u32,
+    ) -> Result<Ack, Refusal> {
+        if offset > self.image_size {
+            return Err(Refusal::with_detail(ErrorCode::OffsetOutOfRange, offset));
+        }
+        let offset = offset - offset % H::WRITE_SIZE;
+        let unit = handler.erase_unit(offset.min(self.image_size.saturating_sub(1)));
+        let unit = unit.ok_or(Refusal::with_detail(ErrorCode::OffsetOutOfRange, offset))?;
+        self.contiguous = offset;
+        // The unit holding a mid-unit resume point keeps its written words; a resume point at
+        // a unit start gets the unit erased (or blank-checked) like any other.
+        self.prepared_end = if offset > unit.offset {
+            unit.end()
+        } else {
+            offset
+        };
+        self.resumed = true;
+        self.gap_reported_at = None;
+        Ok(self.ack(0))
+    }
+
+    /// Erases (or blank-checks) the next unit if it lies within two windows of `contiguous`.
+    pub(super) fn erase_ahead<H: DeviceHandler>(
+        &mut self,
+        handler: &mut H,
+        window: u32,
+    ) -> Result<(), ErrorCode> {
+        let horizon = self
+            .contiguous
+            .saturating_add(window.saturating_mul(2))
+            .min(self.image_size);
+        if self.resumed && self.prepared_end < horizon {
+            self.prepare_next_unit(handler)?;
+        }
+        Ok(())
+    }
+
+    fn prepare_next_unit<H: DeviceHandler>(&mut self, handler: &mut H) -> Result<(), ErrorCode> {
+        let unit = handler
+            .erase_unit(self.prepared_end)
+            .ok_or(ErrorCode::OffsetOutOfRange)?;
+        if !handler.is_erased(unit.offset, unit.size)? {
+            handler.erase(unit)?;
+        }
+        self.prepared_end = unit.end();
+        Ok(())
+    }
+
+    /// Handles a data frame.
+    pub(super) fn data<H: DeviceHandler>(
+        &mut self,
+        handler: &mut H,
+        offset: u32,
+        data: &[u8],
+    ) -> Result<Ack, Refusal> {
+        if !self.resumed {
+            return Err(Refusal::new(ErrorCode::WrongState));
+        }
+        if offset % H::WRITE_SIZE != 0 {
+            return Err(Refusal::with_detail(ErrorCode::Misaligned, offset));
+        }
+        let end = offset.saturating_add(data.len() as u32);
+        if end > self.image_size {
+            return Err(Refusal::with_detail(ErrorCode::OffsetOutOfRange, end));
+        }
+        if offset > self.contiguous {
+            // A frame before this one was lost: drop it and ask once for a resend from `contiguous`.
+            let first_report = self.gap_reported_at != Some(self.contiguous);
+            self.gap_reported_at = Some(self.contiguous);
+            return Ok(self.ack(if first_report { ack_flags::GAP } else { 0 }));
+        }
+        if end <= self.contiguous {
+            return Ok(self.ack(0)); // a duplicate: already written
+        }
+        let start = self.contiguous;
+        let new_part = &data[(start - offset) as usize..];
+        let rewound = self.write(handler, start, new_part)?;
+        if rewound {
+            return Ok(self.ack(ack_flags::REWOUND));
+        }
+        self.contiguous = end;
+        self.gap_reported_at = None;
+        Ok(self.ack(0))
+    }
+
+    /// Writes `data` at `offset` (= `contiguous`); returns `true` if `contiguous` moved back.
+    fn write<H: DeviceHandler>(
+        &mut self,
+        handler: &mut H,
+        offset: u32,
+        data: &[u8],
+    ) -> Result<bool, Refusal> {
+        let end = offset + data.len() as u32;
+        while self.prepared_end < end {
+            self.prepare_next_unit(handler)?;
+        }
+        let word = H::WRITE_SIZE as usize;
+        let padded_length = data.len().div_ceil(word) * word;
+        let mut wanted = [H::ERASED_VALUE; MAX_DATA_PAYLOAD];
+        wanted[..data.len()].copy_from_slice(data);
+        let wanted = &wanted[..padded_length];
+        let mut present = [0u8; MAX_DATA_PAYLOAD];
+        let present = &mut present[..padded_length];
+        for _attempt in 0..3 {
+            handler.read(offset, present)?;
+            match compare(wanted, present, word, H::ERASED_VALUE) {
+                Comparison::Writable => {
+                    program_differing_runs(handler, offset, wanted, present, word)?;
+                    return Ok(false);
+                }
+                Comparison::Conflict(relative) => {
+                    // Left over from an interrupted write or an older image: erase its unit again.
+                    let unit = handler
+                        .erase_unit(offset + relative)
+                        .ok_or(ErrorCode::OffsetOutOfRange)?;
+                    handler.erase(unit)?;
+                    if unit.offset < self.contiguous {
+                        self.contiguous = unit.offset;
+                        self.gap_reported_at = None;
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Err(Refusal::with_detail(ErrorCode::NotErased, offset))
+    }
+}
+
+fn compare(wanted: &[u8], present: &[u8], word: usize, erased: u8) -> Comparison {
+    for (index, (wanted_word, present_word)) in
+        wanted.chunks(word).zip(present.chunks(word)).enumerate()
+    {
+        if wanted_word != present_word && present_word.iter().any(|&byte| byte != erased) {
+            return Comparison::Conflict((index * word) as u32);
+        }
+    }
+    Comparison::Writable
+}
+
+/// Programs the runs of words whose flash content differs from the wanted content (all erased).
+fn program_differing_runs<H: DeviceHandler>(
+    handler: &mut H,
+    offset: u32,
+    wanted: &[u8],
+    present: &[u8],
+    word: usize,
+) -> Result<(), ErrorCode> {
+    let words = wanted.len() / word;
+    let differs = |index: usize| {
+        wanted[index * word..(index + 1) * word] != present[index * word..(index + 1) * word]
+    };
+    let mut index = 0;
+    while index < words {
+        if !differs(index) {
+            index += 1;
+            continue;
+        }
+        let run_start = index;
+        while index < words && differs(index) {
+            index += 1;
+        }
+        let (from, to) = (run_start * word, index * word);
+        handler.program(offset + from as u32, &wanted[from..to])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! The host's resumable, windowed image transfer (go-back-N with cumulative acknowledgements).
+
+use super::error::HostError;
+use super::session::{refusal, unexpected, HostSession, TransferReport};
+use super::transport::Transport;
+use crate::error::ErrorCode;
+use crate::frame::{encoded_size, CRC32, CRC_SIZE, HEADER_SIZE};
+use crate::message::{ack_flags, frame_type, Ack, Reply, Request, UpdateAccepted};
+
+impl<T: Transport> HostSession<T> {
+    /// Sends a whole image: start, resume point, windowed transfer, verify, install. Starts over
+    /// (resuming from what the device holds) when the device lost its session, e.g. after a reset.
+    pub fn update(
+        &mut self,
+        image: &[u8],
+        descriptor: &[u8],
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<TransferReport, HostError> {
+        let mut restarts = 0;
+        loop {
+            match self.transfer(image, descriptor, &mut progress) {
+                Ok(mut report) => {
+                    report.restarts = restarts;
+                    self.verify()?;
+                    self.install()?;
+                    return Ok(report);
+                }
+                Err(HostError::Rejected {
+                    code: ErrorCode::WrongState,
+                    ..
+                }) if restarts < self.config.restart_budget => {
+                    restarts += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    /// Start request, resume-point search and windowed transfer of `image` (no verify).
+    pub fn transfer(
+        &mut self,
+        image: &[u8],
+        descriptor: &[u8],
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<TransferReport, HostError> {
+        let image_size =
+            u32::try_from(image.len()).map_err(|_| HostError::ImageSize { size: image.len() })?;
+        let started = self.transport.elapsed();
+        let accepted = self.start_update(image_size, descriptor)?;
+        let resume_point = self.find_resume_point(image, &accepted)?;
+        let ack = match self.request(
+            &Request::Resume {
+                offset: resume_point,
+            },
+            self.config.command_timeout,
+        )? {
+            Reply::Ack(ack) => ack,
+            other => return Err(unexpected(frame_type::RESUME, &other)),
+        };
+        let mut report = TransferReport {
+            image_size,
+            resumed_from: ack.contiguous,
+            ..Default::default()
+        };
+        progress(u64::from(ack.contiguous), u64::from(image_size));
+        self.stream(image, &accepted, ack, &mut report, progress)?;
+        report.elapsed = self.transport.elapsed() - started;
+        Ok(report)
+    }
+
+    /// The longest prefix of `image` the device already holds, found by checksums.
+    fn find_resume_point(
+        &mut self,
+        image: &[u8],
+        accepted: &UpdateAccepted,
+    ) -> Result<u32, HostError> {
+        let candidate = accepted.prefix_end.min(image.len() as u32);
+        if candidate == 0 {
+            return Ok(0);
+        }
+        if CRC32.checksum(&image[..candidate as usize]) == accepted.prefix_checksum {
+            return Ok(candidate);
+        }
+        // [0, good) matches; somewhere in [good, bad) a byte differs. Halve by range checksums.
+        let granule = u32::from(accepted.max_data).max(1);
+        let (mut good, mut bad) = (0u32, candidate);
+        while bad - good > granule {
+            let half = ((bad - good) / 2 / granule).max(1) * granule;
+            let middle = good + half;
+            let request = Request::Checksum {
+                offset: good,
+                length: half,
+            };
+            let checksum = match self.request(&request, self.config.slow_command_timeout)? {
+                Reply::Checksum { checksum, .. } => checksum,
+                other => return Err(unexpected(frame_type::CHECKSUM, &other)),
+            };
+            if checksum == CRC32.checksum(&image[good as usize..middle as usize]) {
+                good = middle;
+            } else {
+                bad = middle;
+            }
+        }
+        Ok(good)
+    }
+
+    /// Go-back-N streaming within the device's credit, until every byte is acknowledged.
+    fn stream(
+        &mut self,
+        image: &[u8],
+        accepted: &UpdateAccepted,
+        first_ack: Ack,
+        report: &mut TransferReport,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<(), HostError> {
+        let image_size = image.len() as u32;
+        let chunk = u32::from(accepted.max_data)
+            .max(u32::from(accepted.write_size))
+            .max(1);
+        let frame_wire = encoded_size(HEADER_SIZE + 4 + chunk as usize + CRC_SIZE) as u64;
+        let (mut acknowledged, mut credit) = (first_ack.contiguous, first_ack.credit_limit);
+        let mut next = acknowledged;
+        let mut retries = 0;
+        let mut last_event = self.transport.elapsed();
+        while acknowledged < image_size {
+            while next < credit.min(image_size) {
+                let length = chunk.min(credit.min(image_size) - next);
+                let data = &image[next as usize..(next + length) as usize];
+                self.send(&Request::Data { offset: next, data })?;
+                report.data_bytes_sent += u64::from(length);
+                next += length;
+            }
+            let in_flight_frames = u64::from((next - acknowledged).div_ceil(chunk)) + 1;
+            let deadline = last_event
+                + self.config.stall_allowance
+                + self.wire_time(in_flight_frames * frame_wire);
+            match self.next_reply(deadline)? {
+                Some((_, Reply::Ack(ack))) => {
+                    if ack.contiguous > acknowledged {
+                        acknowledged = ack.contiguous;
+                        retries = 0;
+                        last_event = self.transport.elapsed();
+                        progress(u64::from(acknowledged), u64::from(image_size));
+                    }
+                    let go_back = ack.flags & (ack_flags::GAP | ack_flags::REWOUND) != 0
+                        || ack.contiguous < acknowledged;
+                    if go_back {
+                        report.gaps += 1;
+                        acknowledged = ack.contiguous;
+                        next = ack.contiguous;
+                        last_event = self.transport.elapsed();
+                    }
+                    credit = ack.credit_limit;
+                    next = next.max(acknowledged);
+                }
+                Some((_, Reply::Error(error))) => return Err(refusal(error, image_size)),
+                Some(_) => {} // a late reply to an earlier command
+                None => {
+                    retries += 1;
+                    report.timeouts += 1;
+                    if retries > self.config.retry_budget {
+                        return Err(HostError::RetryBudgetExhausted {
+                            offset: acknowledged,
+                            retries: retries - 1,
+                        });
+                    }
+                    next = acknowledged;
+                    last_event = self.transport.elapsed();
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,260 @@
+//! What the device tells about itself in the info reply: board, bootloader, layout, slots, state.
+
+use crate::wire::{Reader, Writer};
+
+/// Longest layout name carried in the info reply, in bytes.
+pub const MAX_LAYOUT_NAME: usize = 32;
+
+/// Slots described in the info reply at most (primary and secondary).
+pub const MAX_SLOTS: usize = 2;
+
+/// A semantic version plus build number, as in the image descriptor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Version {
+    /// Major version.
+    pub major: u8,
+    /// Minor version.
+    pub minor: u8,
+    /// Patch version.
+    pub patch: u8,
+    /// Build number.
+    pub build: u32,
+}
+
+impl Version {
+    /// Bytes on the wire.
+    pub const WIRE_SIZE: usize = 7;
+
+    pub(crate) fn write(&self, writer: &mut Writer<'_>) {
+        writer.u8(self.major);
+        writer.u8(self.minor);
+        writer.u8(self.patch);
+        writer.u32(self.build);
+    }
+
+    pub(crate) fn read(reader: &mut Reader<'_>) -> Option<Self> {
+        Some(Self {
+            major: reader.u8()?,
+            minor: reader.u8()?,
+            patch: reader.u8()?,
+            build: reader.u32()?,
+        })
+    }
+}
+
+/// What a slot holds, as far as the bootloader knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SlotStatus {
+    /// 0: erased or without a descriptor.
+    Empty,
+    /// 1: a verified image (signature checked).
+    Valid,
+    /// 2: content that fails verification (e.g. an interrupted update).
+    Invalid,
+    /// 3: a newly installed image on its trial boot.
+    Trial,
+    /// Any other wire value.
+    Unknown(u8),
+}
+
+impl SlotStatus {
+    const fn code(self) -> u8 {
+        match self {
+            Self::Empty => 0,
+            Self::Valid => 1,
+            Self::Invalid => 2,
+            Self::Trial => 3,
+            Self::Unknown(code) => code,
+        }
+    }
+
+    const fn from_code(code: u8) -> Self {
+        match code {
+            0 => Self::Empty,
+            1 => Self::Valid,
+            2 => Self::Invalid,
+            3 => Self::Trial,
+            other => Self::Unknown(other),
+        }
+    }
+}
+
+/// One slot in the info reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SlotInfo {
+    /// What the slot holds.
+    pub status: SlotStatus,
+    /// The version of the image in the slot (zero when there is none).
+    pub version: Version,
+}
+
+impl SlotInfo {
+    /// An empty slot.
+    pub const EMPTY: Self = Self {
+        status: SlotStatus::Empty,
+        version: Version {
+            major: 0,
+            minor: 0,
+            patch: 0,
+            build: 0,
+        },
+    };
+}
+
+/// How the layout installs updates (mirrors `slingshot_layout::UpdateMode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UpdateMode {
+    /// 0: the image is written over the application slot.
+    SingleSlot,
+    /// 1: the image is written to the secondary slot, then swapped in.
+    DualSlot,
+}
+
+/// The device's protocol state, as reported in the info reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeviceState {
+    /// 0: no update in progress.
+    Idle,
+    /// 1: an update was started; data is being received.
+    Receiving,
+    /// 2: every byte of the image has been written.
+    Received,
+    /// 3: the written image passed verification; it can be installed.
+    Verified,
+    /// 4: the image was installed; the device waits for a reboot.
+    Installed,
+}
+
+impl DeviceState {
+    pub(crate) const fn code(self) -> u8 {
+        match self {
+            Self::Idle => 0,
+            Self::Receiving => 1,
+            Self::Received => 2,
+            Self::Verified => 3,
+            Self::Installed => 4,
+        }
+    }
+
+    pub(crate) const fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(Self::Idle),
+            1 => Some(Self::Receiving),
+            2 => Some(Self::Received),
+            3 => Some(Self::Verified),
+            4 => Some(Self::Installed),
+            _ => None,
+        }
+    }
+}
+
+/// Everything the info reply carries. Fixed-size so the device needs no allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeviceInfo {
+    /// The board identifier (`slingshot_layout::Board::board_id`).
+    pub board_id: u32,
+    /// The bootloader's version.
+    pub bootloader_version: Version,
+    /// The layout name, UTF-8, `layout_name_length` bytes used.
+    pub layout_name: [u8; MAX_LAYOUT_NAME],
+    /// Bytes of `layout_name` in use.
+    pub layout_name_length: u8,
+    /// How updates are installed.
+    pub update_mode: UpdateMode,
+    /// Largest image the update target slot accepts, in bytes.
+    pub max_image_size: u32,
+    /// Slots in use in `slots` (1 or 2).
+    pub slot_count: u8,
+    /// Primary slot first, then the secondary one (if any).
+    pub slots: [SlotInfo; MAX_SLOTS],
+    /// The protocol state (filled in by the device state machine).
+    pub state: DeviceState,
+}
+
+impl DeviceInfo {
+    /// Bytes on the wire.
+    pub const WIRE_SIZE: usize = 4
+        + Version::WIRE_SIZE
+        + 1
+        + MAX_LAYOUT_NAME
+        + 1
+        + 4
+        + 1
+        + MAX_SLOTS * (1 + Version::WIRE_SIZE)
+        + 1;
+
+    /// Sets the layout name (truncated to [`MAX_LAYOUT_NAME`] bytes).
+    pub fn set_layout_name(&mut self, name: &str) {
+        let length = name.len().min(MAX_LAYOUT_NAME);
+        self.layout_name = [0; MAX_LAYOUT_NAME];
+        self.layout_name[..length].copy_from_slice(&name.as_bytes()[..length]);
+        self.layout_name_length = length as u8;
+    }
+
+    /// The layout name (empty if it is not valid UTF-8).
+    pub fn layout_name(&self) -> &str {
+        let length = usize::from(self.layout_name_length).min(MAX_LAYOUT_NAME);
+        core::str::from_utf8(&self.layout_name[..length]).unwrap_or("")
+    }
+
+    /// The slots in use.
+    pub fn slots(&self) -> &[SlotInfo] {
+        &self.slots[..usize::from(self.slot_count).min(MAX_SLOTS)]
+    }
+
+    pub(crate) fn write(&self, writer: &mut Writer<'_>) {
+        writer.u32(self.board_id);
+        self.bootloader_version.write(writer);
+        writer.u8(self.layout_name_length.min(MAX_LAYOUT_NAME as u8));
+        writer.bytes(&self.layout_name);
+        writer.u8(match self.update_mode {
+            UpdateMode::SingleSlot => 0,
+            UpdateMode::DualSlot => 1,
+        });
+        writer.u32(self.max_image_size);
+        writer.u8(self.slot_count.min(MAX_SLOTS as u8));
+        for slot in &self.slots {
+            writer.u8(slot.status.code());
+            slot.version.write(writer);
+        }
+        writer.u8(self.state.code());
+    }
+
+    pub(crate) fn read(reader: &mut Reader<'_>) -> Option<Self> {
+        let board_id = reader.u32()?;
+        let bootloader_version = Version::read(reader)?;
+        let layout_name_length = reader.u8()?;
+        if usize::from(layout_name_length) > MAX_LAYOUT_NAME {
+            return None;
+        }
+        let mut layout_name = [0; MAX_LAYOUT_NAME];
+        layout_name.copy_from_slice(reader.bytes(MAX_LAYOUT_NAME)?);
+        let update_mode = match reader.u8()? {
+            0 => UpdateMode::SingleSlot,
+            1 => UpdateMode::DualSlot,
+            _ => return None,
+        };
+        let max_image_size = reader.u32()?;
+        let slot_count = reader.u8()?;
+        if usize::from(slot_count) > MAX_SLOTS {
+            return None;
+        }
+        let mut slots = [SlotInfo::EMPTY; MAX_SLOTS];
+        for slot in &mut slots {
+            slot.status = SlotStatus::from_code(reader.u8()?);
+            slot.version = Version::read(reader)?;
+        }
+        let state = DeviceState::from_code(reader.u8()?)?;
+        Some(Self {
+            board_id,
+            bootloader_version,
+            layout_name,
+            layout_name_length,
+            update_mode,
+            max_image_size,
+            slot_count,
+            slots,
+            state,
+        })
+    }
+}
