@@ -162,20 +162,8 @@ impl DualSlotEngine {
                     journal.append(flash, config, state)?;
                 }
                 Phase::Installing | Phase::Reverting => {
-                    swap::run(flash, config, &mut journal, &mut state, resumed)?;
+                    event = self.complete_swap(flash, &mut journal, &mut state, resumed)?;
                     resumed = false;
-                    let installing = state.phase == Phase::Installing;
-                    state.phase = if installing {
-                        Phase::Trial
-                    } else {
-                        Phase::Reverted
-                    };
-                    event = if installing {
-                        BootEvent::Installed
-                    } else {
-                        BootEvent::Reverted
-                    };
-                    journal.append(flash, config, state)?;
                 }
                 Phase::Trial | Phase::TrialRunning => {
                     let revert = state.phase == Phase::TrialRunning && state.has_fallback;
@@ -244,6 +232,45 @@ impl DualSlotEngine {
             event,
             state,
         })
+    }
+
+    /// Run the rest of an install or revert swap and record its end.
+    fn complete_swap<F: NorFlash>(
+        &self,
+        flash: &mut F,
+        journal: &mut Journal,
+        state: &mut UpdateState,
+        resumed: bool,
+    ) -> Result<BootEvent, UpdateError> {
+        swap::run(flash, &self.config, journal, state, resumed)?;
+        let installing = state.phase == Phase::Installing;
+        state.phase = if installing {
+            Phase::Trial
+        } else {
+            Phase::Reverted
+        };
+        journal.append(flash, &self.config, *state)?;
+        Ok(if installing {
+            BootEvent::Installed
+        } else {
+            BootEvent::Reverted
+        })
+    }
+
+    /// For a bootloader that stays in bootloader mode (mailbox request, button) instead of
+    /// calling [`boot`](Self::boot): finish an install or revert that a power cut interrupted,
+    /// so the slots are whole before anything else writes them. Does not start or consume a
+    /// trial; the next [`boot`](Self::boot) does.
+    pub fn finish_interrupted_swap<F: NorFlash>(
+        &self,
+        flash: &mut F,
+    ) -> Result<UpdateState, UpdateError> {
+        let mut journal = Journal::open(flash, &self.config)?;
+        let mut state = journal.state();
+        if matches!(state.phase, Phase::Installing | Phase::Reverting) {
+            self.complete_swap(flash, &mut journal, &mut state, true)?;
+        }
+        Ok(state)
     }
 
     /// Verify the pending image (before anything is erased) and plan its install.

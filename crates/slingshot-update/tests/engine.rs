@@ -210,12 +210,7 @@ fn many_update_cycles_compact_the_journal_and_keep_working() {
     // Each cycle writes ~3 records per swapped sector plus 4; 128 records fit a 4 KB sector.
     for cycle in 1..=30u32 {
         let confirm = cycle % 3 != 0;
-        let image = fake_image(
-            u64::from(cycle),
-            (4 + cycle % 5 * 7) * KIB,
-            cycle,
-            cycle,
-        );
+        let image = fake_image(u64::from(cycle), (4 + cycle % 5 * 7) * KIB, cycle, cycle);
         let outcome = install(&engine, &mut flash, &image);
         assert_eq!(
             version_started(outcome.action),
@@ -242,4 +237,28 @@ fn many_update_cycles_compact_the_journal_and_keep_working() {
         state_erases >= 2,
         "30 cycles must have compacted the journal"
     );
+}
+
+#[test]
+fn staying_in_the_bootloader_finishes_an_interrupted_swap_without_consuming_the_trial() {
+    let (config, mut flash) = f429_flash(0xFF);
+    let engine = DualSlotEngine::new(config);
+    program_image(&mut flash, config.primary, &fake_image(1, 50 * KIB, 1, 1));
+    boot(&engine, &mut flash);
+    program_image(&mut flash, config.secondary, &fake_image(2, 50 * KIB, 1, 2));
+    engine
+        .mark_pending(&mut flash, &mut FakeVerifier::default())
+        .unwrap();
+    let start = flash.operations();
+    flash.plan_power_cut(Some(slingshot_flash_sim::PowerCut::InsideOperation(
+        start + 40,
+    )));
+    assert!(engine
+        .boot(&mut flash, &mut FakeVerifier::default())
+        .is_err());
+    flash.power_on();
+    assert_eq!(engine.state(&mut flash).unwrap().phase, Phase::Installing);
+    let state = engine.finish_interrupted_swap(&mut flash).unwrap();
+    assert_eq!(state.phase, Phase::Trial);
+    assert_eq!(version_started(boot(&engine, &mut flash).action), (2, true));
 }

@@ -20,7 +20,7 @@ use slingshot_update::{BootAction, BootEvent, DualSlotEngine, Journal, Phase, Up
 const OLD_COUNTER: u32 = 5;
 const NEW_COUNTER: u32 = 6;
 /// Cut points sampled per sweep in the default run.
-const SAMPLES: u64 = 160;
+const SAMPLES: u64 = 128;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Setup {
