@@ -1,0 +1,582 @@
+//! The board state the emulator's hooks share: every peripheral model, modelled time, the
+//! instruction counter and the power-cut plan, with the peripheral bus decoder that routes
+//! MMIO accesses to the models (RM0090 §2.3 memory map) and logs unmodelled ones.
+
+use crate::core_exceptions::{irq, SystemControl, SystemRequest};
+use crate::crc::CrcUnit;
+use crate::flash_controller::FlashController;
+use crate::gpio::GpioPort;
+use crate::iwdg::IndependentWatchdog;
+use crate::power::PowerCutPlan;
+use crate::rcc::{Rcc, ResetCause};
+use crate::usart::Usart;
+
+/// Peripheral base addresses the twin models.
+pub mod address {
+    /// Start of the peripheral MMIO window the twin maps (APB1 … AHB1).
+    pub const PERIPHERALS: u32 = 0x4000_0000;
+    /// Size of that window.
+    pub const PERIPHERALS_SIZE: u32 = 0x0008_0000;
+    /// IWDG.
+    pub const IWDG: u32 = 0x4000_3000;
+    /// USART3.
+    pub const USART3: u32 = 0x4000_4800;
+    /// GPIO port A (ports B–K follow every 0x400).
+    pub const GPIOA: u32 = 0x4002_0000;
+    /// CRC unit.
+    pub const CRC: u32 = 0x4002_3000;
+    /// RCC.
+    pub const RCC: u32 = 0x4002_3800;
+    /// Flash interface.
+    pub const FLASH_INTERFACE: u32 = 0x4002_3C00;
+    /// Private peripheral bus (ITM, DWT, SCS …).
+    pub const PRIVATE_PERIPHERALS: u32 = 0xE000_0000;
+    /// System control space (SysTick, NVIC, SCB).
+    pub const SYSTEM_CONTROL: u32 = 0xE000_E000;
+    /// DWT cycle counter.
+    pub const DWT_CYCLE_COUNT: u32 = 0xE000_1004;
+}
+
+/// A change of an LED (a GPIO output) seen by the twin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LedEvent {
+    /// Instructions executed when the change happened.
+    pub instruction: u64,
+    /// Port letter and pin, e.g. `('B', 0)`.
+    pub pin: (char, u32),
+    /// New level.
+    pub on: bool,
+}
+
+/// The LEDs of the Nucleo-F429ZI: LD1 green PB0, LD2 blue PB7, LD3 red PB14.
+pub const LEDS: [(&str, usize, u32); 3] = [("LD1", 1, 0), ("LD2", 1, 7), ("LD3", 1, 14)];
+
+/// An access the twin does not model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnmodelledAccess {
+    /// Address accessed.
+    pub address: u32,
+    /// Whether it was a write.
+    pub write: bool,
+    /// Value written (0 for reads).
+    pub value: u32,
+    /// Program counter is not known inside the hook; instructions executed instead.
+    pub instruction: u64,
+}
+
+/// Everything the hooks share.
+pub struct Board {
+    /// Flash interface and content.
+    pub flash: FlashController,
+    /// RCC.
+    pub rcc: Rcc,
+    /// USART3.
+    pub usart3: Usart,
+    /// GPIO ports A–K.
+    pub gpio: Vec<GpioPort>,
+    /// IWDG.
+    pub iwdg: IndependentWatchdog,
+    /// CRC unit.
+    pub crc: CrcUnit,
+    /// SysTick, NVIC, SCB.
+    pub system: SystemControl,
+    /// Instructions executed since power-on (counted by the code hook).
+    pub instructions: u64,
+    /// The code hook stops the emulator before executing instruction number `stop_at`.
+    pub stop_at: u64,
+    chunk_instructions: u64,
+    chunk_cycles: u64,
+    chunk_picoseconds: u64,
+    cycles_per_instruction: u64,
+    core_clock_hz: u64,
+    apb1_clock_hz: u64,
+    /// Accesses to unmodelled peripherals (address, write?, value).
+    pub unmodelled: Vec<UnmodelledAccess>,
+    /// Model diagnostics (sequences the real chip would reject, wrong wait states …).
+    pub diagnostics: Vec<String>,
+    /// LED changes since power-on.
+    pub led_events: Vec<LedEvent>,
+    led_state: [bool; 3],
+    /// A system reset was requested (AIRCR or IWDG) during the last chunk.
+    pub reset_requested: Option<ResetCause>,
+    /// Power is lost (power-cut plan fired) and the machine must stop.
+    pub power_lost: bool,
+    /// The power-cut plan.
+    pub power_plan: PowerCutPlan,
+    /// Flash ranges changed since the emulator's copy was last synchronised.
+    pub dirty_flash: Vec<(u32, u32)>,
+    /// The exception-return value seen by the interrupt hook (handled by the machine).
+    pub exception_return: Option<u32>,
+    /// A breakpoint instruction stopped the machine.
+    pub breakpoint: bool,
+    /// An error raised inside an emulator hook, reported by the run loop.
+    pub hook_error: Option<String>,
+}
+
+impl Board {
+    /// A board after power-on.
+    pub fn new() -> Self {
+        let mut board = Self {
+            flash: FlashController::new(),
+            rcc: Rcc::new(ResetCause::PowerOn, 0),
+            usart3: Usart::new(),
+            gpio: (0..11).map(GpioPort::new).collect(),
+            iwdg: IndependentWatchdog::new(),
+            crc: CrcUnit::default(),
+            system: SystemControl::new(),
+            instructions: 0,
+            stop_at: 0,
+            chunk_instructions: 0,
+            chunk_cycles: 0,
+            chunk_picoseconds: 0,
+            cycles_per_instruction: 1,
+            core_clock_hz: 16_000_000,
+            apb1_clock_hz: 16_000_000,
+            unmodelled: Vec::new(),
+            diagnostics: Vec::new(),
+            led_events: Vec::new(),
+            led_state: [false; 3],
+            reset_requested: None,
+            power_lost: false,
+            power_plan: PowerCutPlan::default(),
+            dirty_flash: Vec::new(),
+            exception_return: None,
+            breakpoint: false,
+            hook_error: None,
+        };
+        board.update_clocks();
+        board
+    }
+
+    /// Peripherals back to reset values (system reset). Flash content, option bytes, the
+    /// counters and the host-side buffers survive.
+    pub fn reset_peripherals(&mut self, cause: ResetCause) {
+        let flags = self.rcc.reset_flags();
+        self.rcc = Rcc::new(cause, flags);
+        self.usart3.reset_registers();
+        let inputs: Vec<u32> = self.gpio.iter().map(|port| port.external_input).collect();
+        self.gpio = (0..11).map(GpioPort::new).collect();
+        for (port, input) in self.gpio.iter_mut().zip(inputs) {
+            port.external_input = input;
+        }
+        self.iwdg = IndependentWatchdog::new();
+        self.crc = CrcUnit::default();
+        self.system = SystemControl::new();
+        self.flash.reset();
+        self.commit_time();
+        self.update_clocks();
+        self.system.advance_systick(self.cycles());
+        self.track_leds();
+    }
+
+    /// Modelled core cycles since power-on.
+    pub fn cycles(&self) -> u64 {
+        self.chunk_cycles
+            + (self.instructions - self.chunk_instructions) * self.cycles_per_instruction
+    }
+
+    /// Modelled time since power-on, in picoseconds.
+    pub fn picoseconds(&self) -> u64 {
+        let cycles = (self.instructions - self.chunk_instructions) * self.cycles_per_instruction;
+        self.chunk_picoseconds + cycles * 1_000_000_000_000 / self.core_clock_hz
+    }
+
+    /// Fold the time elapsed since the last commit into the base values.
+    pub fn commit_time(&mut self) {
+        self.chunk_picoseconds = self.picoseconds();
+        self.chunk_cycles = self.cycles();
+        self.chunk_instructions = self.instructions;
+    }
+
+    /// Advance modelled time without executing instructions (WFI, bus stalls).
+    pub fn skip_cycles(&mut self, cycles: u64) {
+        self.commit_time();
+        self.chunk_cycles += cycles;
+        self.chunk_picoseconds += cycles * 1_000_000_000_000 / self.core_clock_hz;
+    }
+
+    /// Recompute clock frequencies and the cycles each instruction costs (flash wait states
+    /// when the ART accelerator's prefetch and instruction cache are off).
+    pub fn update_clocks(&mut self) {
+        self.commit_time();
+        self.core_clock_hz = self.rcc.core_clock_hz();
+        self.apb1_clock_hz = self.rcc.apb1_clock_hz();
+        let access_control = self.flash.access_control();
+        let latency = (access_control & 0xF) as u64;
+        let accelerated = access_control & (1 << 8) != 0 && access_control & (1 << 9) != 0;
+        self.cycles_per_instruction = if accelerated { 1 } else { 1 + latency };
+        let needed = self.core_clock_hz.saturating_sub(1) / 30_000_000;
+        if latency < needed {
+            self.diagnostics.push(format!(
+                "FLASH_ACR.LATENCY {latency} is too low for HCLK {} Hz at 2.7-3.6 V (needs {needed})",
+                self.core_clock_hz
+            ));
+        }
+    }
+
+    /// HCLK in Hz.
+    pub fn core_clock_hz(&self) -> u64 {
+        self.core_clock_hz
+    }
+
+    /// Cycles per instruction currently modelled.
+    pub fn cycles_per_instruction(&self) -> u64 {
+        self.cycles_per_instruction
+    }
+
+    /// Ask the code hook to stop before the next instruction (to take an exception, a reset or
+    /// a power cut).
+    pub fn request_stop(&mut self) {
+        self.stop_at = self.stop_at.min(self.instructions);
+    }
+
+    /// Bring every timed model up to now and raise interrupt requests.
+    pub fn advance(&mut self) {
+        let now = self.picoseconds();
+        self.system.advance_systick(self.cycles());
+        self.usart3.advance(now, self.apb1_clock_hz);
+        self.rcc.update(now);
+        if let Some(operation) = &self.flash.operation {
+            if operation.completes_ps <= now {
+                if let Some(range) = self.flash.complete() {
+                    self.dirty_flash.push(range);
+                }
+            }
+        }
+        if self.iwdg.expires_ps.is_some_and(|expires| expires <= now) {
+            self.iwdg.expires_ps = None;
+            self.reset_requested = Some(ResetCause::IndependentWatchdog);
+        }
+        if self.usart3.interrupt_requested() {
+            self.system.request_interrupt(irq::USART3);
+        }
+        if self.flash.interrupt_requested() {
+            self.system.request_interrupt(irq::FLASH);
+        }
+        self.power_plan_check_time(now);
+    }
+
+    fn power_plan_check_time(&mut self, now: u64) {
+        if self.power_plan.cut_due(self.instructions, now) {
+            self.power_lost = true;
+        }
+    }
+
+    /// Instructions until the next modelled event (at least 1), at most `limit`.
+    pub fn instructions_to_next_event(&self, limit: u64) -> u64 {
+        let now = self.picoseconds();
+        let picoseconds_per_instruction =
+            (self.cycles_per_instruction * 1_000_000_000_000 / self.core_clock_hz).max(1);
+        let mut events = [
+            self.usart3.next_event_ps(),
+            self.rcc.next_event_ps(),
+            self.flash
+                .operation
+                .as_ref()
+                .map(|operation| operation.completes_ps),
+            self.iwdg.expires_ps,
+            self.power_plan.next_time_ps(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|time| {
+            time.saturating_sub(now)
+                .div_ceil(picoseconds_per_instruction)
+        })
+        .min()
+        .unwrap_or(limit);
+        if let Some(cycles) = self.system.cycles_to_systick(self.cycles()) {
+            events = events.min(cycles.div_ceil(self.cycles_per_instruction));
+        }
+        events.clamp(1, limit.max(1))
+    }
+
+    /// The next event's time in picoseconds, for WFI (None: nothing will ever wake the core).
+    pub fn next_event_cycles(&self) -> Option<u64> {
+        let now = self.picoseconds();
+        let to_cycles =
+            |time: u64| time.saturating_sub(now) * self.core_clock_hz / 1_000_000_000_000 + 1;
+        [
+            self.usart3.next_event_ps(),
+            self.rcc.next_event_ps(),
+            self.flash
+                .operation
+                .as_ref()
+                .map(|operation| operation.completes_ps),
+            self.iwdg.expires_ps,
+            self.power_plan.next_time_ps(),
+        ]
+        .into_iter()
+        .flatten()
+        .map(to_cycles)
+        .chain(self.system.cycles_to_systick(self.cycles()))
+        .min()
+    }
+
+    /// Record LED changes.
+    pub fn track_leds(&mut self) {
+        for (index, (_, port, pin)) in LEDS.iter().enumerate() {
+            let gpio = &self.gpio[*port];
+            let on = gpio.is_output(*pin) && gpio.output_level(*pin);
+            if on != self.led_state[index] {
+                self.led_state[index] = on;
+                let pin = ((b'A' + *port as u8) as char, *pin);
+                self.led_events.push(LedEvent {
+                    instruction: self.instructions,
+                    pin,
+                    on,
+                });
+            }
+        }
+    }
+
+    /// Current LED levels (LD1, LD2, LD3).
+    pub fn leds(&self) -> [bool; 3] {
+        self.led_state
+    }
+
+    fn unmodelled_access(&mut self, address: u32, write: bool, value: u32) {
+        self.unmodelled.push(UnmodelledAccess {
+            address,
+            write,
+            value,
+            instruction: self.instructions,
+        });
+    }
+
+    /// A read from the peripheral window (offset from 0x4000_0000).
+    pub fn peripheral_read(&mut self, offset: u32, size: usize) -> u64 {
+        let address = address::PERIPHERALS + (offset & !3);
+        let shift = 8 * (offset & 3);
+        let value = self.peripheral_read_word(address);
+        let mask = if size >= 4 {
+            u32::MAX
+        } else {
+            (1u32 << (8 * size)) - 1
+        };
+        ((value >> shift) & mask) as u64
+    }
+
+    fn peripheral_read_word(&mut self, address: u32) -> u32 {
+        let now = self.picoseconds();
+        match address {
+            a if (address::USART3..address::USART3 + 0x1C).contains(&a) => {
+                if !self.rcc.apb1_enabled(18) {
+                    return 0;
+                }
+                self.usart3.advance(now, self.apb1_clock_hz);
+                self.usart3.read(a - address::USART3)
+            }
+            a if (address::IWDG..address::IWDG + 0x10).contains(&a) => {
+                self.iwdg.read(a - address::IWDG)
+            }
+            a if (address::GPIOA..address::GPIOA + 11 * 0x400).contains(&a) => {
+                let port = ((a - address::GPIOA) / 0x400) as usize;
+                if !self.rcc.ahb1_enabled(port as u32) {
+                    return 0;
+                }
+                self.gpio[port].read((a - address::GPIOA) % 0x400)
+            }
+            a if (address::CRC..address::CRC + 0x0C).contains(&a) => {
+                if self.rcc.ahb1_enabled(12) {
+                    self.crc.read(a - address::CRC)
+                } else {
+                    0
+                }
+            }
+            a if (address::RCC..address::RCC + 0x90).contains(&a) => {
+                self.rcc.read(a - address::RCC, now)
+            }
+            a if (address::FLASH_INTERFACE..address::FLASH_INTERFACE + 0x1C).contains(&a) => {
+                self.advance();
+                self.flash.read(a - address::FLASH_INTERFACE)
+            }
+            a => {
+                self.unmodelled_access(a, false, 0);
+                0
+            }
+        }
+    }
+
+    /// A write to the peripheral window (offset from 0x4000_0000).
+    pub fn peripheral_write(&mut self, offset: u32, size: usize, value: u64) {
+        let address = address::PERIPHERALS + (offset & !3);
+        let value = if size >= 4 {
+            value as u32
+        } else {
+            // Narrow writes replicate the byte/halfword over the word, as the AHB-APB bridge does.
+            let narrow = value as u32 & ((1u32 << (8 * size)) - 1);
+            if size == 1 {
+                narrow * 0x0101_0101
+            } else {
+                narrow * 0x0001_0001
+            }
+        };
+        let now = self.picoseconds();
+        match address {
+            a if (address::USART3..address::USART3 + 0x1C).contains(&a) => {
+                if self.rcc.apb1_enabled(18) && !self.rcc.apb1_in_reset(18) {
+                    self.usart3.advance(now, self.apb1_clock_hz);
+                    self.usart3
+                        .write(a - address::USART3, value, now, self.apb1_clock_hz);
+                } else {
+                    self.diagnostics.push(format!(
+                        "write 0x{value:08x} to USART3 at 0x{a:08x} with its clock off"
+                    ));
+                }
+            }
+            a if (address::IWDG..address::IWDG + 0x10).contains(&a) => {
+                self.iwdg.write(a - address::IWDG, value, now)
+            }
+            a if (address::GPIOA..address::GPIOA + 11 * 0x400).contains(&a) => {
+                let port = ((a - address::GPIOA) / 0x400) as usize;
+                if self.rcc.ahb1_enabled(port as u32) && !self.rcc.ahb1_in_reset(port as u32) {
+                    self.gpio[port].write((a - address::GPIOA) % 0x400, value);
+                    self.track_leds();
+                }
+            }
+            a if (address::CRC..address::CRC + 0x0C).contains(&a) => {
+                if self.rcc.ahb1_enabled(12) {
+                    self.crc.write(a - address::CRC, value);
+                }
+            }
+            a if (address::RCC..address::RCC + 0x90).contains(&a) => {
+                self.rcc_write(a - address::RCC, value, now)
+            }
+            a if (address::FLASH_INTERFACE..address::FLASH_INTERFACE + 0x1C).contains(&a) => {
+                self.advance();
+                let offset = a - address::FLASH_INTERFACE;
+                let started = self.flash.write(offset, value, now);
+                if offset == 0 {
+                    self.update_clocks();
+                }
+                if started {
+                    self.flash_operation_started();
+                }
+                self.take_flash_diagnostics();
+                self.request_stop();
+            }
+            a => self.unmodelled_access(a, true, value),
+        }
+    }
+
+    fn rcc_write(&mut self, offset: u32, value: u32, now: u64) {
+        let usart_was_in_reset = self.rcc.apb1_in_reset(18);
+        let gpio_reset_before: Vec<bool> =
+            (0..11).map(|port| self.rcc.ahb1_in_reset(port)).collect();
+        if self.rcc.write(offset, value, now) {
+            self.update_clocks();
+            self.request_stop();
+        }
+        if !usart_was_in_reset && self.rcc.apb1_in_reset(18) {
+            self.usart3.reset_registers();
+        }
+        for (port, was_in_reset) in gpio_reset_before.into_iter().enumerate() {
+            if !was_in_reset && self.rcc.ahb1_in_reset(port as u32) {
+                let input = self.gpio[port].external_input;
+                self.gpio[port] = GpioPort::new(port);
+                self.gpio[port].external_input = input;
+                self.track_leds();
+            }
+        }
+        if offset == 0x10 && self.rcc.ahb1_in_reset(12) {
+            self.crc = CrcUnit::default();
+        }
+    }
+
+    /// Move the flash controller's messages to the board log.
+    pub fn take_flash_diagnostics(&mut self) {
+        self.diagnostics.append(&mut self.flash.diagnostics);
+    }
+
+    /// A flash operation just started: consult the power-cut plan.
+    pub fn flash_operation_started(&mut self) {
+        let Some(operation) = &self.flash.operation else {
+            return;
+        };
+        let (index, started, completes) = (
+            operation.index,
+            operation.started_ps,
+            operation.completes_ps,
+        );
+        if self
+            .power_plan
+            .flash_operation_started(index, started, completes)
+        {
+            // Power is cut before the operation changes anything.
+            self.flash.operation = None;
+            self.power_lost = true;
+            self.request_stop();
+        }
+    }
+
+    /// A CPU store to flash at `offset` from 0x0800_0000 (through the write port).
+    pub fn flash_store(&mut self, offset: u32, size: usize, value: u64) {
+        self.advance();
+        if let Some(operation) = &self.flash.operation {
+            // The bus stalls until the operation in progress is over (RM0090 §3.5.2).
+            let wait = operation.completes_ps.saturating_sub(self.picoseconds());
+            self.skip_cycles(wait * self.core_clock_hz / 1_000_000_000_000 + 1);
+            self.advance();
+        }
+        if self.power_lost {
+            return;
+        }
+        if self
+            .flash
+            .store(offset, size as u32, value, self.picoseconds())
+        {
+            self.flash_operation_started();
+        }
+        self.take_flash_diagnostics();
+        self.request_stop();
+    }
+
+    /// A read from the private peripheral bus (offset from 0xE000_0000).
+    pub fn private_read(&mut self, offset: u32) -> u64 {
+        let address = address::PRIVATE_PERIPHERALS + offset;
+        if address == address::DWT_CYCLE_COUNT {
+            return self.cycles() as u32 as u64;
+        }
+        if (address::SYSTEM_CONTROL..address::SYSTEM_CONTROL + 0x1000).contains(&address) {
+            if let Some(value) = self
+                .system
+                .read(address - address::SYSTEM_CONTROL, self.cycles())
+            {
+                return value as u64;
+            }
+        }
+        self.unmodelled_access(address, false, 0);
+        0
+    }
+
+    /// A write to the private peripheral bus (offset from 0xE000_0000).
+    pub fn private_write(&mut self, offset: u32, value: u64) {
+        let address = address::PRIVATE_PERIPHERALS + offset;
+        if (address::SYSTEM_CONTROL..address::SYSTEM_CONTROL + 0x1000).contains(&address) {
+            match self.system.write(
+                address - address::SYSTEM_CONTROL,
+                value as u32,
+                self.cycles(),
+            ) {
+                Some(SystemRequest::SystemReset) => {
+                    self.reset_requested = Some(ResetCause::Software);
+                    self.request_stop();
+                }
+                Some(_) => self.request_stop(),
+                None => self.unmodelled_access(address, true, value as u32),
+            }
+            return;
+        }
+        if address == 0xE000_1000 {
+            return; // DWT_CTRL: the cycle counter always runs in the twin.
+        }
+        self.unmodelled_access(address, true, value as u32);
+    }
+}
+
+impl Default for Board {
+    fn default() -> Self {
+        Self::new()
+    }
+}

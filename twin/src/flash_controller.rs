@@ -1,0 +1,553 @@
+//! The embedded flash interface of the STM32F429 (RM0090 §3.5–3.9, base 0x4002_3C00).
+//!
+//! A pure model (no emulator inside): it owns the flash content, the registers and the option
+//! bytes, and is driven by the board with register accesses, CPU stores to flash and the
+//! passage of modelled time. Programming only clears bits; erase sets whole sectors to 0xFF;
+//! both take the datasheet's typical time with `SR.BSY` set meanwhile.
+
+use slingshot_layout::boards::NUCLEO_F429ZI;
+use slingshot_layout::Sector;
+
+/// First key of the `FLASH_KEYR` unlock sequence.
+pub const KEY1: u32 = 0x4567_0123;
+/// Second key of the `FLASH_KEYR` unlock sequence.
+pub const KEY2: u32 = 0xCDEF_89AB;
+/// First key of the `FLASH_OPTKEYR` unlock sequence.
+pub const OPTION_KEY1: u32 = 0x0819_2A3B;
+/// Second key of the `FLASH_OPTKEYR` unlock sequence.
+pub const OPTION_KEY2: u32 = 0x4C5D_6E7F;
+/// `FLASH_OPTCR` reset value (all sectors unprotected, RDP level 0).
+pub const OPTCR_RESET: u32 = 0x0FFF_AAED;
+/// `FLASH_OPTCR1` reset value (bank-2 sectors unprotected).
+pub const OPTCR1_RESET: u32 = 0x0FFF_0000;
+
+/// `FLASH_SR` bits.
+pub mod status {
+    /// End of operation (only with `CR.EOPIE`).
+    pub const EOP: u32 = 1 << 0;
+    /// Operation error (only with `CR.ERRIE`).
+    pub const OPERR: u32 = 1 << 1;
+    /// Write-protection error.
+    pub const WRPERR: u32 = 1 << 4;
+    /// Programming alignment error.
+    pub const PGAERR: u32 = 1 << 5;
+    /// Programming parallelism error.
+    pub const PGPERR: u32 = 1 << 6;
+    /// Programming sequence error.
+    pub const PGSERR: u32 = 1 << 7;
+    /// Busy.
+    pub const BSY: u32 = 1 << 16;
+    /// Every bit cleared by writing 1.
+    pub const CLEARABLE: u32 = EOP | OPERR | WRPERR | PGAERR | PGPERR | PGSERR | (1 << 8);
+}
+
+/// `FLASH_CR` bits.
+pub mod control {
+    /// Program.
+    pub const PG: u32 = 1 << 0;
+    /// Sector erase.
+    pub const SER: u32 = 1 << 1;
+    /// Mass erase of bank 1.
+    pub const MER: u32 = 1 << 2;
+    /// Mass erase of bank 2.
+    pub const MER1: u32 = 1 << 15;
+    /// Start an erase.
+    pub const STRT: u32 = 1 << 16;
+    /// End-of-operation interrupt enable.
+    pub const EOPIE: u32 = 1 << 24;
+    /// Error interrupt enable.
+    pub const ERRIE: u32 = 1 << 25;
+    /// Lock.
+    pub const LOCK: u32 = 1 << 31;
+    /// Bits software can write (LOCK can only be set).
+    pub const WRITABLE: u32 = PG | SER | MER | MER1 | (0x1F << 3) | (0b11 << 8) | EOPIE | ERRIE;
+}
+
+/// Flash size in bytes.
+pub const FLASH_SIZE: usize = NUCLEO_F429ZI.flash.size as usize;
+
+/// What the controller is doing for the modelled time it takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OperationKind {
+    /// Programming `length` bytes of `value` (little-endian) at a flash offset.
+    Program {
+        /// Offset from the start of flash.
+        offset: u32,
+        /// The bytes to program (only bits going from 1 to 0 take effect).
+        value: u64,
+        /// How many bytes: 1, 2 or 4.
+        length: u32,
+    },
+    /// Erasing the listed sectors (one for SER, a bank or two for MER/MER1).
+    Erase {
+        /// Sector numbers (0–23) being erased.
+        sectors: Vec<u8>,
+    },
+    /// Writing the option bytes from `FLASH_OPTCR`/`FLASH_OPTCR1`.
+    OptionBytes,
+}
+
+/// An operation in progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Operation {
+    /// What is being done.
+    pub kind: OperationKind,
+    /// Modelled time (picoseconds) the operation started.
+    pub started_ps: u64,
+    /// Modelled time (picoseconds) it completes.
+    pub completes_ps: u64,
+    /// 1-based index of this operation since power-on (counts programs, erases, option writes).
+    pub index: u64,
+}
+
+/// A region of flash whose content changed (offset from the flash base, length in bytes).
+pub type DirtyRange = (u32, u32);
+
+/// The flash interface: content, registers and option bytes.
+#[derive(Clone, Debug)]
+pub struct FlashController {
+    /// The flash content (2 MB), offset 0 = 0x0800_0000.
+    pub content: Vec<u8>,
+    access_control: u32,
+    status: u32,
+    control: u32,
+    key_step: u8,
+    option_key_step: u8,
+    /// Set by a wrong KEYR sequence: CR stays locked until the next reset (RM0090 §3.5.1).
+    key_sequence_blocked: bool,
+    option_control: u32,
+    option_control1: u32,
+    /// The programmed option bytes (survive power cycles), as OPTCR / OPTCR1 values.
+    pub option_bytes: (u32, u32),
+    /// The operation in progress, if any.
+    pub operation: Option<Operation>,
+    /// Flash operations started since power-on.
+    pub operations_started: u64,
+    /// Messages about sequences the real chip would reject (for the twin's log).
+    pub diagnostics: Vec<String>,
+}
+
+/// Typical durations from the STM32F429 datasheet (DS9405, table "Flash memory programming"),
+/// as picoseconds: word program, 16/64/128 KB sector erase and mass erase, by PSIZE.
+fn erase_time_ps(sector_size: u32, parallelism: u32) -> u64 {
+    const MS: u64 = 1_000_000_000;
+    let (small, medium, large) = match parallelism {
+        0 => (400, 1200, 2000),
+        1 => (300, 700, 1100),
+        _ => (250, 550, 1000),
+    };
+    match sector_size {
+        0x4000 => small * MS,
+        0x10000 => medium * MS,
+        _ => large * MS,
+    }
+}
+
+fn mass_erase_time_ps(parallelism: u32) -> u64 {
+    const SECOND: u64 = 1_000_000_000_000;
+    match parallelism {
+        0 => 16 * SECOND,
+        1 => 11 * SECOND,
+        _ => 8 * SECOND,
+    }
+}
+
+/// Typical time to program one access (16 µs, DS9405).
+pub const PROGRAM_TIME_PS: u64 = 16_000_000;
+
+fn sectors() -> &'static [Sector] {
+    NUCLEO_F429ZI.flash.sectors
+}
+
+impl FlashController {
+    /// A controller with erased flash and factory option bytes, as after power-on.
+    pub fn new() -> Self {
+        let mut controller = Self {
+            content: vec![NUCLEO_F429ZI.flash.erased_value; FLASH_SIZE],
+            access_control: 0,
+            status: 0,
+            control: control::LOCK,
+            key_step: 0,
+            option_key_step: 0,
+            key_sequence_blocked: false,
+            option_control: OPTCR_RESET,
+            option_control1: OPTCR1_RESET,
+            option_bytes: (OPTCR_RESET, OPTCR1_RESET),
+            operation: None,
+            operations_started: 0,
+            diagnostics: Vec::new(),
+        };
+        controller.reset();
+        controller
+    }
+
+    /// System reset: registers back to reset values, option registers reloaded from the option
+    /// bytes. Flash content and an operation in progress are the caller's business (a reset
+    /// during an operation is treated as a power cut by the board).
+    pub fn reset(&mut self) {
+        self.access_control = 0;
+        self.status = 0;
+        self.control = control::LOCK;
+        self.key_step = 0;
+        self.option_key_step = 0;
+        self.key_sequence_blocked = false;
+        self.option_control = (self.option_bytes.0 & !0b11) | 1;
+        self.option_control1 = self.option_bytes.1;
+        self.operation = None;
+    }
+
+    /// `FLASH_ACR` (latency and ART accelerator bits).
+    pub fn access_control(&self) -> u32 {
+        self.access_control
+    }
+
+    /// Whether sector `number` is write-protected by the option bytes (nWRP bit = 0, SPRMOD 0).
+    pub fn is_write_protected(&self, number: u8) -> bool {
+        let (register, bit) = if number < 12 {
+            (self.option_bytes.0, 16 + number as u32)
+        } else {
+            (self.option_bytes.1, 16 + (number as u32 - 12))
+        };
+        register & (1 << 31) == 0 && register & (1 << bit) == 0
+    }
+
+    fn parallelism(&self) -> u32 {
+        (self.control >> 8) & 0b11
+    }
+
+    fn raise(&mut self, error: u32, why: String) {
+        self.status |= error;
+        if self.control & control::ERRIE != 0 {
+            self.status |= status::OPERR;
+        }
+        self.diagnostics.push(why);
+    }
+
+    fn stale_sequence_error(&self) -> bool {
+        self.status & (status::PGAERR | status::PGPERR | status::PGSERR | status::WRPERR) != 0
+    }
+
+    /// Read a register at `offset` from 0x4002_3C00.
+    pub fn read(&self, offset: u32) -> u32 {
+        match offset {
+            0x00 => self.access_control,
+            0x0C => {
+                self.status
+                    | if self.operation.is_some() {
+                        status::BSY
+                    } else {
+                        0
+                    }
+            }
+            0x10 => self.control,
+            0x14 => self.option_control,
+            0x18 => self.option_control1,
+            _ => 0,
+        }
+    }
+
+    /// Whether the register offset exists.
+    pub fn has_register(offset: u32) -> bool {
+        matches!(offset, 0x00..=0x18)
+    }
+
+    /// Write a register. Returns `true` when an operation was started (the board then checks
+    /// its power-cut plan and schedules the completion).
+    pub fn write(&mut self, offset: u32, value: u32, now_ps: u64) -> bool {
+        match offset {
+            0x00 => self.access_control = value & 0x1F0F,
+            0x04 => self.write_key(value),
+            0x08 => self.write_option_key(value),
+            0x0C => self.status &= !(value & status::CLEARABLE),
+            0x10 => return self.write_control(value, now_ps),
+            0x14 => return self.write_option_control(value, now_ps),
+            0x18 if self.option_control & 1 == 0 => self.option_control1 = value & 0x0FFF_0000,
+            _ => {}
+        }
+        false
+    }
+
+    fn write_key(&mut self, value: u32) {
+        if self.key_sequence_blocked || self.control & control::LOCK == 0 {
+            self.key_sequence_blocked = true;
+            self.diagnostics.push(format!(
+                "FLASH_KEYR written with 0x{value:08x} while not expecting a key: CR locked until reset"
+            ));
+            return;
+        }
+        match (self.key_step, value) {
+            (0, KEY1) => self.key_step = 1,
+            (1, KEY2) => {
+                self.key_step = 0;
+                self.control &= !control::LOCK;
+            }
+            _ => {
+                self.key_sequence_blocked = true;
+                self.diagnostics.push(format!(
+                    "wrong FLASH_KEYR sequence (0x{value:08x}): CR locked until reset (bus error on hardware)"
+                ));
+            }
+        }
+    }
+
+    fn write_option_key(&mut self, value: u32) {
+        match (self.option_key_step, value) {
+            (0, OPTION_KEY1) => self.option_key_step = 1,
+            (1, OPTION_KEY2) => {
+                self.option_key_step = 0;
+                self.option_control &= !1;
+            }
+            _ => {
+                self.option_key_step = 0;
+                self.diagnostics
+                    .push(format!("wrong FLASH_OPTKEYR sequence (0x{value:08x})"));
+            }
+        }
+    }
+
+    fn write_control(&mut self, value: u32, now_ps: u64) -> bool {
+        if self.control & control::LOCK != 0 {
+            self.diagnostics.push(format!(
+                "FLASH_CR written with 0x{value:08x} while locked: ignored"
+            ));
+            return false;
+        }
+        if self.operation.is_some() {
+            self.diagnostics.push(format!(
+                "FLASH_CR written with 0x{value:08x} while BSY: ignored"
+            ));
+            return false;
+        }
+        self.control = (self.control & !control::WRITABLE) | (value & control::WRITABLE);
+        if value & control::LOCK != 0 {
+            self.control |= control::LOCK;
+        }
+        if value & control::STRT == 0 {
+            return false;
+        }
+        self.start_erase(now_ps)
+    }
+
+    fn start_erase(&mut self, now_ps: u64) -> bool {
+        let mode = self.control & (control::PG | control::SER | control::MER | control::MER1);
+        if self.stale_sequence_error() {
+            self.raise(
+                status::PGSERR,
+                "erase started with stale error flags in FLASH_SR".into(),
+            );
+            return false;
+        }
+        let parallelism = self.parallelism();
+        let (numbers, duration): (Vec<u8>, u64) = if mode == control::SER {
+            let snb = ((self.control >> 3) & 0x1F) as u8;
+            let number = match snb {
+                0..=11 => snb,
+                16..=27 => snb - 4,
+                _ => {
+                    self.raise(status::PGSERR, format!("SNB {snb} names no sector"));
+                    return false;
+                }
+            };
+            let sector = sectors()[number as usize];
+            (vec![number], erase_time_ps(sector.size, parallelism))
+        } else if mode & control::PG == 0 && mode & control::SER == 0 && mode != 0 {
+            let mut numbers = Vec::new();
+            if mode & control::MER != 0 {
+                numbers.extend(0..12);
+            }
+            if mode & control::MER1 != 0 {
+                numbers.extend(12..24);
+            }
+            (numbers, mass_erase_time_ps(parallelism))
+        } else {
+            self.raise(
+                status::PGSERR,
+                format!("STRT with FLASH_CR mode bits 0x{mode:08x}"),
+            );
+            return false;
+        };
+        if let Some(protected) = numbers
+            .iter()
+            .find(|number| self.is_write_protected(**number))
+        {
+            self.raise(
+                status::WRPERR,
+                format!("erase of write-protected sector {protected}"),
+            );
+            return false;
+        }
+        self.begin(OperationKind::Erase { sectors: numbers }, now_ps, duration);
+        true
+    }
+
+    fn write_option_control(&mut self, value: u32, now_ps: u64) -> bool {
+        if self.option_control & 1 != 0 {
+            if value & 1 == 0 {
+                self.diagnostics
+                    .push("FLASH_OPTCR written while OPTLOCK is set: ignored".into());
+            }
+            return false;
+        }
+        self.option_control = value & !0b10;
+        if value & 0b10 != 0 && self.operation.is_none() {
+            let duration = erase_time_ps(0x4000, self.parallelism());
+            self.begin(OperationKind::OptionBytes, now_ps, duration);
+            return true;
+        }
+        false
+    }
+
+    fn begin(&mut self, kind: OperationKind, now_ps: u64, duration: u64) {
+        self.operations_started += 1;
+        self.operation = Some(Operation {
+            kind,
+            started_ps: now_ps,
+            completes_ps: now_ps + duration,
+            index: self.operations_started,
+        });
+    }
+
+    /// A CPU store of `size` bytes at flash `offset`. Returns `true` when a program operation
+    /// was started. The caller completes a busy operation first (the bus stalls on hardware).
+    pub fn store(&mut self, offset: u32, size: u32, value: u64, now_ps: u64) -> bool {
+        let address = NUCLEO_F429ZI.flash.base + offset;
+        let mode = self.control & (control::PG | control::SER | control::MER | control::MER1);
+        if mode != control::PG || self.control & control::LOCK != 0 {
+            self.raise(
+                status::PGSERR,
+                format!(
+                    "store of {size} bytes to flash at 0x{address:08x} outside a program operation"
+                ),
+            );
+            return false;
+        }
+        if self.stale_sequence_error() {
+            self.raise(
+                status::PGSERR,
+                "program started with stale error flags in FLASH_SR".into(),
+            );
+            return false;
+        }
+        let expected = 1 << self.parallelism();
+        // Alignment is judged against the programming unit PSIZE selects. The Cortex-M4 splits
+        // an unaligned store into aligned byte/halfword transfers, so the first one lands here.
+        if (offset % 16) + size > 16 || offset % expected != 0 {
+            self.raise(
+                status::PGAERR,
+                format!("misaligned {size}-byte program at 0x{address:08x}"),
+            );
+            return false;
+        }
+        if size != expected {
+            self.raise(
+                status::PGPERR,
+                format!("{size}-byte program at 0x{address:08x} with PSIZE for {expected} bytes"),
+            );
+            return false;
+        }
+        let sector = NUCLEO_F429ZI
+            .flash
+            .sector_at(address)
+            .map(|sector| sector.number);
+        if let Some(number) = sector.filter(|number| self.is_write_protected(*number)) {
+            self.raise(
+                status::WRPERR,
+                format!("program of write-protected sector {number}"),
+            );
+            return false;
+        }
+        self.begin(
+            OperationKind::Program {
+                offset,
+                value,
+                length: size,
+            },
+            now_ps,
+            PROGRAM_TIME_PS,
+        );
+        true
+    }
+
+    /// Complete the operation in progress (its time has come). Returns the changed range.
+    pub fn complete(&mut self) -> Option<DirtyRange> {
+        let operation = self.operation.take()?;
+        let program_or_erase = !matches!(operation.kind, OperationKind::OptionBytes);
+        if program_or_erase && self.control & control::EOPIE != 0 {
+            self.status |= status::EOP;
+        }
+        match operation.kind {
+            OperationKind::Program {
+                offset,
+                value,
+                length,
+            } => {
+                for index in 0..length {
+                    self.content[(offset + index) as usize] &= (value >> (8 * index)) as u8;
+                }
+                Some((offset, length))
+            }
+            OperationKind::Erase { sectors: numbers } => {
+                let range = self.erase_range(&numbers);
+                self.content[range.0 as usize..(range.0 + range.1) as usize].fill(0xFF);
+                Some(range)
+            }
+            OperationKind::OptionBytes => {
+                self.option_bytes = (self.option_control & 0xCFFF_FFFC, self.option_control1);
+                None
+            }
+        }
+    }
+
+    fn erase_range(&self, numbers: &[u8]) -> DirtyRange {
+        let first = sectors()[numbers[0] as usize];
+        let last = sectors()[*numbers.last().unwrap_or(&numbers[0]) as usize];
+        let base = NUCLEO_F429ZI.flash.base;
+        (first.start - base, last.start + last.size - first.start)
+    }
+
+    /// Apply a torn version of the operation in progress (power lost at `fraction` of its
+    /// duration, 0.0–1.0), with `random` supplying arbitrary bits. Returns the changed range.
+    pub fn tear(&mut self, fraction: f64, random: &mut dyn FnMut() -> u64) -> Option<DirtyRange> {
+        let operation = self.operation.take()?;
+        match operation.kind {
+            OperationKind::Program {
+                offset,
+                value,
+                length,
+            } => {
+                for index in 0..length {
+                    let cell = &mut self.content[(offset + index) as usize];
+                    let clearing = *cell & !((value >> (8 * index)) as u8);
+                    *cell &= !(clearing & random() as u8);
+                }
+                Some((offset, length))
+            }
+            OperationKind::Erase { sectors: numbers } => {
+                let range = self.erase_range(&numbers);
+                let erased_bytes = (range.1 as f64 * fraction) as u32;
+                for position in range.0..range.0 + range.1 {
+                    let cell = &mut self.content[position as usize];
+                    if position - range.0 < erased_bytes {
+                        *cell = 0xFF;
+                    } else {
+                        *cell |= random() as u8;
+                    }
+                }
+                Some(range)
+            }
+            OperationKind::OptionBytes => None,
+        }
+    }
+
+    /// Whether an interrupt request is active (EOP with EOPIE, or OPERR with ERRIE).
+    pub fn interrupt_requested(&self) -> bool {
+        (self.status & status::EOP != 0 && self.control & control::EOPIE != 0)
+            || (self.status & status::OPERR != 0 && self.control & control::ERRIE != 0)
+    }
+}
+
+impl Default for FlashController {
+    fn default() -> Self {
+        Self::new()
+    }
+}

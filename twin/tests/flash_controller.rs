@@ -1,0 +1,49 @@
+//! The flash controller model seen by firmware: every error bit provoked by a small program
+//! (`programs/flash_errors.s`), programming only clearing bits, erase, write protection through
+//! the option bytes, and modelled operation times.
+
+mod common;
+
+use common::{twin_with, word};
+use slingshot_twin::flash_controller::status::{BSY, EOP, OPERR, PGAERR, PGPERR, PGSERR, WRPERR};
+use slingshot_twin::Stop;
+
+#[test]
+fn every_error_bit_is_raised_when_the_chip_would() {
+    let mut twin = twin_with(include_bytes!("programs/flash_errors.bin"));
+    let stop = twin.run(50_000_000).expect("run");
+    assert_eq!(stop, Stop::Breakpoint, "pc 0x{:08x}", twin.pc());
+    let step = |index: u32| word(&twin, 0x2000_0000 + 4 * index);
+    assert_eq!(step(0), PGSERR, "store while locked");
+    assert_eq!(step(1), PGPERR, "halfword store with PSIZE x32");
+    // The core splits the unaligned word into aligned transfers: the first is misaligned for
+    // x32 (PGAERR), the second then meets a stale error flag (PGSERR).
+    assert_eq!(step(2), PGAERR | PGSERR, "misaligned word store");
+    assert_eq!(step(3), EOP, "word program with EOPIE");
+    assert_eq!(step(4), EOP, "second program over the same word");
+    assert_eq!(
+        word(&twin, 0x2000_0040),
+        0x1234_0000,
+        "programming only clears bits"
+    );
+    assert_eq!(step(5), PGPERR | OPERR, "byte store with ERRIE");
+    assert_eq!(step(6), PGPERR | PGSERR, "program with a stale error flag");
+    assert_eq!(
+        word(&twin, 0x2000_0044),
+        0xFFFF_FFFF,
+        "refused program left flash alone"
+    );
+    assert_eq!(step(7), EOP, "sector erase");
+    assert_eq!(word(&twin, 0x2000_0048), 0xFFFF_FFFF, "sector 12 erased");
+    assert_eq!(step(8), WRPERR, "erase of a write-protected sector");
+    assert_eq!(step(9), PGSERR, "store with PG clear");
+    for index in 0..10 {
+        assert_eq!(step(index) & BSY, 0);
+    }
+    assert!(twin.board().flash.is_write_protected(13));
+    assert!(!twin.board().flash.is_write_protected(12));
+    // Operations: two programs, one erase, one option-byte write.
+    assert_eq!(twin.board().flash.operations_started, 4);
+    // A 16 KB erase takes 250 ms at x32: 4 M cycles at 16 MHz, spent polling BSY.
+    assert!(twin.cycles() > 4_000_000, "cycles {}", twin.cycles());
+}
