@@ -144,6 +144,17 @@ pub fn bootloader_verdict(
             ),
         });
     }
+    if let Err(ImageError::ImageSizeBeyondSlot) = parse_trailer(bytes) {
+        let end = u64::from(start) + bytes.len() as u64;
+        return Some(Refusal {
+            code: ImageError::ImageSizeBeyondSlot.code(),
+            message: format!(
+                "truncated image: the file ends at 0x{end:08x} ({} bytes), before the end of \
+                 the trailer that word 7 points to",
+                bytes.len()
+            ),
+        });
+    }
     let mut flash = vec![0xFF; slot.size as usize];
     flash[..bytes.len()].copy_from_slice(bytes);
     let stack_pointer = word(&flash, 0).unwrap_or(u32::MAX);

@@ -215,3 +215,8 @@ fn verify_flash_refuses_a_slot_outside_the_device() {
     }
     assert_eq!(flash.reads, 0);
 }
+
+#[test]
+fn the_layout_reserves_room_for_the_largest_trailer() {
+    assert_eq!(TRAILER_RESERVE, slingshot_layout::SIGNATURE_TRAILER_RESERVE);
+}
