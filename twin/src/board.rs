@@ -458,6 +458,12 @@ impl Board {
             }
             a => self.unmodelled_access(a, true, value),
         }
+        // The write may have scheduled an event (a frame on the line, a ready bit): end the
+        // chunk no later than that.
+        self.stop_at = self.stop_at.min(
+            self.instructions
+                .saturating_add(self.instructions_to_next_event(u64::MAX)),
+        );
     }
 
     fn rcc_write(&mut self, offset: u32, value: u32, now: u64) {

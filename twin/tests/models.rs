@@ -1,0 +1,77 @@
+//! Unit checks of the peripheral models that need no program: CRC vectors from REFERENCE.md §3,
+//! the IWDG period, RCC clock arithmetic, SysTick counting and the flash controller's unlock
+//! sequence and write protection.
+
+use slingshot_twin::core_exceptions::SystemControl;
+use slingshot_twin::crc::{crc32_word, CrcUnit};
+use slingshot_twin::flash_controller::{control, FlashController, KEY1, KEY2};
+use slingshot_twin::iwdg::IndependentWatchdog;
+use slingshot_twin::rcc::{Rcc, ResetCause};
+
+#[test]
+fn crc_unit_matches_the_reference_vectors() {
+    assert_eq!(crc32_word(0xFFFF_FFFF, 0x1234_5678), 0xDF8A_8A2B);
+    assert_eq!(crc32_word(0xFFFF_FFFF, 0), 0xC704_DD7B);
+    let mut unit = CrcUnit::default();
+    unit.write(0, 0x1234_5678);
+    assert_eq!(unit.read(0), 0xDF8A_8A2B);
+    unit.write(8, 1);
+    assert_eq!(unit.read(0), 0xFFFF_FFFF);
+}
+
+#[test]
+fn watchdog_expires_after_its_period() {
+    let mut watchdog = IndependentWatchdog::new();
+    watchdog.write(0, 0x5555, 0);
+    watchdog.write(4, 3, 0); // divider 32
+    watchdog.write(8, 999, 0);
+    watchdog.write(0, 0xCCCC, 0);
+    // (999 + 1) * 32 / 32 kHz = 1 s.
+    assert_eq!(watchdog.expires_ps, Some(1_000_000_000_000));
+    watchdog.write(0, 0xAAAA, 500_000_000_000);
+    assert_eq!(watchdog.expires_ps, Some(1_500_000_000_000));
+}
+
+#[test]
+fn pll_at_168_mhz_becomes_the_system_clock_after_locking() {
+    let mut rcc = Rcc::new(ResetCause::PowerOn, 0);
+    assert_eq!(rcc.system_clock_hz(), 16_000_000);
+    // HSE 8 MHz / M 8 * N 336 / P 2 = 168 MHz.
+    rcc.write(0x04, (1 << 22) | 8 | (336 << 6), 0);
+    rcc.write(0x00, 0x0101_0083, 0);
+    rcc.write(0x08, 2 | (0b101 << 10), 0);
+    assert_eq!(rcc.system_clock_hz(), 16_000_000, "PLL not locked yet");
+    rcc.update(200_000_000);
+    assert_eq!(rcc.system_clock_hz(), 168_000_000);
+    assert_eq!(rcc.apb1_clock_hz(), 42_000_000);
+    assert_ne!(rcc.read(0x74, 0) & (1 << 27), 0, "power-on reset flag");
+}
+
+#[test]
+fn systick_pends_on_each_wrap() {
+    let mut system = SystemControl::new();
+    system.write(0x014, 99, 0);
+    system.write(0x018, 0, 0);
+    system.write(0x010, 0b111, 0);
+    assert_eq!(system.cycles_to_systick(0), Some(99));
+    system.advance_systick(99);
+    assert_eq!(system.exception_to_take(false, 0), Some(15));
+    assert_eq!(system.exception_to_take(true, 0), None, "PRIMASK masks it");
+    system.activate(15);
+    system.advance_systick(150);
+    assert_eq!(system.read(0x018, 150), Some(49));
+}
+
+#[test]
+fn wrong_key_locks_the_control_register_until_reset() {
+    let mut flash = FlashController::new();
+    flash.write(0x04, KEY1, 0);
+    flash.write(0x04, 0x1111_1111, 0);
+    flash.write(0x04, KEY1, 0);
+    flash.write(0x04, KEY2, 0);
+    assert_ne!(flash.read(0x10) & control::LOCK, 0);
+    flash.reset();
+    flash.write(0x04, KEY1, 0);
+    flash.write(0x04, KEY2, 0);
+    assert_eq!(flash.read(0x10) & control::LOCK, 0);
+}
