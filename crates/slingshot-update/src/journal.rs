@@ -22,10 +22,11 @@
 //!
 //! Bytes 0–15 are written in one program operation, bytes 16–31 in a second one. A record
 //! counts only when the commit words are intact and the CRC matches. A program torn by a power
-//! cut applies only a subset of its bit changes, so a torn second write can never produce both
-//! commit words (one of them differs from the erased value in every byte, whichever the erased
-//! value is), and a torn first write is never followed by a second one. Random or half-erased
-//! content passes both checks with a probability of about 2⁻⁹⁶.
+//! cut applies a strict subset of its bit changes, so a torn second write never leaves both
+//! commit words equal to their targets (neither word contains a byte equal to the erased value,
+//! 0xFF or 0x00, so every byte has changes to tear), and a torn first write is never followed
+//! by a second one. Random or half-erased content passes the commit and CRC checks with a
+//! probability of about 2⁻⁹⁶.
 //!
 //! # Placement
 //!

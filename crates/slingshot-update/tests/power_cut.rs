@@ -266,6 +266,7 @@ fn run<const W: usize>(fixture: &Fixture<W>, confirms: bool, cuts: Cuts) -> Outc
 /// Run every sweep for one device; returns the number of scenarios.
 fn sweep<const W: usize>(device: Device, seed: u64) -> u64 {
     let mut scenarios = 0;
+    let mut scripts = Vec::new();
     for setup in [Setup::Install, Setup::BadSignature, Setup::BelowMinimum] {
         let fixture = prepare::<W>(device, setup);
         let policies: &[bool] = if setup == Setup::Install {
@@ -292,6 +293,7 @@ fn sweep<const W: usize>(device: Device, seed: u64) -> u64 {
                 );
             }
             let total = clean.operations;
+            scripts.push(format!("{setup:?}/confirms={confirms}: {total} operations"));
             for index in sample(total, SAMPLES, seed ^ total ^ u64::from(confirms)) {
                 run(
                     &fixture,
@@ -328,7 +330,11 @@ fn sweep<const W: usize>(device: Device, seed: u64) -> u64 {
             }
         }
     }
-    println!("{}: {scenarios} power-cut scenarios", device.name);
+    println!(
+        "{}: {scenarios} power-cut scenarios ({})",
+        device.name,
+        scripts.join(", ")
+    );
     scenarios
 }
 
