@@ -6,12 +6,14 @@
 //! - [`board`]: LEDs and the user button.
 //! - [`mailbox`]: the no-init words at the top of SRAM shared with the application.
 //! - [`system`]: reading flash and resetting the chip.
+//! - [`flash`]: the flash driver (`embedded-storage` `NorFlash`).
 //!
 //! Everything portable (decisions, formats, the update engine) lives in host-tested crates;
 //! what is here only moves bits the reference manual (RM0090) describes.
 #![no_std]
 
 pub mod board;
+pub mod flash;
 pub mod handoff;
 pub mod mailbox;
 pub mod system;

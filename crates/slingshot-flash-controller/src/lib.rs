@@ -1,0 +1,173 @@
+//! The portable half of Slingshot's STM32F4 flash driver (RM0090 §3.5–3.9): register bit
+//! definitions, decoding of the status register into typed errors, and the planning of
+//! erase and program operations over the real sector map. The other half — the register
+//! writes themselves — is `firmware/stm32/src/flash.rs`, which only follows these plans, so
+//! everything that can be wrong about *what* to do is tested on the host.
+//!
+//! Offsets are relative to the start of flash (0x0800_0000), as in the simulated flash.
+#![no_std]
+#![forbid(unsafe_code)]
+
+pub mod registers;
+
+use embedded_storage::nor_flash::{NorFlashError, NorFlashErrorKind};
+use slingshot_layout::{FlashGeometry, Sector};
+
+/// Everything a flash operation can fail with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlashError {
+    /// The range leaves flash.
+    OutOfBounds {
+        /// Offset of the first byte asked for.
+        offset: u32,
+        /// Length asked for, in bytes.
+        length: u32,
+    },
+    /// A program offset or length is not a multiple of the 4-byte program unit.
+    NotAligned {
+        /// The offending offset.
+        offset: u32,
+    },
+    /// An erase range does not start and end on sector boundaries.
+    NotSectorAligned {
+        /// The offending offset.
+        offset: u32,
+    },
+    /// SR.WRPERR: the sector is write-protected by the option bytes.
+    WriteProtected,
+    /// SR.PGAERR: the program crossed a 128-bit row or was misaligned.
+    ProgramAlignment,
+    /// SR.PGPERR: the access width did not match PSIZE.
+    ProgramParallelism,
+    /// SR.PGSERR: the program sequence was wrong (PG not set, or a store while busy).
+    ProgramSequence,
+    /// SR.OPERR: the operation was refused (e.g. bank-2 access on a single-bank part).
+    Operation,
+    /// SR.RDERR: a read of a PCROP-protected sector.
+    ReadProtected,
+    /// The range touches the bootloader's own sectors, which the driver never changes.
+    Protected {
+        /// Offset of the first protected byte asked for.
+        offset: u32,
+    },
+    /// The controller stayed busy beyond the time any operation takes.
+    Timeout,
+    /// The written data reads back differently (a cell that did not take the value).
+    VerifyFailed {
+        /// Offset of the first differing word.
+        offset: u32,
+    },
+}
+
+impl NorFlashError for FlashError {
+    fn kind(&self) -> NorFlashErrorKind {
+        match self {
+            FlashError::OutOfBounds { .. } => NorFlashErrorKind::OutOfBounds,
+            FlashError::NotAligned { .. } | FlashError::NotSectorAligned { .. } => {
+                NorFlashErrorKind::NotAligned
+            }
+            _ => NorFlashErrorKind::Other,
+        }
+    }
+}
+
+/// Decode the status register after an operation: the first error bit set, if any.
+pub fn decode_status(status: u32) -> Result<(), FlashError> {
+    use registers::status::*;
+    let errors = [
+        (WRITE_PROTECTION_ERROR, FlashError::WriteProtected),
+        (PROGRAMMING_ALIGNMENT_ERROR, FlashError::ProgramAlignment),
+        (
+            PROGRAMMING_PARALLELISM_ERROR,
+            FlashError::ProgramParallelism,
+        ),
+        (PROGRAMMING_SEQUENCE_ERROR, FlashError::ProgramSequence),
+        (OPERATION_ERROR, FlashError::Operation),
+        (READ_PROTECTION_ERROR, FlashError::ReadProtected),
+    ];
+    match errors.iter().find(|(bit, _)| status & bit != 0) {
+        Some(&(_, error)) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// Check a read or program range against the flash size.
+pub fn check_bounds(
+    geometry: &FlashGeometry,
+    offset: u32,
+    length: usize,
+) -> Result<(), FlashError> {
+    let length = u32::try_from(length).map_err(|_| FlashError::OutOfBounds {
+        offset,
+        length: u32::MAX,
+    })?;
+    match offset.checked_add(length) {
+        Some(end) if end <= geometry.size => Ok(()),
+        _ => Err(FlashError::OutOfBounds { offset, length }),
+    }
+}
+
+/// Refuse any change to `[offset, offset + length)` that touches the first `protected`
+/// bytes of flash (the bootloader partition): the device can never be bricked by the driver.
+pub fn check_unprotected(protected: u32, offset: u32, length: u32) -> Result<(), FlashError> {
+    if length > 0 && offset < protected {
+        return Err(FlashError::Protected { offset });
+    }
+    Ok(())
+}
+
+/// Check a program range: inside flash and made of whole 4-byte words (x32 parallelism).
+pub fn check_program(
+    geometry: &FlashGeometry,
+    offset: u32,
+    length: usize,
+) -> Result<(), FlashError> {
+    check_bounds(geometry, offset, length)?;
+    let unit = geometry.write_size;
+    if offset % unit != 0 {
+        return Err(FlashError::NotAligned { offset });
+    }
+    if length as u32 % unit != 0 {
+        return Err(FlashError::NotAligned {
+            offset: offset + length as u32,
+        });
+    }
+    Ok(())
+}
+
+/// The sectors an erase of `[from, to)` covers, after checking that both ends are sector
+/// boundaries inside flash.
+pub fn plan_erase(
+    geometry: &FlashGeometry,
+    from: u32,
+    to: u32,
+) -> Result<impl Iterator<Item = &'static Sector>, FlashError> {
+    if from > to {
+        return Err(FlashError::OutOfBounds {
+            offset: from,
+            length: 0,
+        });
+    }
+    check_bounds(geometry, from, (to - from) as usize)?;
+    for offset in [from, to] {
+        if !geometry.is_sector_boundary(geometry.base + offset) {
+            return Err(FlashError::NotSectorAligned { offset });
+        }
+    }
+    let range = slingshot_layout::Region::new(geometry.base + from, to - from);
+    Ok(geometry.sectors_in(range))
+}
+
+/// The control-register value that erases `sector` with x32 parallelism (SER, SNB with the
+/// bank-2 numbering, PSIZE); STRT is set in a second write.
+pub fn erase_control(sector: &Sector) -> u32 {
+    use registers::control::*;
+    SECTOR_ERASE
+        | (u32::from(sector.control_register_number()) << SECTOR_NUMBER_SHIFT)
+        | PARALLELISM_X32
+}
+
+/// The control-register value for programming words with x32 parallelism (PG, PSIZE).
+pub const fn program_control() -> u32 {
+    registers::control::PROGRAM | registers::control::PARALLELISM_X32
+}

@@ -1,0 +1,124 @@
+//! Host tests of the flash driver's planning: bounds, alignment, sector selection with the
+//! bank-2 numbering, status decoding.
+
+use slingshot_flash_controller::{
+    check_program, check_unprotected, decode_status, erase_control, plan_erase, program_control,
+    registers, FlashError,
+};
+use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
+
+const KIB: u32 = 1024;
+
+fn geometry() -> slingshot_layout::FlashGeometry {
+    NUCLEO_F429ZI_DUAL_SLOT.board.flash
+}
+
+#[test]
+fn erase_plans_follow_the_mixed_sector_map() {
+    let geometry = geometry();
+    let numbers = |from, to| -> Vec<u8> {
+        plan_erase(&geometry, from, to)
+            .unwrap()
+            .map(|sector| sector.number)
+            .collect()
+    };
+    assert_eq!(numbers(0x8000, 0x1_0000), vec![2, 3]);
+    assert_eq!(numbers(0x1_0000, 0x4_0000), vec![4, 5]);
+    assert_eq!(numbers(0x10_8000, 0x11_0000), vec![14, 15]);
+    assert_eq!(numbers(0x1E_0000, 0x20_0000), vec![23]);
+    assert_eq!(numbers(0x8000, 0x8000), Vec::<u8>::new());
+}
+
+#[test]
+fn erase_refuses_ranges_off_sector_boundaries_or_outside_flash() {
+    let geometry = geometry();
+    assert_eq!(
+        plan_erase(&geometry, 0x8000, 0x9000).err(),
+        Some(FlashError::NotSectorAligned { offset: 0x9000 })
+    );
+    assert_eq!(
+        plan_erase(&geometry, 0x1_4000, 0x2_0000).err(),
+        Some(FlashError::NotSectorAligned { offset: 0x1_4000 })
+    );
+    assert!(matches!(
+        plan_erase(&geometry, 0x1E_0000, 0x22_0000),
+        Err(FlashError::OutOfBounds { .. })
+    ));
+    assert!(plan_erase(&geometry, 0x2_0000, 0x1_0000).is_err());
+}
+
+#[test]
+fn control_words_use_bank_two_numbering_and_x32() {
+    let geometry = geometry();
+    let sector_12 = geometry.sector_at(0x0810_0000).unwrap();
+    assert_eq!(erase_control(sector_12), (1 << 1) | (16 << 3) | (0b10 << 8));
+    let sector_11 = geometry.sector_at(0x080E_0000).unwrap();
+    assert_eq!(erase_control(sector_11), (1 << 1) | (11 << 3) | (0b10 << 8));
+    let sector_23 = geometry.sector_at(0x081E_0000).unwrap();
+    assert_eq!(erase_control(sector_23) >> 3 & 0x1F, 27);
+    assert_eq!(program_control(), 1 | (0b10 << 8));
+}
+
+#[test]
+fn programs_must_be_whole_words_inside_flash() {
+    let geometry = geometry();
+    assert_eq!(check_program(&geometry, 0x8000, 16), Ok(()));
+    assert_eq!(
+        check_program(&geometry, 0x8002, 4),
+        Err(FlashError::NotAligned { offset: 0x8002 })
+    );
+    assert_eq!(
+        check_program(&geometry, 0x8000, 6),
+        Err(FlashError::NotAligned { offset: 0x8006 })
+    );
+    assert_eq!(
+        check_program(&geometry, 2048 * KIB - 4, 8),
+        Err(FlashError::OutOfBounds {
+            offset: 2048 * KIB - 4,
+            length: 8
+        })
+    );
+    assert!(check_program(&geometry, u32::MAX - 3, 8).is_err());
+}
+
+#[test]
+fn every_status_error_bit_maps_to_its_error() {
+    use registers::status::*;
+    assert_eq!(decode_status(0), Ok(()));
+    assert_eq!(decode_status(END_OF_OPERATION), Ok(()));
+    let cases = [
+        (WRITE_PROTECTION_ERROR, FlashError::WriteProtected),
+        (PROGRAMMING_ALIGNMENT_ERROR, FlashError::ProgramAlignment),
+        (
+            PROGRAMMING_PARALLELISM_ERROR,
+            FlashError::ProgramParallelism,
+        ),
+        (PROGRAMMING_SEQUENCE_ERROR, FlashError::ProgramSequence),
+        (OPERATION_ERROR, FlashError::Operation),
+        (READ_PROTECTION_ERROR, FlashError::ReadProtected),
+    ];
+    for (bit, error) in cases {
+        assert_eq!(decode_status(bit | END_OF_OPERATION), Err(error));
+        assert_ne!(
+            CLEAR_ALL & bit,
+            0,
+            "stale {error:?} must be cleared before each operation"
+        );
+    }
+    assert_eq!(CLEAR_ALL & BUSY, 0);
+}
+
+#[test]
+fn the_bootloader_sectors_are_never_changed() {
+    let protected = NUCLEO_F429ZI_DUAL_SLOT.partitions.bootloader.size;
+    assert_eq!(
+        check_unprotected(protected, 0x7FFC, 4),
+        Err(FlashError::Protected { offset: 0x7FFC })
+    );
+    assert_eq!(
+        check_unprotected(protected, 0, 0x20_0000),
+        Err(FlashError::Protected { offset: 0 })
+    );
+    assert_eq!(check_unprotected(protected, 0x8000, 4), Ok(()));
+    assert_eq!(check_unprotected(protected, 0x4000, 0), Ok(()));
+}

@@ -1,0 +1,182 @@
+//! The STM32F4 flash driver: `embedded-storage` `NorFlash` over the chip's real sector map
+//! (RM0090 §3.6). x32 programming (the Nucleo runs at 3.3 V), stale error flags cleared
+//! before each operation, every status error mapped to a typed error, the data cache off
+//! and reset around writes and erases (dual-bank errata), bank-2 sector numbering, and a
+//! read-back check of every programmed word.
+//!
+//! *What* to do — bounds, alignment, which sectors, which control-register values, what a
+//! status value means — comes from the host-tested `slingshot-flash-controller`; this file
+//! only moves the bits. Offsets are relative to the start of flash. The bootloader's own
+//! sectors are refused: the driver cannot brick the device.
+
+use crate::device;
+use embedded_storage::nor_flash::{ErrorType, NorFlash, ReadNorFlash};
+use slingshot_flash_controller::registers::{access_control, status, UNLOCK_KEYS};
+use slingshot_flash_controller::{
+    check_bounds, check_program, check_unprotected, decode_status, erase_control, plan_erase,
+    program_control, FlashError,
+};
+use slingshot_layout::{FlashGeometry, ACTIVE};
+
+/// Busy-poll iterations before giving up: a 128 KB sector erase takes at most 2 s at x32
+/// (4 s at x8); at 168 MHz and ≥ 8 cycles per iteration this bound is above 4 s.
+const BUSY_POLL_LIMIT: u32 = 100_000_000;
+
+/// The flash controller, owning every flash write and erase.
+pub struct Flash {
+    geometry: FlashGeometry,
+    protected: u32,
+}
+
+impl Flash {
+    /// The driver for the active layout's flash; the bootloader partition is protected.
+    pub fn new() -> Self {
+        Self {
+            geometry: ACTIVE.board.flash,
+            protected: ACTIVE.partitions.bootloader.size,
+        }
+    }
+
+    fn unlock(&mut self) {
+        let flash = device().FLASH;
+        if flash.cr().read().lock().bit_is_set() {
+            for key in UNLOCK_KEYS {
+                // SAFETY: KEYR takes the documented unlock sequence (RM0090 §3.5.1).
+                flash.keyr().write(|w| unsafe { w.bits(key) });
+            }
+        }
+    }
+
+    fn lock(&mut self) {
+        device().FLASH.cr().modify(|_, w| w.lock().set_bit());
+    }
+
+    fn wait_idle(&self) -> Result<(), FlashError> {
+        let flash = device().FLASH;
+        for _ in 0..BUSY_POLL_LIMIT {
+            if flash.sr().read().bits() & status::BUSY == 0 {
+                return Ok(());
+            }
+        }
+        Err(FlashError::Timeout)
+    }
+
+    /// Run `operation` unlocked, with stale errors cleared and the data cache off; then
+    /// reset and restore the caches and lock again, whatever the result.
+    fn with_controller<R>(
+        &mut self,
+        operation: impl FnOnce(&mut Self) -> Result<R, FlashError>,
+    ) -> Result<R, FlashError> {
+        let flash = device().FLASH;
+        self.wait_idle()?;
+        let saved = flash.acr().read().bits();
+        let caches = access_control::DATA_CACHE_ENABLE | access_control::INSTRUCTION_CACHE_ENABLE;
+        // SAFETY: clearing the cache enables only changes performance; latency bits stay.
+        flash
+            .acr()
+            .write(|w| unsafe { w.bits(saved & !access_control::DATA_CACHE_ENABLE) });
+        self.unlock();
+        // SAFETY: SR error flags are write-one-to-clear; BSY is read-only.
+        flash.sr().write(|w| unsafe { w.bits(status::CLEAR_ALL) });
+        let result = operation(self);
+        // SAFETY: writing 0 leaves PG/SER cleared, the state between operations.
+        flash.cr().write(|w| unsafe { w.bits(0) });
+        self.lock();
+        // Flash content changed under the caches: reset both while disabled, then restore.
+        let resets = access_control::DATA_CACHE_RESET | access_control::INSTRUCTION_CACHE_RESET;
+        // SAFETY: the reset bits act only while the caches are disabled (RM0090 §3.5.2).
+        unsafe {
+            flash.acr().write(|w| w.bits((saved & !caches) | resets));
+            flash.acr().write(|w| w.bits(saved & !caches));
+            flash.acr().write(|w| w.bits(saved));
+        }
+        result
+    }
+
+    fn status(&self) -> Result<(), FlashError> {
+        decode_status(device().FLASH.sr().read().bits())
+    }
+}
+
+impl Default for Flash {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ErrorType for Flash {
+    type Error = FlashError;
+}
+
+impl ReadNorFlash for Flash {
+    const READ_SIZE: usize = 1;
+
+    fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), FlashError> {
+        check_bounds(&self.geometry, offset, bytes.len())?;
+        let region = slingshot_layout::Region::new(self.geometry.base + offset, bytes.len() as u32);
+        let source = crate::system::flash_bytes(region).ok_or(FlashError::OutOfBounds {
+            offset,
+            length: region.size,
+        })?;
+        bytes.copy_from_slice(source);
+        Ok(())
+    }
+
+    fn capacity(&self) -> usize {
+        self.geometry.size as usize
+    }
+}
+
+impl NorFlash for Flash {
+    const WRITE_SIZE: usize = 4;
+    /// The smallest sector; every sector is a multiple of it. Erase ranges must also start
+    /// and end on real sector boundaries of the mixed 16/64/128 KB map.
+    const ERASE_SIZE: usize = 16 * 1024;
+
+    fn erase(&mut self, from: u32, to: u32) -> Result<(), FlashError> {
+        let sectors = plan_erase(&self.geometry, from, to)?;
+        check_unprotected(self.protected, from, to - from)?;
+        self.with_controller(|driver| {
+            for sector in sectors {
+                let flash = device().FLASH;
+                // SAFETY: the value comes from the host-tested plan: SER, SNB, PSIZE x32.
+                flash
+                    .cr()
+                    .write(|w| unsafe { w.bits(erase_control(sector)) });
+                flash.cr().modify(|_, w| w.strt().set_bit());
+                driver.wait_idle()?;
+                driver.status()?;
+            }
+            Ok(())
+        })
+    }
+
+    fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), FlashError> {
+        check_program(&self.geometry, offset, bytes.len())?;
+        check_unprotected(self.protected, offset, bytes.len() as u32)?;
+        let base = self.geometry.base;
+        self.with_controller(|driver| {
+            // SAFETY: PG with PSIZE x32, from the host-tested plan.
+            device()
+                .FLASH
+                .cr()
+                .write(|w| unsafe { w.bits(program_control()) });
+            for (index, chunk) in bytes.chunks_exact(4).enumerate() {
+                let word = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+                let address = base + offset + index as u32 * 4;
+                // SAFETY: the address is a word-aligned flash address outside the bootloader
+                // (checked above) and PG is set, so this store is a program operation.
+                unsafe { (address as *mut u32).write_volatile(word) };
+                driver.wait_idle()?;
+                driver.status()?;
+                // SAFETY: reading back the word just programmed from mapped flash.
+                if unsafe { (address as *const u32).read_volatile() } != word {
+                    return Err(FlashError::VerifyFailed {
+                        offset: address - base,
+                    });
+                }
+            }
+            Ok(())
+        })
+    }
+}
