@@ -31,6 +31,7 @@ pub struct ProtocolDevice {
     pub device: Option<Device<SimulatedFlash>>,
     pub config: DeviceConfig,
     pub power_cycles: u32,
+    pub torn_operations: u32,
 }
 
 impl ProtocolDevice {
@@ -40,6 +41,7 @@ impl ProtocolDevice {
             device: Some(Device::new(flash, config, baud)),
             config,
             power_cycles: 0,
+            torn_operations: 0,
         }
     }
 
@@ -80,7 +82,10 @@ impl DeviceModel for ProtocolDevice {
     fn power_cycle(&mut self, torn_per_mille: Option<u64>, random: &mut Random) {
         let mut flash = self.device.take().expect("device present").into_handler();
         match torn_per_mille {
-            Some(fraction) => flash.tear_last_operation(fraction, random),
+            Some(fraction) => {
+                self.torn_operations += 1;
+                flash.tear_last_operation(fraction, random);
+            }
             None => flash.last_operation = None,
         }
         flash.uart_baud = 115_200;

@@ -17,6 +17,7 @@ const ACK: u8 = 0x79;
 pub struct RomBootloader {
     pub memory: Vec<u8>,
     pub sector_sizes: Vec<u32>,
+    baud: u32,
     buffer: Vec<u8>,
     phase: Phase,
     address: usize,
@@ -31,10 +32,11 @@ enum Phase {
 }
 
 impl RomBootloader {
-    pub fn new(size: usize, sector_sizes: Vec<u32>) -> Self {
+    pub fn new(size: usize, sector_sizes: Vec<u32>, baud: u32) -> Self {
         Self {
             memory: vec![0xFF; size],
             sector_sizes,
+            baud,
             buffer: Vec::new(),
             phase: Phase::Command,
             address: 0,
@@ -104,7 +106,7 @@ impl DeviceModel for RomBootloader {
     }
 
     fn baud(&self) -> u32 {
-        115_200
+        self.baud
     }
 
     fn power_cycle(&mut self, _torn_per_mille: Option<u64>, _random: &mut Random) {}

@@ -1,0 +1,141 @@
+//! Goodput in virtual time: the windowed protocol against the ROM bootloader's stop-and-wait
+//! pattern (AN3155), on the same simulated link with the same pacing and flash timings.
+//!
+//! Run with `cargo test -p slingshot-protocol --release --test benchmark -- --nocapture`;
+//! `docs/PROTOCOL.md` quotes the printed table.
+
+mod common;
+
+use std::time::Duration;
+
+use common::link::{Link, LinkConfig, ProtocolDevice};
+use common::rom::{self, RomBootloader};
+use common::{descriptor, Random, SimulatedFlash};
+use slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT;
+use slingshot_protocol::device::DeviceConfig;
+use slingshot_protocol::host::{HostConfig, HostSession, Transport};
+
+const IMAGE_SIZE: usize = 256 * 1024;
+
+struct Measurement {
+    transfer: Duration,
+    end_to_end: Duration,
+}
+
+fn line_rate(baud: u32) -> f64 {
+    f64::from(baud) / 10.0
+}
+
+/// The protocol: `old_content` puts an older application in the slot, so sectors get erased.
+fn protocol(baud: u32, old_content: bool, latency_nanoseconds: u64) -> Measurement {
+    let image = Random::new(42).bytes(IMAGE_SIZE);
+    let mut flash = SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT);
+    if old_content {
+        flash.memory = Random::new(43).bytes(flash.memory.len());
+    }
+    let link = LinkConfig {
+        latency_nanoseconds,
+        ..LinkConfig::default()
+    };
+    let device = ProtocolDevice::new(flash, DeviceConfig::default());
+    let mut session = HostSession::new(Link::new(device, link), HostConfig::default());
+    session.hello().expect("hello");
+    if baud != 115_200 {
+        session.set_baud(baud).expect("baud switch");
+    }
+    let started = session.transport().elapsed();
+    let descriptor = descriptor(0x0429_0001, 1, &image);
+    let report = session
+        .update(&image, &descriptor, |_, _| {})
+        .expect("update");
+    let end_to_end = session.transport().elapsed() - started;
+    let flash = session.transport().model.flash();
+    assert!(flash.memory[..IMAGE_SIZE] == image[..] && flash.violations == 0);
+    assert_eq!(session.transport().statistics.overruns, 0);
+    Measurement {
+        transfer: report.elapsed,
+        end_to_end,
+    }
+}
+
+/// The ROM bootloader pattern: extended erase of the sectors, then 256-byte writes.
+fn rom_bootloader(baud: u32, erase: bool, latency_nanoseconds: u64) -> Measurement {
+    let image = Random::new(42).bytes(IMAGE_SIZE);
+    let sector_sizes: Vec<u32> = NUCLEO_F429ZI_SINGLE_SLOT
+        .board
+        .flash
+        .sectors
+        .iter()
+        .map(|sector| sector.size)
+        .collect();
+    let model = RomBootloader::new(IMAGE_SIZE, sector_sizes, baud);
+    let link = LinkConfig {
+        baud,
+        latency_nanoseconds,
+        ..LinkConfig::default()
+    };
+    let mut transport = Link::new(model, link);
+    // 256 KB from 0x08008000: sectors 2, 3, 4, 5 and 6 (16 + 16 + 64 + 128 + 128 KB).
+    let sectors: &[u16] = if erase { &[2, 3, 4, 5, 6] } else { &[] };
+    let started = transport.elapsed();
+    rom::write_image(&mut transport, &image, sectors);
+    let end_to_end = transport.elapsed() - started;
+    assert!(transport.model.memory == image);
+    Measurement {
+        transfer: end_to_end,
+        end_to_end,
+    }
+}
+
+fn kilobytes_per_second(duration: Duration) -> f64 {
+    IMAGE_SIZE as f64 / duration.as_secs_f64() / 1024.0
+}
+
+#[test]
+fn goodput_protocol_versus_stop_and_wait() {
+    println!("256 KB image, 8N1 (10 bits per byte), F429 typical flash timings, 1 KB = 1024 bytes");
+    println!("| baud | latency each way | exchange | transfer | goodput | of line rate | end-to-end with erase |");
+    println!("|---|---|---|---|---|---|---|");
+    for latency_milliseconds in [1, 4] {
+        let latency = latency_milliseconds * 1_000_000;
+        let mut fractions = Vec::new();
+        for baud in [115_200, 1_000_000] {
+            let clean = protocol(baud, false, latency);
+            let with_erase = protocol(baud, true, latency);
+            let rom_clean = rom_bootloader(baud, false, latency);
+            let rom_erase = rom_bootloader(baud, true, latency);
+            for (name, measurement, erase) in [
+                ("slingshot: 16 KB window, 1 KB frames", &clean, &with_erase),
+                (
+                    "stop-and-wait: 256 B, 3 ACKs (AN3155)",
+                    &rom_clean,
+                    &rom_erase,
+                ),
+            ] {
+                let goodput = kilobytes_per_second(measurement.transfer);
+                let fraction = goodput * 1024.0 / line_rate(baud);
+                println!(
+                    "| {baud} | {latency_milliseconds} ms | {name} | {:.2} s | {goodput:.2} KB/s | {:.1} % | {:.2} s |",
+                    measurement.transfer.as_secs_f64(),
+                    fraction * 100.0,
+                    erase.end_to_end.as_secs_f64()
+                );
+                fractions.push(fraction);
+            }
+        }
+        assert!(
+            fractions[0] >= 0.95,
+            "goodput at 115200 is {:.1} % of line rate",
+            fractions[0] * 100.0
+        );
+        assert!(
+            fractions[2] >= 0.95,
+            "goodput at 1 Mbaud is {:.1} % of line rate",
+            fractions[2] * 100.0
+        );
+        assert!(
+            fractions[1] < fractions[0] && fractions[3] < fractions[2],
+            "stop-and-wait is slower"
+        );
+    }
+}

@@ -1,0 +1,375 @@
+//! Device state machine tests without a link: one request in, one reply out, flash inspected.
+
+mod common;
+
+use common::{descriptor, Random, SimulatedFlash};
+use slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT;
+use slingshot_protocol::device::{Device, DeviceConfig};
+use slingshot_protocol::error::ErrorCode;
+use slingshot_protocol::frame::{
+    encode_frame, DecodeEvent, FrameDecoder, MAX_PAYLOAD, MAX_WIRE_FRAME,
+};
+use slingshot_protocol::info::DeviceState;
+use slingshot_protocol::message::{ack_flags, Ack, ErrorReply, Reply, Request};
+
+const BOARD: u32 = 0x0429_0001;
+
+struct Harness {
+    device: Device<SimulatedFlash>,
+    sequence: u8,
+}
+
+impl Harness {
+    fn new(flash: SimulatedFlash) -> Self {
+        Self {
+            device: Device::new(flash, DeviceConfig::default(), 115_200),
+            sequence: 0,
+        }
+    }
+
+    fn send_raw(&mut self, version_override: Option<u8>, request: &Request<'_>) -> Option<Reply> {
+        self.sequence = self.sequence.wrapping_add(1);
+        let mut payload = [0u8; MAX_PAYLOAD];
+        let length = request.encode(&mut payload).expect("fits");
+        let mut wire = [0u8; MAX_WIRE_FRAME];
+        let written = encode_frame(
+            request.frame_type(),
+            self.sequence,
+            &payload[..length],
+            &mut wire,
+        )
+        .expect("fits");
+        let mut wire = wire[..written].to_vec();
+        if let Some(version) = version_override {
+            // Re-encode with another version byte by building the frame by hand.
+            let mut body = vec![version, request.frame_type(), self.sequence];
+            body.extend_from_slice(&payload[..length]);
+            body.extend_from_slice(
+                &slingshot_protocol::frame::CRC32
+                    .checksum(&body)
+                    .to_le_bytes(),
+            );
+            wire = cobs(&body);
+        }
+        let mut reply = None;
+        for byte in wire {
+            if let Some(bytes) = self.device.receive(byte) {
+                let mut decoder = FrameDecoder::new();
+                for &reply_byte in bytes {
+                    if decoder.push(reply_byte) == DecodeEvent::FrameReady {
+                        let frame = decoder.frame().expect("frame");
+                        assert_eq!(
+                            frame.sequence, self.sequence,
+                            "the reply echoes the sequence"
+                        );
+                        reply = Reply::decode(frame.frame_type, frame.payload);
+                    }
+                }
+            }
+        }
+        reply
+    }
+
+    fn send(&mut self, request: &Request<'_>) -> Reply {
+        self.send_raw(None, request).expect("a reply")
+    }
+
+    fn start(&mut self, image: &[u8]) {
+        let descriptor = descriptor(BOARD, 1, image);
+        let request = Request::StartUpdate {
+            image_size: image.len() as u32,
+            descriptor: &descriptor,
+        };
+        assert!(matches!(self.send(&request), Reply::UpdateAccepted(_)));
+    }
+
+    fn flash(&self) -> &SimulatedFlash {
+        self.device.handler()
+    }
+}
+
+fn cobs(body: &[u8]) -> Vec<u8> {
+    let mut out = vec![0];
+    let mut code_index = 0;
+    for &byte in body {
+        if byte == 0 || out.len() - code_index == 255 {
+            out[code_index] = (out.len() - code_index) as u8;
+            code_index = out.len();
+            out.push(0);
+            if byte == 0 {
+                continue;
+            }
+        }
+        out.push(byte);
+    }
+    out[code_index] = (out.len() - code_index) as u8;
+    out.push(0);
+    out
+}
+
+fn error_code(reply: Reply) -> ErrorCode {
+    match reply {
+        Reply::Error(ErrorReply { code, .. }) => code,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+fn ack(reply: Reply) -> Ack {
+    match reply {
+        Reply::Ack(ack) => ack,
+        other => panic!("expected an ack, got {other:?}"),
+    }
+}
+
+#[test]
+fn requests_out_of_order_are_refused_with_wrong_state() {
+    let mut harness = Harness::new(SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT));
+    assert_eq!(
+        error_code(harness.send(&Request::Data {
+            offset: 0,
+            data: &[1; 4]
+        })),
+        ErrorCode::WrongState
+    );
+    assert_eq!(
+        error_code(harness.send(&Request::Verify)),
+        ErrorCode::WrongState
+    );
+    assert_eq!(
+        error_code(harness.send(&Request::Install)),
+        ErrorCode::NotVerified
+    );
+    let image = Random::new(1).bytes(4096);
+    harness.start(&image);
+    assert_eq!(
+        error_code(harness.send(&Request::Data {
+            offset: 0,
+            data: &image[..1024]
+        })),
+        ErrorCode::WrongState,
+        "data before resume"
+    );
+    harness.send(&Request::Resume { offset: 0 });
+    assert_eq!(
+        error_code(harness.send(&Request::Verify)),
+        ErrorCode::ImageIncomplete
+    );
+    assert_eq!(
+        error_code(harness.send(&Request::Data {
+            offset: 2,
+            data: &[0; 4]
+        })),
+        ErrorCode::Misaligned
+    );
+    assert_eq!(
+        error_code(harness.send(&Request::Data {
+            offset: 4092,
+            data: &[0; 8]
+        })),
+        ErrorCode::OffsetOutOfRange
+    );
+    assert_eq!(
+        error_code(harness.send(&Request::Checksum {
+            offset: 0,
+            length: 8192
+        })),
+        ErrorCode::OffsetOutOfRange
+    );
+}
+
+#[test]
+fn unsupported_version_is_answered_with_the_device_version() {
+    let mut harness = Harness::new(SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT));
+    let reply = harness.send_raw(Some(9), &Request::Hello).expect("reply");
+    assert_eq!(
+        reply,
+        Reply::Error(ErrorReply {
+            request_type: 0x01,
+            code: ErrorCode::UnsupportedVersion,
+            detail: 1
+        })
+    );
+    assert!(
+        matches!(harness.send(&Request::Hello), Reply::Info(info) if info.state == DeviceState::Idle)
+    );
+}
+
+#[test]
+fn cumulative_acks_gap_reported_once_and_duplicates_ignored() {
+    let mut harness = Harness::new(SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT));
+    let image = Random::new(2).bytes(8 * 1024);
+    harness.start(&image);
+    let first = ack(harness.send(&Request::Resume { offset: 0 }));
+    assert_eq!(
+        (first.contiguous, first.credit_limit),
+        (0, 8 * 1024),
+        "credit capped at the image end"
+    );
+    let chunk = |index: usize| Request::Data {
+        offset: (index * 1024) as u32,
+        data: &image[index * 1024..][..1024],
+    };
+    assert_eq!(ack(harness.send(&chunk(0))).contiguous, 1024);
+    // Chunk 1 is lost: chunks 2 and 3 arrive out of order.
+    let gap = ack(harness.send(&chunk(2)));
+    assert_eq!((gap.contiguous, gap.flags), (1024, ack_flags::GAP));
+    let again = ack(harness.send(&chunk(3)));
+    assert_eq!(
+        (again.contiguous, again.flags),
+        (1024, 0),
+        "the gap is reported once"
+    );
+    assert_eq!(ack(harness.send(&chunk(1))).contiguous, 2048);
+    assert_eq!(
+        ack(harness.send(&chunk(0))).contiguous,
+        2048,
+        "a duplicate changes nothing"
+    );
+    for index in 2..8 {
+        harness.send(&chunk(index));
+    }
+    assert_eq!(harness.device.state(), DeviceState::Received);
+    assert_eq!(harness.send(&Request::Verify), Reply::Verified);
+    assert_eq!(harness.send(&Request::Install), Reply::Installed);
+    assert_eq!(
+        harness.send(&Request::Install),
+        Reply::Installed,
+        "a retried install is idempotent"
+    );
+    assert_eq!(harness.flash().installs, 1);
+    assert_eq!(harness.flash().memory[..image.len()], image[..]);
+}
+
+#[test]
+fn resume_into_a_torn_chunk_rewinds_to_the_sector_start() {
+    // Flash holds the first 5 KB of the image, then a torn word at 5 KB (a power cut mid-program).
+    let image = Random::new(3).bytes(20 * 1024);
+    let mut flash = SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT);
+    flash.memory[..5 * 1024].copy_from_slice(&image[..5 * 1024]);
+    flash.memory[5 * 1024] = image[5 * 1024] & 0x0F; // a torn word: neither erased nor right
+    let mut harness = Harness::new(flash);
+    let descriptor = descriptor(BOARD, 1, &image);
+    let request = Request::StartUpdate {
+        image_size: image.len() as u32,
+        descriptor: &descriptor,
+    };
+    let Reply::UpdateAccepted(accepted) = harness.send(&request) else {
+        panic!("accepted")
+    };
+    assert_eq!(
+        accepted.prefix_end,
+        6 * 1024,
+        "the scan stops at the first blank 1 KB chunk"
+    );
+    // The host found (by checksum) that 5 KB are good and resumes there.
+    assert_eq!(
+        ack(harness.send(&Request::Resume { offset: 5 * 1024 })).contiguous,
+        5 * 1024
+    );
+    let reply = ack(harness.send(&Request::Data {
+        offset: 5 * 1024,
+        data: &image[5 * 1024..6 * 1024],
+    }));
+    assert_eq!(
+        (reply.contiguous, reply.flags),
+        (0, ack_flags::REWOUND),
+        "sector 2 was erased again"
+    );
+    assert_eq!(harness.flash().erases, 1);
+    for index in 0..20 {
+        let data = &image[index * 1024..(index + 1) * 1024];
+        harness.send(&Request::Data {
+            offset: (index * 1024) as u32,
+            data,
+        });
+    }
+    assert_eq!(harness.send(&Request::Verify), Reply::Verified);
+    assert_eq!(harness.flash().violations, 0);
+}
+
+#[test]
+fn words_already_right_are_skipped_not_reprogrammed() {
+    // Resuming below what flash holds re-sends bytes that are already there: no NOR violation.
+    let image = Random::new(4).bytes(8 * 1024);
+    let mut flash = SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT);
+    flash.memory[..3 * 1024].copy_from_slice(&image[..3 * 1024]);
+    let mut harness = Harness::new(flash);
+    harness.start(&image);
+    harness.send(&Request::Resume { offset: 1024 });
+    for index in 1..8 {
+        let data = &image[index * 1024..(index + 1) * 1024];
+        harness.send(&Request::Data {
+            offset: (index * 1024) as u32,
+            data,
+        });
+    }
+    assert_eq!(
+        harness.flash().programmed_bytes,
+        5 * 1024,
+        "only the missing 5 KB were programmed"
+    );
+    assert_eq!(harness.flash().violations, 0);
+    assert_eq!(harness.send(&Request::Verify), Reply::Verified);
+}
+
+#[test]
+fn odd_sized_image_is_padded_to_the_write_size() {
+    let image = Random::new(5).bytes(1027);
+    let mut harness = Harness::new(SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT));
+    harness.start(&image);
+    harness.send(&Request::Resume { offset: 0 });
+    harness.send(&Request::Data {
+        offset: 0,
+        data: &image[..1024],
+    });
+    let last = ack(harness.send(&Request::Data {
+        offset: 1024,
+        data: &image[1024..],
+    }));
+    assert_eq!((last.contiguous, last.flags), (1027, ack_flags::COMPLETE));
+    assert_eq!(
+        harness.flash().memory[1027],
+        0xFF,
+        "padding keeps the erased value"
+    );
+    assert_eq!(harness.send(&Request::Verify), Reply::Verified);
+}
+
+#[test]
+fn poll_erases_ahead_of_the_data_one_unit_at_a_time() {
+    let mut flash = SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT);
+    flash.memory.fill(0x00);
+    let mut harness = Harness::new(flash);
+    let image = vec![0x5A; 200 * 1024];
+    harness.start(&image);
+    harness.send(&Request::Resume { offset: 0 });
+    harness.device.poll(0);
+    assert_eq!(harness.flash().erases, 1, "one sector per poll");
+    harness.device.poll(1);
+    harness.device.poll(2);
+    assert_eq!(
+        harness.flash().erases,
+        2,
+        "horizon is two windows (32 KB): sectors 2 and 3 only"
+    );
+    for index in 0..70 {
+        let data = &image[index * 1024..(index + 1) * 1024];
+        harness.send(&Request::Data {
+            offset: (index * 1024) as u32,
+            data,
+        });
+    }
+    assert_eq!(
+        harness.flash().erases,
+        3,
+        "data reaching sector 4 erased it on demand"
+    );
+    for now in 3..10 {
+        harness.device.poll(now);
+    }
+    assert_eq!(
+        harness.flash().erases,
+        4,
+        "sector 5 erased ahead (70 KB + 32 KB > 96 KB, its start)"
+    );
+}
