@@ -1,6 +1,7 @@
 //! A simulated NOR flash for host tests of Slingshot's update engine.
 //!
-//! [`SimulatedFlash`] implements `embedded-storage` 0.3 [`ReadNorFlash`] and [`NorFlash`] over
+//! [`SimulatedFlash`] implements `embedded-storage` 0.3 [`ReadNorFlash`] and [`NorFlash`] (and
+//! [`MultiwriteNorFlash`] in its `MULTIWRITE` variant) over
 //! any [`FlashGeometry`] from `slingshot-layout` — the STM32F429's mixed 16/64/128 KB map or a
 //! uniform map ([`uniform_geometry`]) — with the write size as a const parameter and the erased
 //! value taken from the geometry. It is deliberately stricter than real silicon:
@@ -29,7 +30,7 @@ pub use random::SplitMix64;
 pub use timing::TimingModel;
 
 use embedded_storage::nor_flash::{
-    ErrorType, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
+    ErrorType, MultiwriteNorFlash, NorFlash, NorFlashError, NorFlashErrorKind, ReadNorFlash,
 };
 use slingshot_layout::{FlashGeometry, Sector};
 
@@ -116,8 +117,14 @@ pub struct Statistics {
 }
 
 /// A simulated NOR flash with `WRITE_SIZE`-byte program units. See the crate docs.
+///
+/// With `MULTIWRITE = false` (the default, and what the update engine is tested with) a write
+/// unit may be programmed only while fully erased. With `MULTIWRITE = true` the flash also
+/// implements [`MultiwriteNorFlash`]: a unit may be programmed again as long as every bit only
+/// moves away from the erased value (1→0 when erased is 0xFF, 0→1 when it is 0x00), as on
+/// parts without ECC such as the STM32F4.
 #[derive(Clone, Debug)]
-pub struct SimulatedFlash<const WRITE_SIZE: usize> {
+pub struct SimulatedFlash<const WRITE_SIZE: usize, const MULTIWRITE: bool = false> {
     geometry: FlashGeometry,
     memory: Vec<u8>,
     random: SplitMix64,
@@ -155,7 +162,7 @@ pub fn uniform_geometry(
     }
 }
 
-impl<const WRITE_SIZE: usize> SimulatedFlash<WRITE_SIZE> {
+impl<const WRITE_SIZE: usize, const MULTIWRITE: bool> SimulatedFlash<WRITE_SIZE, MULTIWRITE> {
     /// A flash with `geometry`'s sector map and erased value, filled with random content from
     /// `seed`. Panics if the geometry's write size is not `WRITE_SIZE` or a sector size is not
     /// a multiple of [`ERASE_ALIGNMENT`].
@@ -322,11 +329,15 @@ impl<const WRITE_SIZE: usize> SimulatedFlash<WRITE_SIZE> {
     }
 }
 
-impl<const WRITE_SIZE: usize> ErrorType for SimulatedFlash<WRITE_SIZE> {
+impl<const WRITE_SIZE: usize, const MULTIWRITE: bool> ErrorType
+    for SimulatedFlash<WRITE_SIZE, MULTIWRITE>
+{
     type Error = SimulatedFlashError;
 }
 
-impl<const WRITE_SIZE: usize> ReadNorFlash for SimulatedFlash<WRITE_SIZE> {
+impl<const WRITE_SIZE: usize, const MULTIWRITE: bool> ReadNorFlash
+    for SimulatedFlash<WRITE_SIZE, MULTIWRITE>
+{
     const READ_SIZE: usize = 1;
 
     fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), Self::Error> {
@@ -344,7 +355,9 @@ impl<const WRITE_SIZE: usize> ReadNorFlash for SimulatedFlash<WRITE_SIZE> {
     }
 }
 
-impl<const WRITE_SIZE: usize> NorFlash for SimulatedFlash<WRITE_SIZE> {
+impl<const WRITE_SIZE: usize, const MULTIWRITE: bool> NorFlash
+    for SimulatedFlash<WRITE_SIZE, MULTIWRITE>
+{
     const WRITE_SIZE: usize = WRITE_SIZE;
     const ERASE_SIZE: usize = ERASE_ALIGNMENT;
 
@@ -391,9 +404,20 @@ impl<const WRITE_SIZE: usize> NorFlash for SimulatedFlash<WRITE_SIZE> {
             .chunks(WRITE_SIZE)
             .zip(bytes.chunks(WRITE_SIZE))
         {
-            let _ = target;
+            let allowed = if MULTIWRITE {
+                // Every bit either stays or moves away from the erased value.
+                unit.iter().zip(target).all(|(current, wanted)| {
+                    if erased == 0xFF {
+                        wanted & !current == 0
+                    } else {
+                        current & !wanted == 0
+                    }
+                })
+            } else {
+                unit.iter().all(|byte| *byte == erased)
+            };
             assert!(
-                unit.iter().all(|byte| *byte == erased),
+                allowed,
                 "NOR rule violated: programming a write unit that is not erased at offset 0x{:08x}",
                 self.geometry.base as usize + start
             );
@@ -417,3 +441,6 @@ impl<const WRITE_SIZE: usize> NorFlash for SimulatedFlash<WRITE_SIZE> {
         Err(SimulatedFlashError::PowerCut)
     }
 }
+
+/// Only the multiwrite variant promises that programmed units can be programmed again.
+impl<const WRITE_SIZE: usize> MultiwriteNorFlash for SimulatedFlash<WRITE_SIZE, true> {}

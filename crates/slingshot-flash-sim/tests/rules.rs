@@ -116,3 +116,18 @@ fn torn_erase_leaves_the_sector_not_reliably_erased() {
     let content = flash.contents(0x0800_8000, 0x4000);
     assert!(content.iter().any(|byte| *byte != 0xFF));
 }
+
+#[test]
+fn multiwrite_variant_allows_clearing_more_bits_but_not_setting_them() {
+    let mut flash: SimulatedFlash<4, true> =
+        SimulatedFlash::new(NUCLEO_F429ZI_DUAL_SLOT.board.flash, 7);
+    flash.erase(0x8000, 0xC000).unwrap();
+    flash.write(0x8000, &[0xF0; 4]).unwrap();
+    flash.write(0x8000, &[0x30; 4]).unwrap();
+    assert_eq!(flash.contents(0x0800_8000, 4), &[0x30; 4]);
+    let result = std::panic::catch_unwind(move || flash.write(0x8000, &[0x31; 4]));
+    assert!(
+        result.is_err(),
+        "setting a bit back must violate the NOR rule"
+    );
+}
