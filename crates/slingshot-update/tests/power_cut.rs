@@ -90,6 +90,20 @@ fn prepare<const W: usize>(device: Device, setup: Setup) -> Fixture<W> {
             journal.append(&mut flash, &config, pending).unwrap();
         }
     }
+    // Fill the active state sector up to ten free slots, so every script compacts the journal
+    // into the other sector early on and the cuts hit the compaction too.
+    let mut journal = Journal::open(&mut flash, &config).unwrap();
+    let state = journal.state();
+    let slots = device
+        .geometry
+        .sectors_in(config.state)
+        .map(|sector| sector.size)
+        .min()
+        .unwrap()
+        / 32;
+    for _ in 0..slots - 12 {
+        journal.append(&mut flash, &config, state).unwrap();
+    }
     flash.reset_statistics();
     Fixture {
         device,
