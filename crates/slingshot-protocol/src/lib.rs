@@ -5,7 +5,7 @@
 //! - [`message`]: requests, replies and their payload layouts; [`error::ErrorCode`]: stable codes.
 //! - [`device`]: the allocation-free device state machine, [`device::Device`], over a
 //!   [`device::DeviceHandler`] the bootloader implements.
-//! - `host` (feature `std`): [`host::HostSession`] over a [`host::Transport`]: hello, start,
+//! - `host` (feature `std`): `host::HostSession` over a `host::Transport`: hello, start,
 //!   resumable windowed transfer with progress, verify, install, reboot, baud switch.
 //!
 //! `docs/PROTOCOL.md` is the versioned specification, with every layout as a table.
