@@ -90,6 +90,13 @@ pub struct BootInfo {
     pub reset_reason: ResetReason,
 }
 
+/// Ask the bootloader to stay in bootloader mode (e.g. to receive an image over its serial
+/// protocol) and reset. Works with every layout, single-slot included.
+pub fn request_update<P: Platform>(platform: &mut P) -> ! {
+    platform.write_mailbox(Mailbox::encode(Request::StayInBootloader, 0));
+    platform.system_reset()
+}
+
 /// The application's handle on updates: one flash driver, one platform, the layout's engine.
 pub struct Updater<F, P> {
     engine: DualSlotEngine,
@@ -98,8 +105,9 @@ pub struct Updater<F, P> {
 }
 
 impl<F: NorFlash, P: Platform> Updater<F, P> {
-    /// An updater for a dual-slot `layout` (fails for single-slot layouts: there the
-    /// bootloader installs images itself; use [`Updater::request_update`]-style resets).
+    /// An updater for a dual-slot `layout`. Fails with [`UpdateError::Config`] for a
+    /// single-slot layout: there the bootloader receives and installs images itself, and the
+    /// application only needs the free function [`request_update`].
     pub fn new(layout: &Layout, flash: F, platform: P) -> Result<Self, UpdateError> {
         Ok(Self::with_config(
             DualSlotConfig::from_layout(layout)?,
@@ -142,9 +150,7 @@ impl<F: NorFlash, P: Platform> Updater<F, P> {
     /// Ask the bootloader to stay in bootloader mode (e.g. to receive an image over its serial
     /// protocol) and reset.
     pub fn request_update(&mut self) -> ! {
-        self.platform
-            .write_mailbox(Mailbox::encode(Request::StayInBootloader, 0));
-        self.platform.system_reset()
+        request_update(&mut self.platform)
     }
 
     /// Reset so the bootloader installs the pending image (the journal already says so; the

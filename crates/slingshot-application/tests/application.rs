@@ -213,3 +213,29 @@ fn a_power_cut_while_streaming_leaves_the_running_image_and_a_retry_works() {
         );
     }
 }
+
+#[test]
+fn single_slot_layouts_get_the_mailbox_request_but_no_updater() {
+    let flash =
+        SimulatedFlash::<4>::new(slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT.board.flash, 5);
+    let updater = Updater::new(
+        &slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT,
+        flash,
+        TestPlatform::default(),
+    );
+    assert!(matches!(
+        updater,
+        Err(UpdateError::Config(
+            slingshot_update::ConfigError::NotDualSlot
+        ))
+    ));
+    let mut platform = TestPlatform::default();
+    let reset = catch_unwind(AssertUnwindSafe(|| {
+        slingshot_application::request_update(&mut platform)
+    }));
+    assert!(reset.is_err());
+    assert_eq!(
+        Mailbox::decode(platform.mailbox.unwrap()).request,
+        Request::StayInBootloader
+    );
+}
