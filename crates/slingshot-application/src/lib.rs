@@ -25,7 +25,9 @@ pub use writer::FirmwareWriter;
 use embedded_storage::nor_flash::NorFlash;
 use slingshot_boot::{Mailbox, Request};
 use slingshot_layout::Layout;
-use slingshot_update::{DualSlotConfig, DualSlotEngine, ImageVerifier, Phase, Slot, UpdateError};
+use slingshot_update::{
+    DualSlotConfiguration, DualSlotEngine, ImageVerifier, Phase, Slot, UpdateError,
+};
 
 /// What the firmware provides: the hardware edge (implemented in the firmware's hardware crate).
 pub trait Platform {
@@ -105,21 +107,21 @@ pub struct Updater<F, P> {
 }
 
 impl<F: NorFlash, P: Platform> Updater<F, P> {
-    /// An updater for a dual-slot `layout`. Fails with [`UpdateError::Config`] for a
+    /// An updater for a dual-slot `layout`. Fails with [`UpdateError::Configuration`] for a
     /// single-slot layout: there the bootloader receives and installs images itself, and the
     /// application only needs the free function [`request_update`].
     pub fn new(layout: &Layout, flash: F, platform: P) -> Result<Self, UpdateError> {
         Ok(Self::with_config(
-            DualSlotConfig::from_layout(layout)?,
+            DualSlotConfiguration::from_layout(layout)?,
             flash,
             platform,
         ))
     }
 
     /// An updater over an explicit engine configuration (tests, other boards).
-    pub fn with_config(config: DualSlotConfig, flash: F, platform: P) -> Self {
+    pub fn with_config(configuration: DualSlotConfiguration, flash: F, platform: P) -> Self {
         Self {
-            engine: DualSlotEngine::new(config),
+            engine: DualSlotEngine::new(configuration),
             flash,
             platform,
         }
@@ -175,11 +177,11 @@ impl<F: NorFlash, P: Platform> Updater<F, P> {
         verifier: &mut V,
     ) -> Result<BootInfo, UpdateError> {
         let state = self.engine.state(&mut self.flash)?;
-        let config = self.engine.config();
+        let configuration = self.engine.configuration();
         let location = slingshot_update::SlotLocation {
             slot: Slot::Primary,
-            region: config.primary,
-            flash_offset: config.offset(config.primary.start),
+            region: configuration.primary,
+            flash_offset: configuration.offset(configuration.primary.start),
         };
         let image = match verifier.verify(&mut self.flash, location) {
             Ok(image) => Some(image),

@@ -39,7 +39,7 @@ impl<'a, F: NorFlash, P: Platform> FirmwareWriter<'a, F, P> {
 
     /// Append `chunk` to the image.
     pub fn write(&mut self, mut chunk: &[u8]) -> Result<(), UpdateError> {
-        let slot_size = self.updater.engine().config().secondary.size;
+        let slot_size = self.updater.engine().configuration().secondary.size;
         let offered = self.offered as usize + chunk.len();
         if offered > slot_size as usize {
             return Err(UpdateError::ImageTooLarge {
@@ -77,22 +77,23 @@ impl<'a, F: NorFlash, P: Platform> FirmwareWriter<'a, F, P> {
 
     /// Program `bytes` at slot offset `offset`, erasing the sectors it enters first.
     fn program(&mut self, offset: u32, bytes: &[u8]) -> Result<(), UpdateError> {
-        let config = *self.updater.engine().config();
+        let configuration = *self.updater.engine().configuration();
         let end = offset + bytes.len() as u32;
         while self.erased_until < end {
-            let address = config.secondary.start + self.erased_until;
-            let Some(sector) = config.geometry.sector_at(address) else {
+            let address = configuration.secondary.start + self.erased_until;
+            let Some(sector) = configuration.geometry.sector_at(address) else {
                 break;
             };
             self.updater.flash().erase(
-                config.offset(sector.start),
-                config.offset(sector.start + sector.size),
+                configuration.offset(sector.start),
+                configuration.offset(sector.start + sector.size),
             )?;
-            self.erased_until = sector.start + sector.size - config.secondary.start;
+            self.erased_until = sector.start + sector.size - configuration.secondary.start;
         }
-        self.updater
-            .flash()
-            .write(config.offset(config.secondary.start + offset), bytes)?;
+        self.updater.flash().write(
+            configuration.offset(configuration.secondary.start + offset),
+            bytes,
+        )?;
         Ok(())
     }
 
@@ -104,7 +105,7 @@ impl<'a, F: NorFlash, P: Platform> FirmwareWriter<'a, F, P> {
     ) -> Result<ImageSummary, UpdateError> {
         if self.carry_length > 0 {
             let write_size = F::WRITE_SIZE;
-            let erased = self.updater.engine().config().geometry.erased_value;
+            let erased = self.updater.engine().configuration().geometry.erased_value;
             let mut unit = self.carry;
             unit[self.carry_length..write_size].fill(erased);
             let offset = self.offered - self.carry_length as u32;

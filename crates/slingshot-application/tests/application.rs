@@ -40,17 +40,17 @@ fn device() -> TestUpdater {
     let mut flash = SimulatedFlash::<4>::new(device.geometry, 21);
     program_image(
         &mut flash,
-        device.config.primary,
+        device.configuration.primary,
         &fake_image(1, 12 * KIB, 1, 1),
     );
-    let outcome = DualSlotEngine::new(device.config)
+    let outcome = DualSlotEngine::new(device.configuration)
         .boot(&mut flash, &mut FakeVerifier::default())
         .unwrap();
     assert!(matches!(
         outcome.action,
         BootAction::Start { trial: false, .. }
     ));
-    Updater::with_config(device.config, flash, TestPlatform::default())
+    Updater::with_config(device.configuration, flash, TestPlatform::default())
 }
 
 /// Stream `image` in chunks of varying odd sizes.
@@ -90,7 +90,7 @@ fn streamed_image_is_verified_marked_installed_and_confirmed() {
     assert!(info.update_pending);
     assert_eq!((info.version, info.state), (Some(1), ImageState::Confirmed));
     // The secondary slot holds exactly the streamed bytes.
-    let secondary = updater.engine().config().secondary.start;
+    let secondary = updater.engine().configuration().secondary.start;
     assert_eq!(
         updater.flash().contents(secondary, image.len() as u32),
         &image[..]
@@ -156,7 +156,7 @@ fn a_corrupted_stream_is_not_marked_pending() {
 #[test]
 fn an_image_larger_than_the_slot_is_refused_while_streaming() {
     let mut updater = device();
-    let slot = updater.engine().config().secondary.size;
+    let slot = updater.engine().configuration().secondary.size;
     let mut writer = updater.firmware_writer().unwrap();
     let block = vec![0u8; 64 * KIB as usize];
     let mut result = Ok(());
@@ -225,8 +225,8 @@ fn single_slot_layouts_get_the_mailbox_request_but_no_updater() {
     );
     assert!(matches!(
         updater,
-        Err(UpdateError::Config(
-            slingshot_update::ConfigError::NotDualSlot
+        Err(UpdateError::Configuration(
+            slingshot_update::ConfigurationError::NotDualSlot
         ))
     ));
     let mut platform = TestPlatform::default();

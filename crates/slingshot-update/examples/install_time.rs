@@ -26,17 +26,25 @@ struct Measurement {
 
 fn measure(size: u32, whole_slot: bool) -> Measurement {
     let device = f429(4, 0xFF, 0, 0, "F429");
-    let mut config = device.config;
-    config.whole_slot_swap = whole_slot;
-    let engine = DualSlotEngine::new(config);
+    let mut configuration = device.configuration;
+    configuration.whole_slot_swap = whole_slot;
+    let engine = DualSlotEngine::new(configuration);
     let mut flash = SimulatedFlash::<4>::new(device.geometry, 1);
     let length = size - TRAILER_SIZE;
-    program_image(&mut flash, config.primary, &fake_image(1, length, 1, 1));
+    program_image(
+        &mut flash,
+        configuration.primary,
+        &fake_image(1, length, 1, 1),
+    );
     let mut verifier = FakeVerifier::default();
     engine
         .boot(&mut flash, &mut verifier)
         .expect("boot the old image");
-    program_image(&mut flash, config.secondary, &fake_image(2, length, 1, 2));
+    program_image(
+        &mut flash,
+        configuration.secondary,
+        &fake_image(2, length, 1, 2),
+    );
     engine
         .mark_pending(&mut flash, &mut verifier)
         .expect("mark the new image pending");

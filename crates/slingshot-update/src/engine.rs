@@ -4,8 +4,8 @@
 
 use crate::journal::{Journal, Phase, UpdateState};
 use crate::{
-    swap, DualSlotConfig, ImageSummary, ImageVerifier, Refusal, Rejection, Slot, SlotLocation,
-    UpdateError,
+    swap, DualSlotConfiguration, ImageSummary, ImageVerifier, Refusal, Rejection, Slot,
+    SlotLocation, UpdateError,
 };
 use embedded_storage::nor_flash::NorFlash;
 
@@ -74,18 +74,18 @@ pub struct BootOutcome {
 /// wiring stays one driver value.
 #[derive(Clone, Copy, Debug)]
 pub struct DualSlotEngine {
-    config: DualSlotConfig,
+    configuration: DualSlotConfiguration,
 }
 
 impl DualSlotEngine {
     /// An engine over a checked configuration.
-    pub const fn new(config: DualSlotConfig) -> Self {
-        Self { config }
+    pub const fn new(configuration: DualSlotConfiguration) -> Self {
+        Self { configuration }
     }
 
     /// The configuration.
-    pub const fn config(&self) -> &DualSlotConfig {
-        &self.config
+    pub const fn configuration(&self) -> &DualSlotConfiguration {
+        &self.configuration
     }
 
     /// Whether the bootloader should start the watchdog before handing off to `action`.
@@ -101,13 +101,13 @@ impl DualSlotEngine {
 
     fn location(&self, slot: Slot) -> SlotLocation {
         let region = match slot {
-            Slot::Primary => self.config.primary,
-            Slot::Secondary => self.config.secondary,
+            Slot::Primary => self.configuration.primary,
+            Slot::Secondary => self.configuration.secondary,
         };
         SlotLocation {
             slot,
             region,
-            flash_offset: self.config.offset(region.start),
+            flash_offset: self.configuration.offset(region.start),
         }
     }
 
@@ -140,8 +140,8 @@ impl DualSlotEngine {
         flash: &mut F,
         verifier: &mut V,
     ) -> Result<BootOutcome, UpdateError> {
-        let config = &self.config;
-        let mut journal = Journal::open(flash, config)?;
+        let configuration = &self.configuration;
+        let mut journal = Journal::open(flash, configuration)?;
         let mut state = journal.state();
         let mut event = BootEvent::Nothing;
         let mut resumed = matches!(state.phase, Phase::Installing | Phase::Reverting);
@@ -159,7 +159,7 @@ impl DualSlotEngine {
                             event = BootEvent::Refused(refusal);
                         }
                     }
-                    journal.append(flash, config, state)?;
+                    journal.append(flash, configuration, state)?;
                 }
                 Phase::Installing | Phase::Reverting => {
                     event = self.complete_swap(flash, &mut journal, &mut state, resumed)?;
@@ -176,12 +176,12 @@ impl DualSlotEngine {
                         Some(image) => {
                             if state.phase == Phase::Trial {
                                 state.phase = Phase::TrialRunning;
-                                journal.append(flash, config, state)?;
+                                journal.append(flash, configuration, state)?;
                             }
                             let action = BootAction::Start {
-                                vector_table: config.primary.start,
+                                vector_table: configuration.primary.start,
                                 trial: true,
-                                start_watchdog: config.watchdog_before_trial,
+                                start_watchdog: configuration.watchdog_before_trial,
                                 image,
                             };
                             return Ok(BootOutcome {
@@ -196,7 +196,7 @@ impl DualSlotEngine {
                                 completed_steps: 0,
                                 ..state
                             };
-                            journal.append(flash, config, state)?;
+                            journal.append(flash, configuration, state)?;
                         }
                         None => break,
                     }
@@ -212,7 +212,7 @@ impl DualSlotEngine {
                 })
             }
             Ok(image) => BootAction::Start {
-                vector_table: config.primary.start,
+                vector_table: configuration.primary.start,
                 trial: false,
                 start_watchdog: false,
                 image,
@@ -242,14 +242,14 @@ impl DualSlotEngine {
         state: &mut UpdateState,
         resumed: bool,
     ) -> Result<BootEvent, UpdateError> {
-        swap::run(flash, &self.config, journal, state, resumed)?;
+        swap::run(flash, &self.configuration, journal, state, resumed)?;
         let installing = state.phase == Phase::Installing;
         state.phase = if installing {
             Phase::Trial
         } else {
             Phase::Reverted
         };
-        journal.append(flash, &self.config, *state)?;
+        journal.append(flash, &self.configuration, *state)?;
         Ok(if installing {
             BootEvent::Installed
         } else {
@@ -265,7 +265,7 @@ impl DualSlotEngine {
         &self,
         flash: &mut F,
     ) -> Result<UpdateState, UpdateError> {
-        let mut journal = Journal::open(flash, &self.config)?;
+        let mut journal = Journal::open(flash, &self.configuration)?;
         let mut state = journal.state();
         if matches!(state.phase, Phase::Installing | Phase::Reverting) {
             self.complete_swap(flash, &mut journal, &mut state, true)?;
@@ -297,7 +297,7 @@ impl DualSlotEngine {
             .max(previous.map_or(0, |image| image.extent));
         Ok(Ok(UpdateState {
             phase: Phase::Installing,
-            sector_count: self.config.sectors_covering(extent) as u8,
+            sector_count: self.configuration.sectors_covering(extent) as u8,
             has_fallback: previous.is_some(),
             completed_steps: 0,
             refusal: 0,
@@ -308,7 +308,7 @@ impl DualSlotEngine {
 
     /// The current update state (formats an empty state area).
     pub fn state<F: NorFlash>(&self, flash: &mut F) -> Result<UpdateState, UpdateError> {
-        Ok(Journal::open(flash, &self.config)?.state())
+        Ok(Journal::open(flash, &self.configuration)?.state())
     }
 
     /// Application side: fail unless the secondary slot may be written now (no swap in
@@ -330,7 +330,7 @@ impl DualSlotEngine {
         flash: &mut F,
         verifier: &mut V,
     ) -> Result<ImageSummary, UpdateError> {
-        let mut journal = Journal::open(flash, &self.config)?;
+        let mut journal = Journal::open(flash, &self.configuration)?;
         self.check_secondary_writable(flash)?;
         let state = journal.state();
         let candidate = self
@@ -350,14 +350,14 @@ impl DualSlotEngine {
             refusal: 0,
             ..state
         };
-        journal.append(flash, &self.config, pending)?;
+        journal.append(flash, &self.configuration, pending)?;
         Ok(candidate)
     }
 
     /// Application side: confirm the running trial image. The anti-rollback minimum rises to
     /// its security counter. Does nothing when the running image is not on trial.
     pub fn confirm<F: NorFlash>(&self, flash: &mut F) -> Result<(), UpdateError> {
-        let mut journal = Journal::open(flash, &self.config)?;
+        let mut journal = Journal::open(flash, &self.configuration)?;
         let state = journal.state();
         if state.phase != Phase::TrialRunning {
             return Ok(());
@@ -369,6 +369,6 @@ impl DualSlotEngine {
                 .max(state.candidate_security_counter),
             ..state
         };
-        journal.append(flash, &self.config, confirmed)
+        journal.append(flash, &self.configuration, confirmed)
     }
 }

@@ -63,7 +63,7 @@ impl Refusal {
 
 /// Why the layout cannot host the dual-slot engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConfigError {
+pub enum ConfigurationError {
     /// The layout has no secondary slot, scratch or state partition.
     NotDualSlot,
     /// A partition does not start and end on sector boundaries.
@@ -86,7 +86,7 @@ pub enum UpdateError {
     /// A flash operation failed (after a power cut in simulation, or a driver error).
     Flash(NorFlashErrorKind),
     /// The layout does not suit the engine.
-    Config(ConfigError),
+    Configuration(ConfigurationError),
     /// The image was refused; nothing was erased or marked.
     Refused(Refusal),
     /// The running image is a trial: confirm it before receiving another image (writing the
@@ -109,9 +109,9 @@ impl<E: NorFlashError> From<E> for UpdateError {
     }
 }
 
-impl From<ConfigError> for UpdateError {
-    fn from(error: ConfigError) -> Self {
-        UpdateError::Config(error)
+impl From<ConfigurationError> for UpdateError {
+    fn from(error: ConfigurationError) -> Self {
+        UpdateError::Configuration(error)
     }
 }
 

@@ -38,7 +38,7 @@
 //! The only erases are this compaction (once per `sector size / 32` records: 512 records per
 //! 16 KB sector) and formatting a state area that holds no valid record at all.
 
-use crate::{DualSlotConfig, UpdateError};
+use crate::{DualSlotConfiguration, UpdateError};
 use crc::{Crc, CRC_32_ISO_HDLC};
 use embedded_storage::nor_flash::NorFlash;
 
@@ -200,19 +200,19 @@ impl Journal {
     /// device: the only case that erases outside compaction).
     pub fn open<F: NorFlash>(
         flash: &mut F,
-        config: &DualSlotConfig,
+        configuration: &DualSlotConfiguration,
     ) -> Result<Journal, UpdateError> {
-        let erased = config.geometry.erased_value;
+        let erased = configuration.geometry.erased_value;
         let mut best: Option<Journal> = None;
-        for index in 0..config.state_sector_count() {
-            let sector = config.state_sector(index);
+        for index in 0..configuration.state_sector_count() {
+            let sector = configuration.state_sector(index);
             let slots = sector.size / RECORD_SIZE;
             let mut next_free = 0;
             let mut newest: Option<(UpdateState, u32)> = None;
             for slot in 0..slots {
                 let mut record = [0u8; RECORD_SIZE as usize];
                 flash.read(
-                    config.offset(sector.start + slot * RECORD_SIZE),
+                    configuration.offset(sector.start + slot * RECORD_SIZE),
                     &mut record,
                 )?;
                 if record.iter().all(|byte| *byte == erased) {
@@ -242,10 +242,10 @@ impl Journal {
                 let mut journal = Journal {
                     state: UpdateState::INITIAL,
                     sequence: 0,
-                    active_sector: config.state_sector_count() - 1,
+                    active_sector: configuration.state_sector_count() - 1,
                     next_slot: u32::MAX,
                 };
-                journal.append(flash, config, UpdateState::INITIAL)?;
+                journal.append(flash, configuration, UpdateState::INITIAL)?;
                 Ok(journal)
             }
         }
@@ -261,19 +261,22 @@ impl Journal {
     pub fn append<F: NorFlash>(
         &mut self,
         flash: &mut F,
-        config: &DualSlotConfig,
+        configuration: &DualSlotConfiguration,
         state: UpdateState,
     ) -> Result<(), UpdateError> {
-        let mut sector = config.state_sector(self.active_sector);
+        let mut sector = configuration.state_sector(self.active_sector);
         if self.next_slot >= sector.size / RECORD_SIZE {
-            self.active_sector = (self.active_sector + 1) % config.state_sector_count();
-            sector = config.state_sector(self.active_sector);
-            flash.erase(config.offset(sector.start), config.offset(sector.end()))?;
+            self.active_sector = (self.active_sector + 1) % configuration.state_sector_count();
+            sector = configuration.state_sector(self.active_sector);
+            flash.erase(
+                configuration.offset(sector.start),
+                configuration.offset(sector.end()),
+            )?;
             self.next_slot = 0;
         }
         let sequence = self.sequence.wrapping_add(1);
         let record = encode(&state, sequence);
-        let offset = config.offset(sector.start + self.next_slot * RECORD_SIZE);
+        let offset = configuration.offset(sector.start + self.next_slot * RECORD_SIZE);
         // The slot is consumed whatever happens next: a torn record is skipped, never rewritten.
         self.next_slot += 1;
         flash.write(offset, &record[..16])?;

@@ -13,16 +13,16 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
-mod config;
+mod configuration;
 mod engine;
 mod error;
 pub mod journal;
 pub mod single_slot;
 pub mod swap;
 
-pub use config::DualSlotConfig;
+pub use configuration::DualSlotConfiguration;
 pub use engine::{BootAction, BootEvent, BootOutcome, DualSlotEngine, StayCause};
-pub use error::{ConfigError, Refusal, Rejection, UpdateError, VerifyError};
+pub use error::{ConfigurationError, Refusal, Rejection, UpdateError, VerifyError};
 pub use journal::{Journal, Phase, UpdateState};
 
 use embedded_storage::nor_flash::ReadNorFlash;

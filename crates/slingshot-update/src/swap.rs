@@ -14,7 +14,7 @@
 //! erased but is not reliably so). The swap is symmetric: a revert is the same swap again.
 //! Chunks that are entirely erased are not programmed: after an erase they already match.
 
-use crate::{DualSlotConfig, Journal, UpdateError, UpdateState};
+use crate::{DualSlotConfiguration, Journal, UpdateError, UpdateState};
 use embedded_storage::nor_flash::NorFlash;
 use slingshot_layout::Region;
 
@@ -25,56 +25,60 @@ pub const COPY_CHUNK: usize = 1024;
 /// `resumed` says the swap was found in progress at boot (its next step may be half done).
 pub(crate) fn run<F: NorFlash>(
     flash: &mut F,
-    config: &DualSlotConfig,
+    configuration: &DualSlotConfiguration,
     journal: &mut Journal,
     state: &mut UpdateState,
     mut resumed: bool,
 ) -> Result<(), UpdateError> {
     let total = 3 * u16::from(state.sector_count);
     while state.completed_steps < total {
-        step(flash, config, state.completed_steps, resumed)?;
+        step(flash, configuration, state.completed_steps, resumed)?;
         resumed = false;
         state.completed_steps += 1;
-        journal.append(flash, config, *state)?;
+        journal.append(flash, configuration, *state)?;
     }
     Ok(())
 }
 
 fn step<F: NorFlash>(
     flash: &mut F,
-    config: &DualSlotConfig,
+    configuration: &DualSlotConfiguration,
     step: u16,
     resumed: bool,
 ) -> Result<(), UpdateError> {
     let index = usize::from(step / 3);
-    let (primary, secondary) = config.sector_pair(index);
-    let scratch = config.scratch_region(index);
+    let (primary, secondary) = configuration.sector_pair(index);
+    let scratch = configuration.scratch_region(index);
     let (source, destination) = match step % 3 {
         0 => (primary, scratch),
         1 => (secondary, primary),
         _ => (scratch, secondary),
     };
-    let must_erase = resumed || config.whole_slot_swap || !is_erased(flash, config, destination)?;
+    let must_erase =
+        resumed || configuration.whole_slot_swap || !is_erased(flash, configuration, destination)?;
     if must_erase {
-        erase_covering(flash, config, destination)?;
+        erase_covering(flash, configuration, destination)?;
     }
-    copy(flash, config, source, destination)
+    copy(flash, configuration, source, destination)
 }
 
 /// Whether every byte of `region` reads as erased.
 pub(crate) fn is_erased<F: NorFlash>(
     flash: &mut F,
-    config: &DualSlotConfig,
+    configuration: &DualSlotConfiguration,
     region: Region,
 ) -> Result<bool, UpdateError> {
     let mut buffer = [0u8; COPY_CHUNK];
     let mut offset = 0;
     while offset < region.size {
         let length = (region.size - offset).min(COPY_CHUNK as u32) as usize;
-        flash.read(config.offset(region.start + offset), &mut buffer[..length])?;
+        flash.read(
+            configuration.offset(region.start + offset),
+            &mut buffer[..length],
+        )?;
         if buffer[..length]
             .iter()
-            .any(|byte| *byte != config.geometry.erased_value)
+            .any(|byte| *byte != configuration.geometry.erased_value)
         {
             return Ok(false);
         }
@@ -86,20 +90,20 @@ pub(crate) fn is_erased<F: NorFlash>(
 /// Erase every sector overlapping `region`.
 pub(crate) fn erase_covering<F: NorFlash>(
     flash: &mut F,
-    config: &DualSlotConfig,
+    configuration: &DualSlotConfiguration,
     region: Region,
 ) -> Result<(), UpdateError> {
-    let mut sectors = config.geometry.sectors_in(region);
+    let mut sectors = configuration.geometry.sectors_in(region);
     if let Some(first) = sectors.next() {
         let end = sectors.last().unwrap_or(first).region().end();
-        flash.erase(config.offset(first.start), config.offset(end))?;
+        flash.erase(configuration.offset(first.start), configuration.offset(end))?;
     }
     Ok(())
 }
 
 fn copy<F: NorFlash>(
     flash: &mut F,
-    config: &DualSlotConfig,
+    configuration: &DualSlotConfiguration,
     source: Region,
     destination: Region,
 ) -> Result<(), UpdateError> {
@@ -107,12 +111,18 @@ fn copy<F: NorFlash>(
     let mut offset = 0;
     while offset < source.size {
         let length = (source.size - offset).min(COPY_CHUNK as u32) as usize;
-        flash.read(config.offset(source.start + offset), &mut buffer[..length])?;
+        flash.read(
+            configuration.offset(source.start + offset),
+            &mut buffer[..length],
+        )?;
         let erased = buffer[..length]
             .iter()
-            .all(|byte| *byte == config.geometry.erased_value);
-        if !erased || config.whole_slot_swap {
-            flash.write(config.offset(destination.start + offset), &buffer[..length])?;
+            .all(|byte| *byte == configuration.geometry.erased_value);
+        if !erased || configuration.whole_slot_swap {
+            flash.write(
+                configuration.offset(destination.start + offset),
+                &buffer[..length],
+            )?;
         }
         offset += length as u32;
     }

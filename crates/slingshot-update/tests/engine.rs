@@ -6,14 +6,18 @@ mod common;
 use common::{f429, fake_image, program_image, uniform, FakeVerifier};
 use slingshot_flash_sim::SimulatedFlash;
 use slingshot_update::{
-    BootAction, BootEvent, DualSlotConfig, DualSlotEngine, Phase, Refusal, StayCause, UpdateError,
+    BootAction, BootEvent, DualSlotConfiguration, DualSlotEngine, Phase, Refusal, StayCause,
+    UpdateError,
 };
 
 const KIB: u32 = 1024;
 
-fn f429_flash(erased_value: u8) -> (DualSlotConfig, SimulatedFlash<4>) {
+fn f429_flash(erased_value: u8) -> (DualSlotConfiguration, SimulatedFlash<4>) {
     let device = f429(4, erased_value, 0, 0, "F429");
-    (device.config, SimulatedFlash::new(device.geometry, 3))
+    (
+        device.configuration,
+        SimulatedFlash::new(device.geometry, 3),
+    )
 }
 
 /// Boot once with the fake verifier.
@@ -36,7 +40,7 @@ fn install(
     flash: &mut SimulatedFlash<4>,
     image: &[u8],
 ) -> slingshot_update::BootOutcome {
-    program_image(flash, engine.config().secondary, image);
+    program_image(flash, engine.configuration().secondary, image);
     engine
         .mark_pending(flash, &mut FakeVerifier::default())
         .expect("valid pending image");
@@ -45,9 +49,13 @@ fn install(
 
 #[test]
 fn install_copies_only_the_sectors_the_images_occupy() {
-    let (config, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(config);
-    program_image(&mut flash, config.primary, &fake_image(1, 40 * KIB, 1, 1));
+    let (configuration, mut flash) = f429_flash(0xFF);
+    let engine = DualSlotEngine::new(configuration);
+    program_image(
+        &mut flash,
+        configuration.primary,
+        &fake_image(1, 40 * KIB, 1, 1),
+    );
     boot(&engine, &mut flash);
     flash.reset_statistics();
     let outcome = install(&engine, &mut flash, &fake_image(2, 20 * KIB, 1, 2));
@@ -67,9 +75,13 @@ fn install_copies_only_the_sectors_the_images_occupy() {
 
 #[test]
 fn trial_confirm_raises_the_minimum_and_refuses_older_images() {
-    let (config, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(config);
-    program_image(&mut flash, config.primary, &fake_image(1, 8 * KIB, 3, 1));
+    let (configuration, mut flash) = f429_flash(0xFF);
+    let engine = DualSlotEngine::new(configuration);
+    program_image(
+        &mut flash,
+        configuration.primary,
+        &fake_image(1, 8 * KIB, 3, 1),
+    );
     boot(&engine, &mut flash);
     let outcome = install(&engine, &mut flash, &fake_image(2, 8 * KIB, 7, 2));
     assert_eq!(version_started(outcome.action), (2, true));
@@ -84,7 +96,11 @@ fn trial_confirm_raises_the_minimum_and_refuses_older_images() {
         (2, false)
     );
     // An older image is refused by the application side...
-    program_image(&mut flash, config.secondary, &fake_image(3, 8 * KIB, 6, 3));
+    program_image(
+        &mut flash,
+        configuration.secondary,
+        &fake_image(3, 8 * KIB, 6, 3),
+    );
     let refused = engine.mark_pending(&mut flash, &mut FakeVerifier::default());
     assert_eq!(
         refused,
@@ -94,7 +110,11 @@ fn trial_confirm_raises_the_minimum_and_refuses_older_images() {
         }))
     );
     // ...and an equal counter is accepted.
-    program_image(&mut flash, config.secondary, &fake_image(4, 8 * KIB, 7, 4));
+    program_image(
+        &mut flash,
+        configuration.secondary,
+        &fake_image(4, 8 * KIB, 7, 4),
+    );
     assert_eq!(
         version_started(install(&engine, &mut flash, &fake_image(4, 8 * KIB, 7, 4)).action),
         (4, true)
@@ -103,9 +123,13 @@ fn trial_confirm_raises_the_minimum_and_refuses_older_images() {
 
 #[test]
 fn an_unconfirmed_trial_is_reverted_at_the_next_boot() {
-    let (config, mut flash) = f429_flash(0x00);
-    let engine = DualSlotEngine::new(config);
-    program_image(&mut flash, config.primary, &fake_image(1, 200 * KIB, 1, 1));
+    let (configuration, mut flash) = f429_flash(0x00);
+    let engine = DualSlotEngine::new(configuration);
+    program_image(
+        &mut flash,
+        configuration.primary,
+        &fake_image(1, 200 * KIB, 1, 1),
+    );
     boot(&engine, &mut flash);
     assert_eq!(
         version_started(install(&engine, &mut flash, &fake_image(2, 30 * KIB, 1, 2)).action),
@@ -123,9 +147,13 @@ fn an_unconfirmed_trial_is_reverted_at_the_next_boot() {
 
 #[test]
 fn secondary_is_locked_while_a_trial_is_unconfirmed() {
-    let (config, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(config);
-    program_image(&mut flash, config.primary, &fake_image(1, 8 * KIB, 1, 1));
+    let (configuration, mut flash) = f429_flash(0xFF);
+    let engine = DualSlotEngine::new(configuration);
+    program_image(
+        &mut flash,
+        configuration.primary,
+        &fake_image(1, 8 * KIB, 1, 1),
+    );
     boot(&engine, &mut flash);
     install(&engine, &mut flash, &fake_image(2, 8 * KIB, 1, 2));
     assert_eq!(
@@ -142,10 +170,14 @@ fn secondary_is_locked_while_a_trial_is_unconfirmed() {
 
 #[test]
 fn watchdog_is_requested_only_for_trial_boots_when_configured() {
-    let (mut config, mut flash) = f429_flash(0xFF);
-    config.watchdog_before_trial = true;
-    let engine = DualSlotEngine::new(config);
-    program_image(&mut flash, config.primary, &fake_image(1, 8 * KIB, 1, 1));
+    let (mut configuration, mut flash) = f429_flash(0xFF);
+    configuration.watchdog_before_trial = true;
+    let engine = DualSlotEngine::new(configuration);
+    program_image(
+        &mut flash,
+        configuration.primary,
+        &fake_image(1, 8 * KIB, 1, 1),
+    );
     let normal = boot(&engine, &mut flash).action;
     assert!(!engine.should_start_watchdog(&normal));
     let trial = install(&engine, &mut flash, &fake_image(2, 8 * KIB, 1, 2)).action;
@@ -154,13 +186,17 @@ fn watchdog_is_requested_only_for_trial_boots_when_configured() {
 
 #[test]
 fn bad_pending_image_is_refused_by_the_application_side() {
-    let (config, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(config);
-    program_image(&mut flash, config.primary, &fake_image(1, 8 * KIB, 1, 1));
+    let (configuration, mut flash) = f429_flash(0xFF);
+    let engine = DualSlotEngine::new(configuration);
+    program_image(
+        &mut flash,
+        configuration.primary,
+        &fake_image(1, 8 * KIB, 1, 1),
+    );
     boot(&engine, &mut flash);
     let mut broken = fake_image(2, 8 * KIB, 1, 2);
     broken[5000] ^= 1;
-    program_image(&mut flash, config.secondary, &broken);
+    program_image(&mut flash, configuration.secondary, &broken);
     let result = engine.mark_pending(&mut flash, &mut FakeVerifier::default());
     assert!(
         matches!(result, Err(UpdateError::Refused(Refusal::Rejected(rejection))) if rejection.code == 3)
@@ -170,8 +206,8 @@ fn bad_pending_image_is_refused_by_the_application_side() {
 
 #[test]
 fn no_valid_image_stays_in_the_bootloader() {
-    let (config, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(config);
+    let (configuration, mut flash) = f429_flash(0xFF);
+    let engine = DualSlotEngine::new(configuration);
     let outcome = boot(&engine, &mut flash);
     assert!(matches!(
         outcome.action,
@@ -181,8 +217,8 @@ fn no_valid_image_stays_in_the_bootloader() {
 
 #[test]
 fn first_install_without_a_previous_image_keeps_booting_the_trial() {
-    let (config, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(config);
+    let (configuration, mut flash) = f429_flash(0xFF);
+    let engine = DualSlotEngine::new(configuration);
     let outcome = install(&engine, &mut flash, &fake_image(2, 8 * KIB, 1, 2));
     assert_eq!(version_started(outcome.action), (2, true));
     assert!(!outcome.state.has_fallback);
@@ -198,12 +234,12 @@ fn first_install_without_a_previous_image_keeps_booting_the_trial() {
 #[test]
 fn many_update_cycles_compact_the_journal_and_keep_working() {
     let device = uniform(4096, 4, 0xFF, 0, 0, "uniform");
-    let config = device.config;
-    let engine = DualSlotEngine::new(config);
+    let configuration = device.configuration;
+    let engine = DualSlotEngine::new(configuration);
     let mut flash = SimulatedFlash::<4>::new(device.geometry, 11);
     program_image(
         &mut flash,
-        config.primary,
+        configuration.primary,
         &fake_image(100, 10 * KIB, 0, 100),
     );
     boot(&engine, &mut flash);
@@ -241,11 +277,19 @@ fn many_update_cycles_compact_the_journal_and_keep_working() {
 
 #[test]
 fn staying_in_the_bootloader_finishes_an_interrupted_swap_without_consuming_the_trial() {
-    let (config, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(config);
-    program_image(&mut flash, config.primary, &fake_image(1, 50 * KIB, 1, 1));
+    let (configuration, mut flash) = f429_flash(0xFF);
+    let engine = DualSlotEngine::new(configuration);
+    program_image(
+        &mut flash,
+        configuration.primary,
+        &fake_image(1, 50 * KIB, 1, 1),
+    );
     boot(&engine, &mut flash);
-    program_image(&mut flash, config.secondary, &fake_image(2, 50 * KIB, 1, 2));
+    program_image(
+        &mut flash,
+        configuration.secondary,
+        &fake_image(2, 50 * KIB, 1, 2),
+    );
     engine
         .mark_pending(&mut flash, &mut FakeVerifier::default())
         .unwrap();

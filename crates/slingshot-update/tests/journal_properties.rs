@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use slingshot_flash_sim::{uniform_geometry, PowerCut, SimulatedFlash, SplitMix64};
 use slingshot_layout::Region;
 use slingshot_update::journal::{decode, encode, RECORD_SIZE};
-use slingshot_update::{DualSlotConfig, Journal, Phase, UpdateState};
+use slingshot_update::{DualSlotConfiguration, Journal, Phase, UpdateState};
 
 fn phase(number: u8) -> Phase {
     [
@@ -40,9 +40,9 @@ fn state_from(seed: u64) -> UpdateState {
 
 /// A small uniform device whose state area has 1 KB sectors (32 records each), so compaction
 /// happens every few dozen appends.
-fn small_device(erased_value: u8) -> (DualSlotConfig, SimulatedFlash<4>) {
+fn small_device(erased_value: u8) -> (DualSlotConfiguration, SimulatedFlash<4>) {
     let geometry = uniform_geometry(0, 1024, 16, 4, erased_value);
-    let config = DualSlotConfig::new(
+    let configuration = DualSlotConfiguration::new(
         geometry,
         Region::new(0, 4096),
         Region::new(4096, 4096),
@@ -50,7 +50,7 @@ fn small_device(erased_value: u8) -> (DualSlotConfig, SimulatedFlash<4>) {
         Region::new(9216, 3072),
     )
     .unwrap();
-    (config, SimulatedFlash::new(geometry, 99))
+    (configuration, SimulatedFlash::new(geometry, 99))
 }
 
 proptest! {
@@ -95,15 +95,15 @@ proptest! {
         inside in any::<bool>(),
         erased_ff in any::<bool>(),
     ) {
-        let (config, mut flash) = small_device(if erased_ff { 0xFF } else { 0x00 });
-        let mut journal = Journal::open(&mut flash, &config).unwrap();
+        let (configuration, mut flash) = small_device(if erased_ff { 0xFF } else { 0x00 });
+        let mut journal = Journal::open(&mut flash, &configuration).unwrap();
         let base = flash.operations();
         flash.plan_power_cut(Some(if inside { PowerCut::InsideOperation(base + cut_at) } else { PowerCut::BeforeOperation(base + cut_at) }));
         let mut committed = journal.state();
         let mut attempted = None;
         for index in 0..appends {
             let state = state_from(seed.wrapping_add(index as u64));
-            match journal.append(&mut flash, &config, state) {
+            match journal.append(&mut flash, &configuration, state) {
                 Ok(()) => committed = state,
                 Err(_) => {
                     attempted = Some(state);
@@ -113,38 +113,40 @@ proptest! {
         }
         flash.power_on();
         flash.plan_power_cut(None);
-        let reopened = Journal::open(&mut flash, &config).unwrap().state();
+        let reopened = Journal::open(&mut flash, &configuration).unwrap().state();
         prop_assert!(reopened == committed || Some(reopened) == attempted, "reopened {:?}, committed {:?}, attempted {:?}", reopened, committed, attempted);
         // The journal keeps working after the cut, across further compactions.
-        let mut journal = Journal::open(&mut flash, &config).unwrap();
+        let mut journal = Journal::open(&mut flash, &configuration).unwrap();
         for index in 0..70u64 {
             let state = state_from(seed ^ index);
-            journal.append(&mut flash, &config, state).unwrap();
-            prop_assert_eq!(Journal::open(&mut flash, &config).unwrap().state(), state);
+            journal.append(&mut flash, &configuration, state).unwrap();
+            prop_assert_eq!(Journal::open(&mut flash, &configuration).unwrap().state(), state);
         }
     }
 }
 
 #[test]
 fn no_erase_on_the_hot_path_only_compaction() {
-    let (config, mut flash) = small_device(0xFF);
-    let mut journal = Journal::open(&mut flash, &config).unwrap();
+    let (configuration, mut flash) = small_device(0xFF);
+    let mut journal = Journal::open(&mut flash, &configuration).unwrap();
     flash.reset_statistics();
     // 32 records per 1 KB sector: 31 appends fill the first sector (format used slot 0).
     for index in 0..31 {
         journal
-            .append(&mut flash, &config, state_from(index))
+            .append(&mut flash, &configuration, state_from(index))
             .unwrap();
     }
     assert_eq!(flash.statistics().erases, 0);
-    journal.append(&mut flash, &config, state_from(31)).unwrap();
+    journal
+        .append(&mut flash, &configuration, state_from(31))
+        .unwrap();
     assert_eq!(
         flash.statistics().erases,
         1,
         "a full sector compacts into the next one"
     );
     assert_eq!(
-        Journal::open(&mut flash, &config).unwrap().state(),
+        Journal::open(&mut flash, &configuration).unwrap().state(),
         state_from(31)
     );
 }

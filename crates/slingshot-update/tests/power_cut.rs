@@ -47,8 +47,8 @@ struct Fixture<const W: usize> {
 }
 
 fn prepare<const W: usize>(device: Device, setup: Setup) -> Fixture<W> {
-    let config = device.config;
-    let engine = DualSlotEngine::new(config);
+    let configuration = device.configuration;
+    let engine = DualSlotEngine::new(configuration);
     let mut flash =
         SimulatedFlash::<W>::new(device.geometry, 0x5EED ^ u64::from(device.new_length));
     let old_counter = if setup == Setup::BelowMinimum {
@@ -61,8 +61,8 @@ fn prepare<const W: usize>(device: Device, setup: Setup) -> Fixture<W> {
     if setup == Setup::BadSignature {
         new[100] ^= 0x10;
     }
-    program_image(&mut flash, config.primary, &old);
-    program_image(&mut flash, config.secondary, &new);
+    program_image(&mut flash, configuration.primary, &old);
+    program_image(&mut flash, configuration.secondary, &new);
     let mut verifier = FakeVerifier::default();
     let first = engine
         .boot(&mut flash, &mut verifier)
@@ -80,29 +80,29 @@ fn prepare<const W: usize>(device: Device, setup: Setup) -> Fixture<W> {
         }
         Setup::BadSignature | Setup::BelowMinimum => {
             // A buggy or hostile application marks an image the engine must refuse.
-            let mut journal = Journal::open(&mut flash, &config).unwrap();
+            let mut journal = Journal::open(&mut flash, &configuration).unwrap();
             let minimum = if setup == Setup::BelowMinimum { 8 } else { 0 };
             let pending = UpdateState {
                 phase: Phase::Pending,
                 minimum_security_counter: minimum,
                 ..journal.state()
             };
-            journal.append(&mut flash, &config, pending).unwrap();
+            journal.append(&mut flash, &configuration, pending).unwrap();
         }
     }
     // Fill the active state sector up to ten free slots, so every script compacts the journal
     // into the other sector early on and the cuts hit the compaction too.
-    let mut journal = Journal::open(&mut flash, &config).unwrap();
+    let mut journal = Journal::open(&mut flash, &configuration).unwrap();
     let state = journal.state();
     let slots = device
         .geometry
-        .sectors_in(config.state)
+        .sectors_in(configuration.state)
         .map(|sector| sector.size)
         .min()
         .unwrap()
         / 32;
     for _ in 0..slots - 12 {
-        journal.append(&mut flash, &config, state).unwrap();
+        journal.append(&mut flash, &configuration, state).unwrap();
     }
     flash.reset_statistics();
     Fixture {
@@ -140,12 +140,22 @@ fn identify<const W: usize>(
     flash: &mut SimulatedFlash<W>,
     context: &str,
 ) -> Which {
-    let config = fixture.device.config;
-    let base = config.geometry.base;
-    if read_region(flash, base, config.primary.start, fixture.old.len() as u32) == fixture.old {
+    let configuration = fixture.device.configuration;
+    let base = configuration.geometry.base;
+    if read_region(
+        flash,
+        base,
+        configuration.primary.start,
+        fixture.old.len() as u32,
+    ) == fixture.old
+    {
         Which::Old
-    } else if read_region(flash, base, config.primary.start, fixture.new.len() as u32)
-        == fixture.new
+    } else if read_region(
+        flash,
+        base,
+        configuration.primary.start,
+        fixture.new.len() as u32,
+    ) == fixture.new
     {
         Which::New
     } else {
@@ -155,7 +165,7 @@ fn identify<const W: usize>(
 
 fn run<const W: usize>(fixture: &Fixture<W>, confirms: bool, cuts: Cuts) -> Outcome {
     let device = fixture.device;
-    let engine = DualSlotEngine::new(device.config);
+    let engine = DualSlotEngine::new(device.configuration);
     let mut flash = fixture.snapshot.clone();
     let start = flash.operations();
     let context = format!(
@@ -249,18 +259,18 @@ fn run<const W: usize>(fixture: &Fixture<W>, confirms: bool, cuts: Cuts) -> Outc
                     .iter()
                     .zip(&flash.statistics().erases_per_sector)
                     .filter(|(sector, erases)| {
-                        **erases > 0 && !device.config.state.contains(sector.start)
+                        **erases > 0 && !device.configuration.state.contains(sector.start)
                     })
                     .count();
                 assert_eq!(
                     erased_slots, 0,
                     "{context}: a sector was erased for a refused image"
                 );
-                let config = device.config;
+                let configuration = device.configuration;
                 let secondary = read_region(
                     &mut flash,
                     geometry.base,
-                    config.secondary.start,
+                    configuration.secondary.start,
                     fixture.new.len() as u32,
                 );
                 assert_eq!(

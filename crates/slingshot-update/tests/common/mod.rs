@@ -7,7 +7,7 @@ use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
 use slingshot_flash_sim::{uniform_geometry, SimulatedFlash, SplitMix64};
 use slingshot_layout::{FlashGeometry, Region, NUCLEO_F429ZI_DUAL_SLOT};
 use slingshot_update::{
-    DualSlotConfig, ImageSummary, ImageVerifier, Rejection, SlotLocation, VerifyError,
+    DualSlotConfiguration, ImageSummary, ImageVerifier, Rejection, SlotLocation, VerifyError,
 };
 
 const CHECKSUM: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
@@ -101,7 +101,7 @@ pub struct Device {
     /// Flash geometry (with this row's write size and erased value).
     pub geometry: FlashGeometry,
     /// The engine's partitions on it.
-    pub config: DualSlotConfig,
+    pub configuration: DualSlotConfiguration,
     /// Length of the installed (old) image before its trailer.
     pub old_length: u32,
     /// Length of the new image before its trailer.
@@ -128,12 +128,12 @@ pub fn f429(
         },
         ..NUCLEO_F429ZI_DUAL_SLOT
     };
-    let config =
-        DualSlotConfig::from_layout(&layout).expect("F429 dual-slot layout suits the engine");
+    let configuration = DualSlotConfiguration::from_layout(&layout)
+        .expect("F429 dual-slot layout suits the engine");
     Device {
         name,
         geometry,
-        config,
+        configuration,
         old_length,
         new_length,
     }
@@ -153,7 +153,7 @@ pub fn uniform(
     let geometry = uniform_geometry(base, sector_size, 64, write_size, erased_value);
     let region =
         |first: u32, count: u32| Region::new(base + first * sector_size, count * sector_size);
-    let config = DualSlotConfig::new(
+    let configuration = DualSlotConfiguration::new(
         geometry,
         region(2, 24),
         region(29, 24),
@@ -164,7 +164,7 @@ pub fn uniform(
     Device {
         name,
         geometry,
-        config,
+        configuration,
         old_length,
         new_length,
     }

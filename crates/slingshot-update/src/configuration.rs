@@ -2,16 +2,16 @@
 //! primary/secondary sectors, where each sector's copy goes in the scratch area, how many
 //! sectors an image extent covers.
 
-use crate::ConfigError;
+use crate::ConfigurationError;
 use slingshot_layout::{FlashGeometry, Layout, Region, Sector};
 
 /// The journal writes in 16-byte units, so the flash write size must divide 16.
 const JOURNAL_WRITE_UNIT: u32 = 16;
 
 /// The dual-slot engine's view of one flash device. Build it with
-/// [`DualSlotConfig::from_layout`]; every partition is checked once, here.
+/// [`DualSlotConfiguration::from_layout`]; every partition is checked once, here.
 #[derive(Clone, Copy, Debug)]
-pub struct DualSlotConfig {
+pub struct DualSlotConfiguration {
     /// The flash device (base, sector map, write size, erased value).
     pub geometry: FlashGeometry,
     /// Where the application runs.
@@ -31,9 +31,9 @@ pub struct DualSlotConfig {
     pub whole_slot_swap: bool,
 }
 
-impl DualSlotConfig {
+impl DualSlotConfiguration {
     /// The engine's configuration for a dual-slot layout.
-    pub fn from_layout(layout: &Layout) -> Result<Self, ConfigError> {
+    pub fn from_layout(layout: &Layout) -> Result<Self, ConfigurationError> {
         let partitions = &layout.partitions;
         match (partitions.secondary, partitions.scratch, partitions.state) {
             (Some(secondary), Some(scratch), Some(state)) => Self::new(
@@ -43,7 +43,7 @@ impl DualSlotConfig {
                 scratch,
                 state,
             ),
-            _ => Err(ConfigError::NotDualSlot),
+            _ => Err(ConfigurationError::NotDualSlot),
         }
     }
 
@@ -54,8 +54,8 @@ impl DualSlotConfig {
         secondary: Region,
         scratch: Region,
         state: Region,
-    ) -> Result<Self, ConfigError> {
-        let config = Self {
+    ) -> Result<Self, ConfigurationError> {
+        let configuration = Self {
             geometry,
             primary,
             secondary,
@@ -64,31 +64,31 @@ impl DualSlotConfig {
             watchdog_before_trial: false,
             whole_slot_swap: false,
         };
-        config.check()?;
-        Ok(config)
+        configuration.check()?;
+        Ok(configuration)
     }
 
-    fn check(&self) -> Result<(), ConfigError> {
+    fn check(&self) -> Result<(), ConfigurationError> {
         let geometry = &self.geometry;
         let partitions = [self.primary, self.secondary, self.scratch, self.state];
         if partitions
             .iter()
             .any(|region| region.size == 0 || !geometry.is_sector_aligned(*region))
         {
-            return Err(ConfigError::NotSectorAligned);
+            return Err(ConfigurationError::NotSectorAligned);
         }
         let primary = geometry.sectors_in(self.primary).map(|sector| sector.size);
         if !primary.eq(geometry
             .sectors_in(self.secondary)
             .map(|sector| sector.size))
         {
-            return Err(ConfigError::SlotGeometryDiffers);
+            return Err(ConfigurationError::SlotGeometryDiffers);
         }
         if geometry
             .sectors_in(self.primary)
             .any(|sector| sector.size > self.scratch.size)
         {
-            return Err(ConfigError::ScratchTooSmall);
+            return Err(ConfigurationError::ScratchTooSmall);
         }
         let state_sectors = geometry.sectors_in(self.state).count();
         let smallest_state = geometry
@@ -97,13 +97,13 @@ impl DualSlotConfig {
             .min()
             .unwrap_or(0);
         if state_sectors < 2 || smallest_state < 2 * crate::journal::RECORD_SIZE {
-            return Err(ConfigError::StateTooSmall);
+            return Err(ConfigurationError::StateTooSmall);
         }
         if self.slot_sector_count() > usize::from(u8::MAX) {
-            return Err(ConfigError::TooManySlotSectors);
+            return Err(ConfigurationError::TooManySlotSectors);
         }
         if geometry.write_size == 0 || JOURNAL_WRITE_UNIT % geometry.write_size != 0 {
-            return Err(ConfigError::UnsupportedWriteSize);
+            return Err(ConfigurationError::UnsupportedWriteSize);
         }
         Ok(())
     }
