@@ -250,6 +250,23 @@ fn run<const W: usize>(fixture: &Fixture<W>, confirms: bool, cuts: Cuts) -> Outc
                 assert_eq!(state.phase, phase, "{context}");
                 let minimum = if confirmed { NEW_COUNTER } else { 0 };
                 assert_eq!(state.minimum_security_counter, minimum, "{context}");
+                // The other image survived the swaps intact in the secondary slot.
+                let other = if which == Which::New {
+                    &fixture.old
+                } else {
+                    &fixture.new
+                };
+                let configuration = device.configuration;
+                let secondary = read_region(
+                    &mut flash,
+                    configuration.geometry.base,
+                    configuration.secondary.start,
+                    other.len() as u32,
+                );
+                assert!(
+                    secondary == *other,
+                    "{context}: the secondary slot lost the other image"
+                );
             }
             Setup::BadSignature | Setup::BelowMinimum => {
                 assert_eq!(state.phase, Phase::Refused, "{context}");
