@@ -19,6 +19,7 @@ pub mod machine;
 pub mod memory;
 pub mod power;
 pub mod rcc;
+pub mod serial_endpoint;
 pub mod usart;
 
 pub use machine::{Stop, Twin, TwinConfig};

@@ -1,0 +1,162 @@
+//! Where the board's USART3 meets the host: standard input/output, a TCP socket on 127.0.0.1,
+//! or a pseudo-terminal whose path the CLI prints (a terminal program or the `slingshot` host
+//! tool opens it like the ST-LINK's virtual COM port). Every endpoint is polled without
+//! blocking. Tests use the in-process API of [`crate::Twin`] instead.
+
+use std::fs::File;
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::mpsc::{channel, Receiver};
+
+/// A host-side serial endpoint.
+pub enum SerialEndpoint {
+    /// Bytes to standard output; standard input read by a helper thread.
+    Standard {
+        /// Bytes typed on standard input.
+        input: Receiver<Vec<u8>>,
+    },
+    /// One client at a time on a local TCP port.
+    Tcp {
+        /// The listening socket.
+        listener: TcpListener,
+        /// The connected client, if any.
+        client: Option<TcpStream>,
+    },
+    /// The controlling side of a pseudo-terminal.
+    PseudoTerminal {
+        /// The controller file.
+        controller: File,
+        /// Path of the terminal device to open (e.g. `/dev/pts/3`).
+        path: String,
+    },
+}
+
+impl SerialEndpoint {
+    /// Standard input and output.
+    pub fn standard() -> Self {
+        let (sender, input) = channel();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 256];
+            let mut stdin = std::io::stdin();
+            while let Ok(count) = stdin.read(&mut buffer) {
+                if count == 0 || sender.send(buffer[..count].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        SerialEndpoint::Standard { input }
+    }
+
+    /// Listen on 127.0.0.1:`port` (0 picks a free port; see [`SerialEndpoint::describe`]).
+    pub fn tcp(port: u16) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        listener.set_nonblocking(true)?;
+        Ok(SerialEndpoint::Tcp {
+            listener,
+            client: None,
+        })
+    }
+
+    /// A new pseudo-terminal in raw mode.
+    pub fn pseudo_terminal() -> std::io::Result<Self> {
+        use rustix::fs::{fcntl_setfl, OFlags};
+        use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+        let controller = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY)?;
+        grantpt(&controller)?;
+        unlockpt(&controller)?;
+        let path = ptsname(&controller, Vec::new())?
+            .to_string_lossy()
+            .into_owned();
+        if let Ok(mut attributes) = rustix::termios::tcgetattr(&controller) {
+            attributes.make_raw();
+            let _ = rustix::termios::tcsetattr(
+                &controller,
+                rustix::termios::OptionalActions::Now,
+                &attributes,
+            );
+        }
+        fcntl_setfl(&controller, OFlags::NONBLOCK)?;
+        Ok(SerialEndpoint::PseudoTerminal {
+            controller: File::from(controller),
+            path,
+        })
+    }
+
+    /// Where a user connects, for the CLI to print.
+    pub fn describe(&self) -> String {
+        match self {
+            SerialEndpoint::Standard { .. } => "standard input/output".into(),
+            SerialEndpoint::Tcp { listener, .. } => match listener.local_addr() {
+                Ok(address) => format!("tcp {address}"),
+                Err(_) => "tcp (address unknown)".into(),
+            },
+            SerialEndpoint::PseudoTerminal { path, .. } => format!("pseudo-terminal {path}"),
+        }
+    }
+
+    /// Bytes the host sent since the last poll (never blocks).
+    pub fn poll_input(&mut self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        match self {
+            SerialEndpoint::Standard { input } => {
+                while let Ok(chunk) = input.try_recv() {
+                    bytes.extend(chunk);
+                }
+            }
+            SerialEndpoint::Tcp { listener, client } => {
+                if client.is_none() {
+                    if let Ok((stream, _)) = listener.accept() {
+                        let _ = stream.set_nonblocking(true);
+                        *client = Some(stream);
+                    }
+                }
+                if let Some(stream) = client {
+                    if !read_available(stream, &mut bytes) {
+                        *client = None;
+                    }
+                }
+            }
+            SerialEndpoint::PseudoTerminal { controller, .. } => {
+                read_available(controller, &mut bytes);
+            }
+        }
+        bytes
+    }
+
+    /// Send the board's output to the host (dropped when no TCP client is connected).
+    pub fn write_output(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        match self {
+            SerialEndpoint::Standard { .. } => {
+                let mut stdout = std::io::stdout();
+                let _ = stdout.write_all(bytes);
+                let _ = stdout.flush();
+            }
+            SerialEndpoint::Tcp { client, .. } => {
+                if let Some(stream) = client {
+                    if stream.write_all(bytes).is_err() {
+                        *client = None;
+                    }
+                }
+            }
+            SerialEndpoint::PseudoTerminal { controller, .. } => {
+                let _ = controller.write_all(bytes);
+            }
+        }
+    }
+}
+
+/// Read what is available; `false` when the peer closed the connection.
+fn read_available(source: &mut impl Read, bytes: &mut Vec<u8>) -> bool {
+    let mut buffer = [0u8; 256];
+    loop {
+        match source.read(&mut buffer) {
+            Ok(0) => return false,
+            Ok(count) => bytes.extend_from_slice(&buffer[..count]),
+            Err(error) if error.kind() == ErrorKind::WouldBlock => return true,
+            Err(_) => return true,
+        }
+    }
+}
