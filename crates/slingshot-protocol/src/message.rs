@@ -105,6 +105,10 @@ pub struct Ack {
     pub credit_limit: u32,
     /// [`ack_flags`] bits.
     pub flags: u8,
+    /// Selective acknowledgement: bit i set = the data chunk at `contiguous + (i + 1) ×
+    /// max data` is already written (it arrived after a lost frame); the host resends only
+    /// the chunks missing below the highest set bit.
+    pub received: u32,
 }
 
 /// The device's answer to [`Request::StartUpdate`].
@@ -305,6 +309,7 @@ impl Reply {
                 writer.u32(ack.contiguous);
                 writer.u32(ack.credit_limit);
                 writer.u8(ack.flags);
+                writer.u32(ack.received);
             }
             Self::Checksum {
                 offset,
@@ -356,6 +361,7 @@ impl Reply {
                     contiguous: reader.u32()?,
                     credit_limit: reader.u32()?,
                     flags: reader.u8()?,
+                    received: reader.u32()?,
                 }),
                 frame_type::CHECKSUM => Reply::Checksum {
                     offset: reader.u32()?,

@@ -13,13 +13,14 @@ use common::rom::{self, RomBootloader};
 use common::{descriptor, Random, SimulatedFlash};
 use slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT;
 use slingshot_protocol::device::DeviceConfig;
-use slingshot_protocol::host::{HostConfig, HostSession, Transport};
+use slingshot_protocol::host::{HostConfig, HostSession, TransferReport, Transport};
 
 const IMAGE_SIZE: usize = 256 * 1024;
 
 struct Measurement {
     transfer: Duration,
     end_to_end: Duration,
+    report: TransferReport,
 }
 
 fn line_rate(baud: u32) -> f64 {
@@ -28,15 +29,19 @@ fn line_rate(baud: u32) -> f64 {
 
 /// The protocol: `old_content` puts an older application in the slot, so sectors get erased.
 fn protocol(baud: u32, old_content: bool, latency_nanoseconds: u64) -> Measurement {
+    let link = LinkConfig {
+        latency_nanoseconds,
+        ..LinkConfig::default()
+    };
+    protocol_over(baud, old_content, link)
+}
+
+fn protocol_over(baud: u32, old_content: bool, link: LinkConfig) -> Measurement {
     let image = Random::new(42).bytes(IMAGE_SIZE);
     let mut flash = SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT);
     if old_content {
         flash.memory = Random::new(43).bytes(flash.memory.len());
     }
-    let link = LinkConfig {
-        latency_nanoseconds,
-        ..LinkConfig::default()
-    };
     let device = ProtocolDevice::new(flash, DeviceConfig::default());
     let mut session = HostSession::new(Link::new(device, link), HostConfig::default());
     session.hello().expect("hello");
@@ -55,6 +60,7 @@ fn protocol(baud: u32, old_content: bool, latency_nanoseconds: u64) -> Measureme
     Measurement {
         transfer: report.elapsed,
         end_to_end,
+        report,
     }
 }
 
@@ -84,6 +90,7 @@ fn rom_bootloader(baud: u32, erase: bool, latency_nanoseconds: u64) -> Measureme
     Measurement {
         transfer: end_to_end,
         end_to_end,
+        report: TransferReport::default(),
     }
 }
 
@@ -137,5 +144,35 @@ fn goodput_protocol_versus_stop_and_wait() {
             fractions[1] < fractions[0] && fractions[3] < fractions[2],
             "stop-and-wait is slower"
         );
+    }
+}
+
+#[test]
+fn goodput_with_byte_faults() {
+    println!("256 KB image, 1 ms latency, corrupted and dropped bytes at 1 in 10,000 each");
+    println!("| baud | seed | transfer | goodput | of line rate | data sent | gaps | probes | timeouts |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for baud in [115_200, 1_000_000] {
+        for seed in 1..=3 {
+            let link = LinkConfig {
+                corrupt_one_in: 10_000,
+                drop_one_in: 10_000,
+                seed,
+                ..LinkConfig::default()
+            };
+            let measurement = protocol_over(baud, false, link);
+            let goodput = kilobytes_per_second(measurement.transfer);
+            let fraction = goodput * 1024.0 / line_rate(baud);
+            println!(
+                "| {baud} | {seed} | {:.2} s | {goodput:.2} KB/s | {:.1} % | {:.1} % | {} | {} | {} |",
+                measurement.transfer.as_secs_f64(),
+                fraction * 100.0,
+                measurement.report.data_bytes_sent as f64 * 100.0 / IMAGE_SIZE as f64,
+                measurement.report.gaps,
+                measurement.report.probes,
+                measurement.report.timeouts
+            );
+            assert!(fraction > 0.5, "faults cost retransmissions, not the link");
+        }
     }
 }

@@ -210,22 +210,46 @@ fn cumulative_acks_gap_reported_once_and_duplicates_ignored() {
         data: &image[index * 1024..][..1024],
     };
     assert_eq!(ack(harness.send(&chunk(0))).contiguous, 1024);
-    // Chunk 1 is lost: chunks 2 and 3 arrive out of order.
+    // Chunk 1 is lost: chunks 2 and 3 arrive out of order and are written right away.
     let gap = ack(harness.send(&chunk(2)));
-    assert_eq!((gap.contiguous, gap.flags), (1024, ack_flags::GAP));
+    assert_eq!(
+        (gap.contiguous, gap.flags, gap.received),
+        (1024, ack_flags::GAP, 0b01)
+    );
     let again = ack(harness.send(&chunk(3)));
     assert_eq!(
-        (again.contiguous, again.flags),
-        (1024, 0),
-        "the gap is reported once"
+        (again.contiguous, again.flags, again.received),
+        (1024, 0, 0b11),
+        "the gap is reported once; the selective bitmap grows"
     );
-    assert_eq!(ack(harness.send(&chunk(1))).contiguous, 2048);
+    assert_eq!(
+        ack(harness.send(&chunk(3))).received,
+        0b11,
+        "a duplicate out of order"
+    );
+    let filled = ack(harness.send(&chunk(1)));
+    assert_eq!(
+        (filled.contiguous, filled.received),
+        (4096, 0),
+        "filling the hole acknowledges the chunks behind it"
+    );
     assert_eq!(
         ack(harness.send(&chunk(0))).contiguous,
-        2048,
+        4096,
         "a duplicate changes nothing"
     );
-    for index in 2..8 {
+    // A frame off the 1 KB grid beyond `contiguous` is dropped (go-back-N for it).
+    let off_grid = ack(harness.send(&Request::Data {
+        offset: 5 * 1024 + 512,
+        data: &image[5 * 1024 + 512..6 * 1024],
+    }));
+    assert_eq!(
+        (off_grid.contiguous, off_grid.flags, off_grid.received),
+        (4096, ack_flags::GAP, 0)
+    );
+    let programmed = harness.flash().programmed_bytes;
+    assert_eq!(programmed, 4096, "each chunk programmed once");
+    for index in 4..8 {
         harness.send(&chunk(index));
     }
     assert_eq!(harness.device.state(), DeviceState::Received);

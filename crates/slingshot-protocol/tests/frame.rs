@@ -258,6 +258,7 @@ fn every_reply_round_trips() {
             contiguous: 1024,
             credit_limit: 17408,
             flags: 1,
+            received: 0b101,
         }),
         Reply::Checksum {
             offset: 0,

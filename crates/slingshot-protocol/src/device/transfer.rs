@@ -21,7 +21,13 @@ pub(super) struct Transfer {
     window: u32,
     resumed: bool,
     gap_reported_at: Option<u32>,
+    /// Selective acknowledgement: bit i set = the 1 KB chunk at `contiguous + (i + 1) KB` is
+    /// written (received out of order; flash is the reorder buffer).
+    received: u32,
 }
+
+/// Chunk size of the selective-acknowledgement grid (the data payload size).
+const CHUNK: u32 = MAX_DATA_PAYLOAD as u32;
 
 /// What comparing a chunk with flash found.
 enum Comparison {
@@ -57,6 +63,7 @@ impl Transfer {
             window,
             resumed: false,
             gap_reported_at: None,
+            received: 0,
         };
         let accepted = UpdateAccepted {
             window,
@@ -85,6 +92,7 @@ impl Transfer {
                 .saturating_add(self.window)
                 .min(self.image_size),
             flags: flags | complete,
+            received: self.received,
         }
     }
 
@@ -111,6 +119,7 @@ impl Transfer {
         };
         self.resumed = true;
         self.gap_reported_at = None;
+        self.received = 0;
         Ok(self.ack(0))
     }
 
@@ -159,26 +168,64 @@ impl Transfer {
             return Err(Refusal::with_detail(ErrorCode::OffsetOutOfRange, end));
         }
         if offset > self.contiguous {
-            // A frame before this one was lost: drop it and ask once for a resend from `contiguous`.
-            let first_report = self.gap_reported_at != Some(self.contiguous);
-            self.gap_reported_at = Some(self.contiguous);
-            return Ok(self.ack(if first_report { ack_flags::GAP } else { 0 }));
+            return self.out_of_order(handler, offset, data);
         }
         if end <= self.contiguous {
             return Ok(self.ack(0)); // a duplicate: already written
         }
         let start = self.contiguous;
         let new_part = &data[(start - offset) as usize..];
-        let rewound = self.write(handler, start, new_part)?;
-        if rewound {
+        if self.write(handler, start, new_part)? {
             return Ok(self.ack(ack_flags::REWOUND));
         }
         self.contiguous = end;
         self.gap_reported_at = None;
+        // Chunks received earlier out of order may now continue the contiguous prefix.
+        loop {
+            let next_written = self.received & 1 != 0;
+            self.received >>= 1;
+            if !next_written {
+                break;
+            }
+            self.contiguous = self.contiguous.saturating_add(CHUNK).min(self.image_size);
+        }
         Ok(self.ack(0))
     }
 
-    /// Writes `data` at `offset` (= `contiguous`); returns `true` if `contiguous` moved back.
+    /// A frame beyond `contiguous`: a frame before it was lost. A whole chunk on the 1 KB grid
+    /// within the credit window is written right away and marked in `received` (selective
+    /// acknowledgement); anything else is dropped. The first frame after a loss sets GAP.
+    fn out_of_order<H: DeviceHandler>(
+        &mut self,
+        handler: &mut H,
+        offset: u32,
+        data: &[u8],
+    ) -> Result<Ack, Refusal> {
+        let first_report = self.gap_reported_at != Some(self.contiguous);
+        self.gap_reported_at = Some(self.contiguous);
+        let flags = if first_report { ack_flags::GAP } else { 0 };
+        let end = offset + data.len() as u32;
+        let whole_chunk = data.len() as u32 == CHUNK || end == self.image_size;
+        let on_grid = self.contiguous % CHUNK == 0 && offset % CHUNK == 0;
+        let within_credit = end <= self.contiguous.saturating_add(self.window);
+        let index = (offset - self.contiguous) / CHUNK;
+        if !(whole_chunk && on_grid && within_credit) || index == 0 || index > 32 {
+            return Ok(self.ack(flags));
+        }
+        let bit = 1u32 << (index - 1);
+        if self.received & bit != 0 {
+            return Ok(self.ack(flags)); // a duplicate of a chunk already written
+        }
+        if self.write(handler, offset, data)? {
+            return Ok(self.ack(flags | ack_flags::REWOUND));
+        }
+        self.received |= bit;
+        Ok(self.ack(flags))
+    }
+
+    /// Writes `data` at `offset` (at or beyond `contiguous`); returns `true` if `contiguous`
+    /// moved back. Re-erasing a unit forgets the out-of-order chunks (they are resent, and
+    /// words already right are then skipped).
     fn write<H: DeviceHandler>(
         &mut self,
         handler: &mut H,
@@ -209,6 +256,7 @@ impl Transfer {
                         .erase_unit(offset + relative)
                         .ok_or(ErrorCode::OffsetOutOfRange)?;
                     handler.erase(unit)?;
+                    self.received = 0;
                     if unit.offset < self.contiguous {
                         self.contiguous = unit.offset;
                         self.gap_reported_at = None;

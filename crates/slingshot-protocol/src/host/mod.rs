@@ -2,6 +2,7 @@
 
 mod error;
 mod session;
+mod stream;
 mod transfer;
 mod transport;
 

@@ -52,6 +52,8 @@ pub struct TransferReport {
     pub timeouts: u32,
     /// Gap reports (negative acknowledgements) that made the host go back.
     pub gaps: u32,
+    /// Retransmissions of the first missing chunk when acknowledgements stopped short.
+    pub probes: u32,
     /// Times the transfer started over after the device had lost its session (reset).
     pub restarts: u32,
     /// Time from the start request to the last acknowledgement.
@@ -183,7 +185,17 @@ impl<T: Transport> HostSession<T> {
         }
         self.decoder.reset();
         self.pending.clear();
-        self.hello()?;
+        if let Err(error) = self.hello() {
+            // The device may have confirmed while its BaudConfirmed reply was lost: it then
+            // kept the new rate. Look for it there before giving up.
+            self.transport.set_baud(baud)?;
+            self.decoder.reset();
+            self.pending.clear();
+            return match self.hello() {
+                Ok(_) => Ok(()),
+                Err(_) => Err(error),
+            };
+        }
         Err(HostError::BaudFallback {
             baud,
             fallback: previous,

@@ -1,11 +1,11 @@
 //! The host's resumable, windowed image transfer (go-back-N with cumulative acknowledgements).
 
 use super::error::HostError;
-use super::session::{refusal, unexpected, HostSession, TransferReport};
+use super::session::{unexpected, HostSession, TransferReport};
 use super::transport::Transport;
 use crate::error::ErrorCode;
-use crate::frame::{encoded_size, CRC32, CRC_SIZE, HEADER_SIZE};
-use crate::message::{ack_flags, frame_type, Ack, Reply, Request, UpdateAccepted};
+use crate::frame::CRC32;
+use crate::message::{frame_type, Reply, Request, UpdateAccepted};
 
 impl<T: Transport> HostSession<T> {
     /// Sends a whole image: start, resume point, windowed transfer, verify, install. Starts over
@@ -102,73 +102,5 @@ impl<T: Transport> HostSession<T> {
             }
         }
         Ok(good)
-    }
-
-    /// Go-back-N streaming within the device's credit, until every byte is acknowledged.
-    fn stream(
-        &mut self,
-        image: &[u8],
-        accepted: &UpdateAccepted,
-        first_ack: Ack,
-        report: &mut TransferReport,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<(), HostError> {
-        let image_size = image.len() as u32;
-        let chunk = u32::from(accepted.max_data)
-            .max(u32::from(accepted.write_size))
-            .max(1);
-        let frame_wire = encoded_size(HEADER_SIZE + 4 + chunk as usize + CRC_SIZE) as u64;
-        let (mut acknowledged, mut credit) = (first_ack.contiguous, first_ack.credit_limit);
-        let mut next = acknowledged;
-        let mut retries = 0;
-        let mut last_event = self.transport.elapsed();
-        while acknowledged < image_size {
-            while next < credit.min(image_size) {
-                let length = chunk.min(credit.min(image_size) - next);
-                let data = &image[next as usize..(next + length) as usize];
-                self.send(&Request::Data { offset: next, data })?;
-                report.data_bytes_sent += u64::from(length);
-                next += length;
-            }
-            let in_flight_frames = u64::from((next - acknowledged).div_ceil(chunk)) + 1;
-            let deadline = last_event
-                + self.config.stall_allowance
-                + self.wire_time(in_flight_frames * frame_wire);
-            match self.next_reply(deadline)? {
-                Some((_, Reply::Ack(ack))) => {
-                    if ack.contiguous > acknowledged {
-                        acknowledged = ack.contiguous;
-                        retries = 0;
-                        last_event = self.transport.elapsed();
-                        progress(u64::from(acknowledged), u64::from(image_size));
-                    }
-                    let go_back = ack.flags & (ack_flags::GAP | ack_flags::REWOUND) != 0
-                        || ack.contiguous < acknowledged;
-                    if go_back {
-                        report.gaps += 1;
-                        acknowledged = ack.contiguous;
-                        next = ack.contiguous;
-                        last_event = self.transport.elapsed();
-                    }
-                    credit = ack.credit_limit;
-                    next = next.max(acknowledged);
-                }
-                Some((_, Reply::Error(error))) => return Err(refusal(error, image_size)),
-                Some(_) => {} // a late reply to an earlier command
-                None => {
-                    retries += 1;
-                    report.timeouts += 1;
-                    if retries > self.config.retry_budget {
-                        return Err(HostError::RetryBudgetExhausted {
-                            offset: acknowledged,
-                            retries: retries - 1,
-                        });
-                    }
-                    next = acknowledged;
-                    last_event = self.transport.elapsed();
-                }
-            }
-        }
-        Ok(())
     }
 }

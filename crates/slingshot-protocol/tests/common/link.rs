@@ -144,6 +144,8 @@ pub struct Link<M: DeviceModel> {
     pub power_off_nanoseconds: u64,
     /// A rate the host's port claims to accept but runs wrongly (its bytes arrive garbled).
     pub refuse_baud: Option<u32>,
+    /// Drops this many bytes the device sends at this baud rate (a one-way outage).
+    pub drop_to_host_at_baud: Option<(u32, u32)>,
     host_baud: u32,
     disconnected: bool,
     to_device: VecDeque<(u64, u8, u32)>,
@@ -179,6 +181,7 @@ impl<M: DeviceModel> Link<M> {
             power_cut_at: None,
             power_off_nanoseconds: 100_000_000,
             refuse_baud: None,
+            drop_to_host_at_baud: None,
             host_baud: config.baud,
             disconnected: false,
             to_device: VecDeque::new(),
@@ -272,6 +275,12 @@ impl<M: DeviceModel> Link<M> {
                 .is_some_and(|&(arrival, _, _)| arrival <= self.now)
             {
                 let (_, byte, baud) = self.to_host.pop_front().expect("front exists");
+                if let Some((drop_baud, remaining)) = self.drop_to_host_at_baud.as_mut() {
+                    if *drop_baud == baud && *remaining > 0 {
+                        *remaining -= 1;
+                        continue;
+                    }
+                }
                 if let Some(byte) = self.transit(byte, baud, self.host_baud) {
                     self.statistics.bytes_to_host += 1;
                     self.host_received.push_back(byte);
