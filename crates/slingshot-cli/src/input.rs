@@ -49,11 +49,28 @@ pub fn load(path: &Path, address: u32) -> Result<LoadedFile> {
     })
 }
 
+/// Whether an ELF symbol name is the version symbol: exactly `SLINGSHOT_VERSION` (C, or Rust
+/// with `#[no_mangle]`), or a mangled Rust path whose last segment is `SLINGSHOT_VERSION`
+/// (both manglings write identifiers as `<length><name>`: `17SLINGSHOT_VERSION`), so a
+/// `#![forbid(unsafe_code)]` firmware can define it with `#[used]` alone.
+pub fn is_version_symbol(name: &str) -> bool {
+    let mangled_segment = format!("{}{VERSION_SYMBOL}", VERSION_SYMBOL.len());
+    name == VERSION_SYMBOL
+        || name.match_indices(&mangled_segment).any(|(index, _)| {
+            let before = name[..index].chars().next_back();
+            let after = name[index + mangled_segment.len()..].chars().next();
+            // Not the tail of a longer length prefix; followed by the end of the path
+            // (`E` in legacy mangling, end of string in v0) or the hash segment (`17h…`).
+            !before.is_some_and(|c| c.is_ascii_digit())
+                && after.is_none_or(|c| c == 'E' || c.is_ascii_digit())
+        })
+}
+
 fn embedded_version(elf: &[u8], image: &MemoryImage) -> Result<Option<Version>> {
     let file = object::File::parse(elf).context("parsing the ELF")?;
     let Some(symbol) = file
         .symbols()
-        .find(|symbol| symbol.name() == Ok(VERSION_SYMBOL))
+        .find(|symbol| symbol.name().is_ok_and(is_version_symbol))
     else {
         return Ok(None);
     };
@@ -102,4 +119,28 @@ pub fn contiguous_in(
         );
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_version_symbol;
+
+    #[test]
+    fn version_symbol_names() {
+        assert!(is_version_symbol("SLINGSHOT_VERSION"));
+        assert!(is_version_symbol(
+            "_ZN19example_application17SLINGSHOT_VERSION17h0123456789abcdefE"
+        ));
+        assert!(is_version_symbol(
+            "_RNvCs1234_19example_application17SLINGSHOT_VERSION"
+        ));
+        assert!(!is_version_symbol("SLINGSHOT_VERSION_TEXT"));
+        assert!(!is_version_symbol(
+            "_ZN3app17SLINGSHOT_VERSIONX17h0123456789abcdefE"
+        ));
+        assert!(!is_version_symbol(
+            "_ZN3app117SLINGSHOT_VERSION17h0123456789abcdefE"
+        ));
+        assert!(!is_version_symbol("main"));
+    }
 }

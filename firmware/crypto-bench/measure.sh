@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Measure flash size and instruction counts of the signed-image crypto on thumbv7em in QEMU.
+#
+#   firmware/crypto-bench/measure.sh            # prints a markdown table
+#
+# Each variant is built in release (opt-level "s", LTO, like the bootloader) and run in
+# qemu-system-arm -M netduinoplus2 with -icount shift=0,sleep=off: one virtual nanosecond per
+# instruction, and TIM2 (1 GHz) counts executed instructions. Flash size is the variant's
+# .text + .rodata + .data minus the embedded test image, minus the same for the harness-only
+# baseline: what the verification adds to a program that already prints.
+# Variants: Ed25519 backend (salty, ed25519-compact opt_size, ed25519-compact default) and
+# the sha2 0.11 software backend (default "unroll" or `--cfg sha2_backend_soft="compact"`).
+set -euo pipefail
+cd "$(dirname "$0")"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/../target/crypto-bench}"
+ELF="$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/slingshot-crypto-bench"
+# The firmware workspace's .cargo/config.toml supplies the target and -Tlink.x; --config
+# appends the sha2 backend cfg to those flags (a RUSTFLAGS override would replace them).
+flash_bytes() {
+    # .text + .rodata + .data of the ELF minus the embedded image (when it is in .rodata).
+    local image_size
+    image_size=$(stat -c %s "$(ls -t "$CARGO_TARGET_DIR"/thumbv7em-none-eabihf/release/build/slingshot-crypto-bench-*/out/image.bin | head -1)")
+    arm-none-eabi-size -A "$ELF" | awk -v image="$image_size" '
+        $1 == ".vector_table" || $1 == ".text" || $1 == ".rodata" || $1 == ".data" { total += $2 }
+        $1 == ".rodata" { rodata = $2 }
+        END { if (rodata >= image) total -= image; print total }'
+}
+
+build() { # features sha2-backend image-kb
+    local config=()
+    if [ "$2" = compact ]; then
+        config=(--config 'target.thumbv7em-none-eabihf.rustflags=["--cfg", "sha2_backend_soft=\"compact\""]')
+    fi
+    SLINGSHOT_BENCH_IMAGE_KB="$3" cargo build --quiet --release --features "$1" "${config[@]}"
+}
+
+run() {
+    timeout 600 qemu-system-arm -M netduinoplus2 -nographic -monitor none -serial null \
+        -icount shift=0,sleep=off -semihosting-config enable=on,target=native -kernel "$ELF"
+}
+
+build baseline unroll 1
+baseline=$(flash_bytes)
+echo "| Ed25519 backend | sha2 backend | image | flash added | SHA-256 instr/byte | Ed25519 verify instr | verify_slot instr | at 16 MHz | at 168 MHz |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for image_kb in ${IMAGE_SIZES:-64 256}; do
+    for backend in salty compact compact-fast; do
+        for sha in unroll compact; do
+            build "$backend" "$sha" "$image_kb"
+            size=$(( $(flash_bytes) - baseline ))
+            output=$(run)
+            sha_bytes=$(echo "$output" | awk '/^sha256/ { print $2 }')
+            sha_count=$(echo "$output" | awk '/^sha256/ { print $4 }')
+            verify=$(echo "$output" | awk '/^ed25519/ { print $3 }')
+            whole=$(echo "$output" | awk '/^verify_slot/ { print $4 }')
+            ok=$(echo "$output" | awk '/^verify_slot/ { print $7 }')
+            [ "$ok" = true ] || { echo "verification failed: $output" >&2; exit 1; }
+            awk -v b="$backend" -v s="$sha" -v kb="$image_kb" -v size="$size" -v sb="$sha_bytes" \
+                -v sc="$sha_count" -v v="$verify" -v w="$whole" 'BEGIN {
+                printf "| %s | %s | %d KB | %d B | %.1f | %d | %d | %.0f ms | %.1f ms |\n",
+                    b, s, kb, size, sc / sb, v, w, w / 16000, w / 168000 }'
+        done
+    done
+done
