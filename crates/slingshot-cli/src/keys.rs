@@ -82,11 +82,52 @@ pub fn write_key_pair(files: &KeyFiles, key_pair: &KeyPair) -> Result<[u8; 32]> 
         (&files.public_pem, key_pair.pk.to_pem().into_bytes()),
         (&files.public_bin, public_key.to_vec()),
     ];
-    for (path, bytes) in writes {
-        slingshot_files::write_atomically(path, &bytes)
-            .with_context(|| format!("writing {}", path.display()))?;
+    for (index, (path, bytes)) in writes.into_iter().enumerate() {
+        // The private key (first) is owner-only; the public halves are for sharing.
+        let mode = if index == 0 { 0o600 } else { 0o644 };
+        write_new_file(path, &bytes, mode)?;
     }
     Ok(public_key)
+}
+
+/// Write a file that must not exist yet, atomically: a temporary file in the same directory
+/// (created owner-only), given `mode` on Unix, flushed, then renamed into place only if
+/// `path` still does not exist — so a key is never overwritten, even by a concurrent keygen.
+fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
+    use std::io::Write;
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut temporary = tempfile::Builder::new()
+        .prefix(".slingshot-key-")
+        .tempfile_in(directory)
+        .with_context(|| format!("creating a temporary file in {}", directory.display()))?;
+    temporary
+        .write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        temporary
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("setting the permissions of {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    temporary
+        .as_file()
+        .sync_all()
+        .with_context(|| format!("writing {}", path.display()))?;
+    temporary.persist_noclobber(path).map_err(|error| {
+        anyhow::anyhow!(
+            "{} could not be created (refusing to overwrite a key): {}",
+            path.display(),
+            error.error
+        )
+    })?;
+    Ok(())
 }
 
 /// Load a private key from a PKCS#8 PEM file (as written by `slingshot keygen` or

@@ -342,3 +342,21 @@ fn the_development_key_is_created_once_and_announced() {
     std::fs::remove_file(workspace.path("keys/development.pub.bin")).expect("removed");
     assert!(slingshot_cli::keys::ensure_development_key(workspace.directory.path()).is_err());
 }
+
+#[cfg(unix)]
+#[test]
+fn the_private_key_is_owner_only_and_the_public_key_is_readable() {
+    use std::os::unix::fs::PermissionsExt;
+    let workspace = Workspace::new();
+    let files = workspace.key("key", 3);
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&files.private_pem), 0o600);
+    assert_eq!(mode(&files.public_pem), 0o644);
+    assert_eq!(mode(&files.public_bin), 0o644);
+}

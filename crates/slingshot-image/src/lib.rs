@@ -58,6 +58,21 @@
 //! declared size, and the signature is checked over the digest *computed* from the slot, never
 //! over the stored one — so no check relies on an earlier one having run.
 //!
+//! In the bootloader (flash is memory-mapped, so the slot is a byte slice):
+//!
+//! ```
+//! # let primary_slot: &[u8] = &[0xFF; 1024];
+//! # const TRUSTED_KEYS: [[u8; 32]; 0] = [];
+//! match slingshot_image::verify_slot(primary_slot, 0x0800_8000, 0x0429_0001, &TRUSTED_KEYS) {
+//!     Ok(image) => { /* hand off; image.descriptor.version for the log */ }
+//!     Err(refusal) => {
+//!         // e.g. print "refused 0x30: unsigned image: ..." over USART3 and stay.
+//!         assert_eq!(refusal, slingshot_image::ImageError::NoDescriptor);
+//!         let (_code, _message) = (refusal.code(), refusal.message());
+//!     }
+//! }
+//! ```
+//!
 //! Ed25519 comes from `ed25519-compact` (default feature) or `salty` (feature `salty`);
 //! `docs/IMAGE_FORMAT.md` has the measurements behind the choice.
 #![no_std]
