@@ -397,3 +397,76 @@ fn poll_erases_ahead_of_the_data_one_unit_at_a_time() {
         "sector 5 erased ahead (70 KB + 32 KB > 96 KB, its start)"
     );
 }
+
+#[test]
+fn random_request_sequences_never_panic_or_break_nor_rules() {
+    // Fixed-seed fuzz: random requests with random fields, garbage bytes and polls, in any
+    // order, over flash that starts with an older image. The device must answer without
+    // panicking and must never program a byte that is not erased.
+    let mut random = Random::new(0xF022);
+    let mut flash = SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT);
+    flash.memory[..256 * 1024].copy_from_slice(&Random::new(9).bytes(256 * 1024));
+    let mut harness = Harness::new(flash);
+    let image = Random::new(10).bytes(96 * 1024);
+    let mut replies = 0;
+    for step in 0..4000u32 {
+        let offset = match random.below(3) {
+            0 => (random.below(100) * 1024) as u32,
+            1 => (random.below(100 * 1024 / 4) * 4) as u32,
+            _ => random.next_u64() as u32,
+        };
+        let length = match random.below(3) {
+            0 => 1024,
+            1 => 1 + random.below(1024) as usize,
+            _ => 4,
+        };
+        let start = (offset as usize).min(image.len() - length);
+        let data = &image[start..start + length];
+        let size =
+            [image.len() as u32, 1 + random.below(300 * 1024) as u32, 0][random.below(3) as usize];
+        let descriptor = descriptor(BOARD, random.below(3) as u32, &image);
+        let request = match random.below(12) {
+            0 => Request::StartUpdate {
+                image_size: size,
+                descriptor: &descriptor,
+            },
+            1 => Request::Resume { offset },
+            2..=6 => Request::Data { offset, data },
+            7 => Request::Checksum {
+                offset,
+                length: length as u32,
+            },
+            8 => Request::Verify,
+            9 => Request::Install,
+            10 => Request::SetBaud {
+                baud: [115_200, 1_000_000, 12][random.below(3) as usize],
+            },
+            _ => Request::Hello,
+        };
+        if harness.send_raw(None, &request).is_some() {
+            replies += 1;
+        }
+        if random.below(10) == 0 {
+            for byte in Random::new(u64::from(step)).bytes(1 + random.below(64) as usize) {
+                let _ = harness.device.receive(byte);
+            }
+            let _ = harness.device.receive(0); // end the garbage frame
+        }
+        if random.below(4) == 0 {
+            harness.device.poll(step);
+        }
+    }
+    assert_eq!(
+        replies, 4000,
+        "every well-formed request got exactly one reply"
+    );
+    assert_eq!(
+        harness.flash().violations,
+        0,
+        "never programmed a non-erased byte"
+    );
+    assert!(
+        harness.flash().programmed_bytes > 0,
+        "the sequences did write"
+    );
+}
