@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::link::{Link, LinkConfig, ProtocolDevice};
+use common::link::{FlashCut, Link, LinkConfig, ProtocolDevice};
 use common::{descriptor, Random, SimulatedFlash};
 use slingshot_layout::{NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
 use slingshot_protocol::device::DeviceConfig;
@@ -361,4 +361,42 @@ fn baud_confirm_whose_reply_is_lost_ends_at_the_new_rate() {
     assert_eq!(flash_of(&session).uart_baud, 460_800);
     update(&mut session, &image).expect("update at the new rate");
     assert_written(&session, &image);
+}
+
+#[test]
+fn power_cuts_inside_erases_and_programs_then_resume() {
+    // Every cut lands inside a flash operation (a torn program or a partially erased sector),
+    // at a fixed-seed random time and depth; the update then completes by resumption.
+    let mut random = Random::new(0x7EA2);
+    let (mut torn, mut torn_erases) = (0, 0);
+    for round in 0..12 {
+        let image = image(160 * 1024, 200 + round);
+        let mut flash = SimulatedFlash::for_layout(&NUCLEO_F429ZI_SINGLE_SLOT);
+        flash.memory = Random::new(50 + round).bytes(flash.memory.len());
+        let mut session = session(flash, LinkConfig::default());
+        // Even rounds cut inside an erase (operations of 100 ms or more; the last of the
+        // four erases starts about 6 s in), odd rounds inside any operation.
+        let window = if round % 2 == 0 {
+            5_000_000_000
+        } else {
+            12_000_000_000
+        };
+        let cut = FlashCut {
+            after: random.below(window),
+            minimum: if round % 2 == 0 { 100_000_000 } else { 0 },
+            per_mille: 1 + random.below(998),
+        };
+        session.transport_mut().power_cut_in_flash_operation = Some(cut);
+        update(&mut session, &image).expect("the update survives a cut inside a flash operation");
+        assert_written(&session, &image);
+        let model = &session.transport().model;
+        torn += model.torn_operations;
+        torn_erases += model.torn_erases;
+    }
+    println!("12 power cuts inside flash operations: {torn} torn, {torn_erases} of them erases");
+    assert_eq!(torn, 12, "every cut hit a running operation");
+    assert!(
+        torn_erases >= 6,
+        "the even rounds hit erases: {torn_erases}"
+    );
 }

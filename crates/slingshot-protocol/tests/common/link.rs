@@ -32,6 +32,7 @@ pub struct ProtocolDevice {
     pub config: DeviceConfig,
     pub power_cycles: u32,
     pub torn_operations: u32,
+    pub torn_erases: u32,
 }
 
 impl ProtocolDevice {
@@ -42,6 +43,7 @@ impl ProtocolDevice {
             config,
             power_cycles: 0,
             torn_operations: 0,
+            torn_erases: 0,
         }
     }
 
@@ -84,6 +86,13 @@ impl DeviceModel for ProtocolDevice {
         match torn_per_mille {
             Some(fraction) => {
                 self.torn_operations += 1;
+                if flash
+                    .last_operation
+                    .as_ref()
+                    .is_some_and(|operation| operation.is_erase)
+                {
+                    self.torn_erases += 1;
+                }
                 flash.tear_last_operation(fraction, random);
             }
             None => flash.last_operation = None,
@@ -123,6 +132,14 @@ impl Default for LinkConfig {
     }
 }
 
+/// A power cut placed inside a flash operation.
+#[derive(Clone, Copy, Debug)]
+pub struct FlashCut {
+    pub after: u64,
+    pub minimum: u64,
+    pub per_mille: u64,
+}
+
 /// Counters the tests assert on.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LinkStatistics {
@@ -144,6 +161,9 @@ pub struct Link<M: DeviceModel> {
     pub power_off_nanoseconds: u64,
     /// A rate the host's port claims to accept but runs wrongly (its bytes arrive garbled).
     pub refuse_baud: Option<u32>,
+    /// Cuts power inside the first flash operation that starts after `time` and lasts at
+    /// least `minimum` nanoseconds (100 ms picks erases), `per_mille` into it.
+    pub power_cut_in_flash_operation: Option<FlashCut>,
     /// Drops this many bytes the device sends at this baud rate (a one-way outage).
     pub drop_to_host_at_baud: Option<(u32, u32)>,
     host_baud: u32,
@@ -182,6 +202,7 @@ impl<M: DeviceModel> Link<M> {
             power_off_nanoseconds: 100_000_000,
             refuse_baud: None,
             drop_to_host_at_baud: None,
+            power_cut_in_flash_operation: None,
             host_baud: config.baud,
             disconnected: false,
             to_device: VecDeque::new(),
@@ -344,6 +365,13 @@ impl<M: DeviceModel> Link<M> {
     }
 
     fn start_busy(&mut self, flash_nanoseconds: u64) {
+        if let Some(cut) = self.power_cut_in_flash_operation {
+            if flash_nanoseconds > cut.minimum && self.now >= cut.after {
+                self.power_cut_in_flash_operation = None;
+                self.power_cut_at =
+                    Some(self.now + (flash_nanoseconds * cut.per_mille / 1000).max(1));
+            }
+        }
         self.busy_started = self.now;
         self.busy_until = self.now + flash_nanoseconds + self.config.cpu_nanoseconds_per_byte;
         self.busy_with_flash = flash_nanoseconds > 0;
