@@ -1,4 +1,5 @@
-//! One image transfer on the device: resume point, erase-ahead, in-order writing, acknowledgements.
+//! One image transfer on the device: resume point, erase-ahead, writing in order and out of
+//! order (selective acknowledgement), acknowledgements with credit.
 //!
 //! Invariants (documented in `docs/PROTOCOL.md`):
 //! - `contiguous`: every image byte below it is in flash and correct.
@@ -31,7 +32,7 @@ const CHUNK: u32 = MAX_DATA_PAYLOAD as u32;
 
 /// What comparing a chunk with flash found.
 enum Comparison {
-    /// Every word is erased or already equal: program the listed words.
+    /// Every word is erased or already equal: program the ones that differ.
     Writable,
     /// A word holds different, non-erased content at this offset.
     Conflict(u32),

@@ -1,4 +1,4 @@
-//! The host's resumable, windowed image transfer (go-back-N with cumulative acknowledgements).
+//! The host's resumable image transfer: start, resume-point search by checksums, then the stream.
 
 use super::error::HostError;
 use super::session::{unexpected, HostSession, TransferReport};
