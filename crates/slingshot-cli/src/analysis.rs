@@ -22,7 +22,7 @@ pub struct KeyVerdict {
     pub name: String,
     /// The key's id.
     pub key_id: [u8; 8],
-    /// `valid`, `bad signature` or `key id differs`.
+    /// `valid`, `bad signature`, `key id differs` or `not checked (no valid descriptor)`.
     pub status: &'static str,
 }
 
@@ -84,7 +84,8 @@ pub fn analyse(
                 {
                     "valid"
                 }
-                _ => "bad signature",
+                (Ok(_), _) => "bad signature",
+                (Err(_), _) => "not checked (no valid descriptor)",
             };
             KeyVerdict {
                 name: name.clone(),

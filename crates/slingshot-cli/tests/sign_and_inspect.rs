@@ -84,9 +84,21 @@ fn inspect_reports_a_signed_image() {
         .expect("inspect --json");
     assert_snapshot!("inspect_json", json);
     let unkeyed = workspace
-        .run(&["inspect", &workspace.arg("app.bin")])
+        .run(&[
+            "inspect",
+            &workspace.arg("app.bin"),
+            "--key",
+            &workspace.arg("key.pub.pem"),
+        ])
         .expect("inspect unsigned");
     assert_snapshot!("inspect_unsigned", unkeyed);
+    let no_keys = workspace
+        .run(&["inspect", &workspace.arg("app.signed.bin")])
+        .expect("inspect");
+    assert!(
+        no_keys.ends_with("signature: not checked (give --key PUB)\n"),
+        "{no_keys}"
+    );
 }
 
 #[test]
