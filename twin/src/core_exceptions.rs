@@ -203,9 +203,13 @@ impl SystemControl {
         priority
     }
 
-    /// Whether any exception is pending (taken or not).
+    /// Whether an enabled exception is pending (taken now or once unmasked). A pending but
+    /// disabled interrupt neither preempts nor wakes the core from WFI.
     pub fn any_pending(&self) -> bool {
-        self.pending.iter().any(|pending| *pending)
+        self.pending
+            .iter()
+            .zip(&self.enabled)
+            .any(|(pending, enabled)| *pending && *enabled)
     }
 
     /// The pending, enabled exception that would preempt now, if any.

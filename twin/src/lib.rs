@@ -11,12 +11,16 @@
 pub mod board;
 pub mod core_exceptions;
 pub mod crc;
+pub mod emulator;
 pub mod exception_frames;
 pub mod flash_controller;
+pub mod flash_registers;
+pub mod flash_timing;
 pub mod gpio;
 pub mod iwdg;
 pub mod machine;
 pub mod memory;
+pub mod peripheral_bus;
 pub mod power;
 pub mod rcc;
 pub mod serial_endpoint;

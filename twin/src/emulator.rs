@@ -1,0 +1,193 @@
+//! Building the emulator for the twin: a Unicorn ARM core with the Cortex-M4 model
+//! (`Mode::THUMB` + `ctl_set_cpu_model`, never `Mode::MCLASS`: that silently gives a
+//! Cortex-M33), the memory map with the virtual-TLB hook, the MMIO windows that route to the
+//! board, the instruction-counting code hook, and the interrupt hook that stands in for the
+//! NVIC's exception return, SVC and BKPT.
+
+use unicorn_engine::{Arch, ArmCpuModel, Mode, Prot, RegisterARM, TlbType, Unicorn};
+
+use slingshot_layout::boards::NUCLEO_F429ZI;
+
+use crate::board::{address, Board};
+use crate::core_exceptions::exception;
+use crate::exception_frames;
+use crate::memory::{self, FLASH_BASE, FLASH_SIZE, FLASH_WRITE_PORT, READ_ONLY_WRITE_PORT};
+use crate::TwinError;
+
+/// Map an emulator error into the twin's error type.
+pub(crate) fn emulator(error: unicorn_engine::uc_error) -> TwinError {
+    TwinError::Emulator {
+        message: format!("{error:?}"),
+        pc: 0,
+    }
+}
+
+/// A new emulator with the board's memory map and hooks, flash erased.
+pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
+    let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, Board::new()).map_err(emulator)?;
+    uc.ctl_set_cpu_model(ArmCpuModel::CORTEX_M4 as i32)
+        .map_err(emulator)?;
+    uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(emulator)?;
+    uc.add_tlb_hook(1, 0, |_, address, access| {
+        memory::translate(address, access)
+    })
+    .map_err(emulator)?;
+    let board = &NUCLEO_F429ZI;
+    uc.mem_map(FLASH_BASE as u64, FLASH_SIZE as u64, Prot::ALL)
+        .map_err(emulator)?;
+    let erased = uc.get_data().flash.content.clone();
+    uc.mem_write(FLASH_BASE as u64, &erased).map_err(emulator)?;
+    uc.mem_map(board.ram.start as u64, board.ram.size as u64, Prot::ALL)
+        .map_err(emulator)?;
+    if let Some(ccm) = board.ccm {
+        uc.mem_map(ccm.start as u64, ccm.size as u64, Prot::ALL)
+            .map_err(emulator)?;
+    }
+    uc.mem_map(
+        memory::SYSTEM_MEMORY as u64,
+        memory::SYSTEM_MEMORY_SIZE as u64,
+        Prot::ALL,
+    )
+    .map_err(emulator)?;
+    uc.mem_write(
+        memory::SYSTEM_MEMORY as u64,
+        &memory::system_memory_content(),
+    )
+    .map_err(emulator)?;
+    uc.mmio_map(
+        address::PERIPHERALS as u64,
+        address::PERIPHERALS_SIZE as u64,
+        Some(|uc: &mut Unicorn<'_, Board>, offset: u64, size: usize| {
+            uc.get_data_mut().peripheral_read(offset as u32, size)
+        }),
+        Some(
+            |uc: &mut Unicorn<'_, Board>, offset: u64, size: usize, value: u64| {
+                uc.get_data_mut()
+                    .peripheral_write(offset as u32, size, value);
+                sync_flash(uc);
+            },
+        ),
+    )
+    .map_err(emulator)?;
+    uc.mmio_map(
+        0x5000_0000,
+        0x0006_1000,
+        Some(|uc: &mut Unicorn<'_, Board>, offset: u64, size: usize| {
+            uc.get_data_mut()
+                .peripheral_read(0x1000_0000 + offset as u32, size)
+        }),
+        Some(
+            |uc: &mut Unicorn<'_, Board>, offset: u64, size: usize, value: u64| {
+                uc.get_data_mut()
+                    .peripheral_write(0x1000_0000 + offset as u32, size, value)
+            },
+        ),
+    )
+    .map_err(emulator)?;
+    uc.mmio_map(
+        address::PRIVATE_PERIPHERALS as u64,
+        0x0010_0000,
+        Some(|uc: &mut Unicorn<'_, Board>, offset: u64, _size: usize| {
+            uc.get_data_mut().private_read(offset as u32)
+        }),
+        Some(
+            |uc: &mut Unicorn<'_, Board>, offset: u64, _size: usize, value: u64| {
+                uc.get_data_mut().private_write(offset as u32, value)
+            },
+        ),
+    )
+    .map_err(emulator)?;
+    uc.mmio_map(
+        FLASH_WRITE_PORT as u64,
+        FLASH_SIZE as u64,
+        // A TLB entry filled for a store may serve the next load from that page too.
+        Some(|uc: &mut Unicorn<'_, Board>, offset: u64, size: usize| {
+            let content = &uc.get_data().flash.content;
+            (0..size).fold(0u64, |value, index| {
+                value
+                    | (content
+                        .get(offset as usize + index)
+                        .copied()
+                        .unwrap_or(0xFF) as u64)
+                        << (8 * index)
+            })
+        }),
+        Some(
+            |uc: &mut Unicorn<'_, Board>, offset: u64, size: usize, value: u64| {
+                uc.get_data_mut().flash_store(offset as u32, size, value);
+                sync_flash(uc);
+            },
+        ),
+    )
+    .map_err(emulator)?;
+    uc.mmio_map(
+        READ_ONLY_WRITE_PORT as u64,
+        memory::SYSTEM_MEMORY_SIZE as u64,
+        Some(|_: &mut Unicorn<'_, Board>, _: u64, _: usize| 0),
+        Some(
+            |uc: &mut Unicorn<'_, Board>, offset: u64, _size: usize, value: u64| {
+                let address = memory::SYSTEM_MEMORY + offset as u32;
+                uc.get_data_mut().diagnostics.push(format!(
+                    "store of 0x{value:08x} to read-only memory at 0x{address:08x} ignored"
+                ));
+            },
+        ),
+    )
+    .map_err(emulator)?;
+    uc.add_code_hook(1, 0, |uc, _, _| {
+        let board = uc.get_data_mut();
+        if board.instructions >= board.stop_at {
+            let _ = uc.emu_stop();
+        } else {
+            board.instructions += 1;
+        }
+    })
+    .map_err(emulator)?;
+    uc.add_intr_hook(interrupt_hook).map_err(emulator)?;
+    Ok(uc)
+}
+
+/// Copy flash ranges the controller changed into the emulator and drop stale translations.
+pub(crate) fn sync_flash(uc: &mut Unicorn<'_, Board>) {
+    let dirty = std::mem::take(&mut uc.get_data_mut().dirty_flash);
+    for (offset, length) in dirty {
+        let bytes =
+            uc.get_data().flash.content[offset as usize..(offset + length) as usize].to_vec();
+        let _ = uc.mem_write((FLASH_BASE + offset) as u64, &bytes);
+        let _ = uc.ctl_remove_cache(
+            (FLASH_BASE + offset) as u64,
+            (FLASH_BASE + offset + length) as u64,
+        );
+        let _ = uc.ctl_remove_cache(offset as u64, (offset + length) as u64);
+    }
+}
+
+/// Unicorn's interrupt hook: exception return, SVC and BKPT (the emulator's own exception
+/// delivery is replaced by this hook).
+fn interrupt_hook(uc: &mut Unicorn<'_, Board>, number: u32) {
+    const EXCEPTION_EXIT: u32 = 8;
+    const SOFTWARE_INTERRUPT: u32 = 2;
+    const BREAKPOINT: u32 = 7;
+    let result = match number {
+        EXCEPTION_EXIT => {
+            let value = uc.reg_read(RegisterARM::PC).unwrap_or(0) as u32;
+            exception_frames::exit(uc, value | 1)
+        }
+        SOFTWARE_INTERRUPT => exception_frames::enter(uc, exception::SVCALL),
+        BREAKPOINT => {
+            uc.get_data_mut().breakpoint = true;
+            Ok(())
+        }
+        other => {
+            let pc = uc.reg_read(RegisterARM::PC).unwrap_or(0);
+            uc.get_data_mut().hook_error = Some(format!(
+                "CPU exception {other} at 0x{pc:08x} (faults are not delivered to the firmware)"
+            ));
+            Ok(())
+        }
+    };
+    if let Err(error) = result {
+        uc.get_data_mut().hook_error = Some(error.to_string());
+    }
+    uc.get_data_mut().request_stop();
+}

@@ -1,0 +1,257 @@
+//! The peripheral bus decoder (RM0090 §2.3 memory map): routes MMIO reads and writes from
+//! the emulator to the board's models, gates them on RCC clock enables and resets as the chip
+//! does, feeds CPU stores to flash to the flash controller, and logs every access to a
+//! peripheral the twin does not model.
+
+use crate::board::{address, Board, UnmodelledAccess};
+use crate::core_exceptions::SystemRequest;
+use crate::crc::CrcUnit;
+use crate::gpio::GpioPort;
+use crate::rcc::ResetCause;
+
+impl Board {
+    pub(crate) fn unmodelled_access(&mut self, address: u32, write: bool, value: u32) {
+        self.unmodelled.push(UnmodelledAccess {
+            address,
+            write,
+            value,
+            instruction: self.instructions,
+        });
+    }
+
+    /// A read from the peripheral window (offset from 0x4000_0000).
+    pub fn peripheral_read(&mut self, offset: u32, size: usize) -> u64 {
+        let address = address::PERIPHERALS + (offset & !3);
+        let shift = 8 * (offset & 3);
+        let value = self.peripheral_read_word(address);
+        let mask = if size >= 4 {
+            u32::MAX
+        } else {
+            (1u32 << (8 * size)) - 1
+        };
+        ((value >> shift) & mask) as u64
+    }
+
+    fn peripheral_read_word(&mut self, address: u32) -> u32 {
+        let now = self.picoseconds();
+        match address {
+            a if (address::USART3..address::USART3 + 0x1C).contains(&a) => {
+                if !self.rcc.apb1_enabled(18) {
+                    return 0;
+                }
+                self.usart3.advance(now, self.apb1_clock_hz());
+                self.usart3.read(a - address::USART3)
+            }
+            a if (address::IWDG..address::IWDG + 0x10).contains(&a) => {
+                self.iwdg.read(a - address::IWDG)
+            }
+            a if (address::GPIOA..address::GPIOA + 11 * 0x400).contains(&a) => {
+                let port = ((a - address::GPIOA) / 0x400) as usize;
+                if !self.rcc.ahb1_enabled(port as u32) {
+                    return 0;
+                }
+                self.gpio[port].read((a - address::GPIOA) % 0x400)
+            }
+            a if (address::CRC..address::CRC + 0x0C).contains(&a) => {
+                if self.rcc.ahb1_enabled(12) {
+                    self.crc.read(a - address::CRC)
+                } else {
+                    0
+                }
+            }
+            a if (address::RCC..address::RCC + 0x90).contains(&a) => {
+                self.rcc.read(a - address::RCC, now)
+            }
+            a if (address::FLASH_INTERFACE..address::FLASH_INTERFACE + 0x1C).contains(&a) => {
+                self.advance();
+                self.flash.read(a - address::FLASH_INTERFACE)
+            }
+            a => {
+                self.unmodelled_access(a, false, 0);
+                0
+            }
+        }
+    }
+
+    /// A write to the peripheral window (offset from 0x4000_0000).
+    pub fn peripheral_write(&mut self, offset: u32, size: usize, value: u64) {
+        let address = address::PERIPHERALS + (offset & !3);
+        let value = if size >= 4 {
+            value as u32
+        } else {
+            // Narrow writes replicate the byte/halfword over the word, as the AHB-APB bridge does.
+            let narrow = value as u32 & ((1u32 << (8 * size)) - 1);
+            if size == 1 {
+                narrow * 0x0101_0101
+            } else {
+                narrow * 0x0001_0001
+            }
+        };
+        let now = self.picoseconds();
+        match address {
+            a if (address::USART3..address::USART3 + 0x1C).contains(&a) => {
+                if self.rcc.apb1_enabled(18) && !self.rcc.apb1_in_reset(18) {
+                    self.usart3.advance(now, self.apb1_clock_hz());
+                    self.usart3
+                        .write(a - address::USART3, value, now, self.apb1_clock_hz());
+                } else {
+                    self.diagnostics.push(format!(
+                        "write 0x{value:08x} to USART3 at 0x{a:08x} with its clock off"
+                    ));
+                }
+            }
+            a if (address::IWDG..address::IWDG + 0x10).contains(&a) => {
+                self.iwdg.write(a - address::IWDG, value, now)
+            }
+            a if (address::GPIOA..address::GPIOA + 11 * 0x400).contains(&a) => {
+                let port = ((a - address::GPIOA) / 0x400) as usize;
+                if self.rcc.ahb1_enabled(port as u32) && !self.rcc.ahb1_in_reset(port as u32) {
+                    self.gpio[port].write((a - address::GPIOA) % 0x400, value);
+                    self.track_leds();
+                }
+            }
+            a if (address::CRC..address::CRC + 0x0C).contains(&a) => {
+                if self.rcc.ahb1_enabled(12) {
+                    self.crc.write(a - address::CRC, value);
+                }
+            }
+            a if (address::RCC..address::RCC + 0x90).contains(&a) => {
+                self.rcc_write(a - address::RCC, value, now)
+            }
+            a if (address::FLASH_INTERFACE..address::FLASH_INTERFACE + 0x1C).contains(&a) => {
+                self.advance();
+                let offset = a - address::FLASH_INTERFACE;
+                let started = self.flash.write(offset, value, now);
+                if offset == 0 {
+                    self.update_clocks();
+                }
+                if started {
+                    self.flash_operation_started();
+                }
+                self.take_flash_diagnostics();
+                self.request_stop();
+            }
+            a => self.unmodelled_access(a, true, value),
+        }
+        // The write may have scheduled an event (a frame on the line, a ready bit): end the
+        // chunk no later than that.
+        self.stop_at = self.stop_at.min(
+            self.instructions
+                .saturating_add(self.instructions_to_next_event(u64::MAX)),
+        );
+    }
+
+    fn rcc_write(&mut self, offset: u32, value: u32, now: u64) {
+        let usart_was_in_reset = self.rcc.apb1_in_reset(18);
+        let gpio_reset_before: Vec<bool> =
+            (0..11).map(|port| self.rcc.ahb1_in_reset(port)).collect();
+        if self.rcc.write(offset, value, now) {
+            self.update_clocks();
+            self.request_stop();
+        }
+        if !usart_was_in_reset && self.rcc.apb1_in_reset(18) {
+            self.usart3.reset_registers();
+        }
+        for (port, was_in_reset) in gpio_reset_before.into_iter().enumerate() {
+            if !was_in_reset && self.rcc.ahb1_in_reset(port as u32) {
+                let input = self.gpio[port].external_input;
+                self.gpio[port] = GpioPort::new(port);
+                self.gpio[port].external_input = input;
+                self.track_leds();
+            }
+        }
+        if offset == 0x10 && self.rcc.ahb1_in_reset(12) {
+            self.crc = CrcUnit::default();
+        }
+    }
+
+    /// Move the flash controller's messages to the board log.
+    pub fn take_flash_diagnostics(&mut self) {
+        self.diagnostics.append(&mut self.flash.diagnostics);
+    }
+
+    /// A flash operation just started: consult the power-cut plan.
+    pub fn flash_operation_started(&mut self) {
+        let Some(operation) = &self.flash.operation else {
+            return;
+        };
+        let (index, started, completes) = (
+            operation.index,
+            operation.started_ps,
+            operation.completes_ps,
+        );
+        if self
+            .power_plan
+            .flash_operation_started(index, started, completes)
+        {
+            // Power is cut before the operation changes anything.
+            self.flash.operation = None;
+            self.power_lost = true;
+            self.request_stop();
+        }
+    }
+
+    /// A CPU store to flash at `offset` from 0x0800_0000 (through the write port).
+    pub fn flash_store(&mut self, offset: u32, size: usize, value: u64) {
+        self.advance();
+        if let Some(operation) = &self.flash.operation {
+            // The bus stalls until the operation in progress is over (RM0090 §3.5.2).
+            let wait = operation.completes_ps.saturating_sub(self.picoseconds());
+            self.skip_cycles(wait * self.core_clock_hz() / 1_000_000_000_000 + 1);
+            self.advance();
+        }
+        if self.power_lost {
+            return;
+        }
+        if self
+            .flash
+            .store(offset, size as u32, value, self.picoseconds())
+        {
+            self.flash_operation_started();
+        }
+        self.take_flash_diagnostics();
+        self.request_stop();
+    }
+
+    /// A read from the private peripheral bus (offset from 0xE000_0000).
+    pub fn private_read(&mut self, offset: u32) -> u64 {
+        let address = address::PRIVATE_PERIPHERALS + offset;
+        if address == address::DWT_CYCLE_COUNT {
+            return self.cycles() as u32 as u64;
+        }
+        if (address::SYSTEM_CONTROL..address::SYSTEM_CONTROL + 0x1000).contains(&address) {
+            if let Some(value) = self
+                .system
+                .read(address - address::SYSTEM_CONTROL, self.cycles())
+            {
+                return value as u64;
+            }
+        }
+        self.unmodelled_access(address, false, 0);
+        0
+    }
+
+    /// A write to the private peripheral bus (offset from 0xE000_0000).
+    pub fn private_write(&mut self, offset: u32, value: u64) {
+        let address = address::PRIVATE_PERIPHERALS + offset;
+        if (address::SYSTEM_CONTROL..address::SYSTEM_CONTROL + 0x1000).contains(&address) {
+            match self.system.write(
+                address - address::SYSTEM_CONTROL,
+                value as u32,
+                self.cycles(),
+            ) {
+                Some(SystemRequest::SystemReset) => {
+                    self.reset_requested = Some(ResetCause::Software);
+                    self.request_stop();
+                }
+                Some(_) => self.request_stop(),
+                None => self.unmodelled_access(address, true, value as u32),
+            }
+            return;
+        }
+        if address == 0xE000_1000 {
+            return; // DWT_CTRL: the cycle counter always runs in the twin.
+        }
+        self.unmodelled_access(address, true, value as u32);
+    }
+}
