@@ -42,6 +42,8 @@ pub mod address {
 pub struct LedEvent {
     /// Instructions executed when the change happened.
     pub instruction: u64,
+    /// Modelled time of the change, in picoseconds since power-on of the twin.
+    pub picoseconds: u64,
     /// Port letter and pin, e.g. `('B', 0)`.
     pub pin: (char, u32),
     /// New level.
@@ -328,6 +330,7 @@ impl Board {
                 let pin = ((b'A' + *port as u8) as char, *pin);
                 self.led_events.push(LedEvent {
                     instruction: self.instructions,
+                    picoseconds: self.picoseconds(),
                     pin,
                     on,
                 });

@@ -85,7 +85,7 @@ impl RunCommand {
                     (b'A' + *port as u8) as char == event.pin.0 && *pin == event.pin.1
                 });
                 let name = name.map_or("pin", |(name, _, _)| *name);
-                let milliseconds = board.picoseconds() as f64 / 1e9;
+                let milliseconds = event.picoseconds as f64 / 1e9;
                 eprintln!(
                     "[{milliseconds:10.3} ms] {name} (P{}{}) {}",
                     event.pin.0,
