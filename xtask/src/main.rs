@@ -8,6 +8,7 @@
 mod bench;
 mod build;
 mod flash;
+mod fuzz;
 mod gdb;
 mod merge;
 mod prerequisites;
@@ -43,6 +44,8 @@ enum Task {
     Size(size::SizeArguments),
     /// Debug both programs at once in QEMU's gdb server.
     Gdb(gdb::GdbArguments),
+    /// Build and run the fuzz targets of every parser.
+    Fuzz(fuzz::FuzzArguments),
     /// Measure sizes and instruction counts and write docs/BENCHMARKS.md.
     Bench(bench::BenchArguments),
     /// Run every check and test: formatting, lints, firmware builds, host, QEMU and twin tests.
@@ -60,5 +63,6 @@ fn main() -> Result<()> {
         Task::Gdb(arguments) => gdb::run(arguments),
         Task::Test(arguments) => test::run(arguments),
         Task::Bench(arguments) => bench::run(arguments),
+        Task::Fuzz(arguments) => fuzz::run(arguments),
     }
 }

@@ -6,7 +6,8 @@
 //! 4. the negative link test: a bootloader larger than its partition must not link;
 //! 5. `cargo clippy --all-targets -D warnings` on both workspaces;
 //! 6. `cargo test --workspace` on the host: unit, property, power-cut sweeps, QEMU system
-//!    tests and twin tests of the real binaries.
+//!    tests and twin tests of the real binaries;
+//! 7. a short fuzzing run of every parser (`cargo xtask fuzz` runs longer).
 
 use crate::build::{self, BuildArguments, LayoutChoice};
 use crate::prerequisites::{ensure_firmware_target, ensure_packages, CMAKE, GDB, LIBCLANG, QEMU};
@@ -21,6 +22,9 @@ pub struct TestArguments {
     /// Skip formatting and lint checks (for a quick local run; CI never skips them).
     #[arg(long)]
     no_lints: bool,
+    /// Seconds each fuzz target runs.
+    #[arg(long, default_value_t = 15)]
+    fuzz_seconds: u32,
 }
 
 /// Run everything; fail on the first failing step.
