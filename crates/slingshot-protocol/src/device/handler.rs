@@ -59,6 +59,11 @@ pub trait DeviceHandler {
     const WRITE_SIZE: u32 = 4;
     /// The value of an erased byte.
     const ERASED_VALUE: u8 = 0xFF;
+    /// Whether an erase unit that reads entirely erased may be left as it is (faster first
+    /// transfers onto an erased chip). Off by default: a sector whose erase was interrupted by
+    /// a power cut can read as erased while its cells are marginal; only a complete erase
+    /// restores them.
+    const SKIP_BLANK_UNITS: bool = false;
 
     /// Board, bootloader version, layout, slots. The `state` field is filled in by the device.
     fn info(&mut self) -> DeviceInfo;

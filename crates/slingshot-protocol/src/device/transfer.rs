@@ -3,7 +3,7 @@
 //!
 //! Invariants (documented in `docs/PROTOCOL.md`):
 //! - `contiguous`: every image byte below it is in flash and correct.
-//! - `prepared_end`: every erase unit below it was erased (or found blank) in this session,
+//! - `prepared_end`: every erase unit below it was erased in this session,
 //!   except the unit holding the resume point, whose words are checked one by one.
 //! - The only durable state is flash itself: after a power cut, the host finds the longest
 //!   prefix whose CRC matches and resumes there.
@@ -112,7 +112,7 @@ impl Transfer {
         let unit = unit.ok_or(Refusal::with_detail(ErrorCode::OffsetOutOfRange, offset))?;
         self.contiguous = offset;
         // The unit holding a mid-unit resume point keeps its written words; a resume point at
-        // a unit start gets the unit erased (or blank-checked) like any other.
+        // a unit start gets the unit erased like any other.
         self.prepared_end = if offset > unit.offset {
             unit.end()
         } else {
@@ -124,7 +124,7 @@ impl Transfer {
         Ok(self.ack(0))
     }
 
-    /// Erases (or blank-checks) the next unit if it lies within two windows of `contiguous`.
+    /// Erases the next unit if it lies within two windows of `contiguous`.
     pub(super) fn erase_ahead<H: DeviceHandler>(
         &mut self,
         handler: &mut H,
@@ -144,7 +144,7 @@ impl Transfer {
         let unit = handler
             .erase_unit(self.prepared_end)
             .ok_or(ErrorCode::OffsetOutOfRange)?;
-        if !handler.is_erased(unit.offset, unit.size)? {
+        if !(H::SKIP_BLANK_UNITS && handler.is_erased(unit.offset, unit.size)?) {
             handler.erase(unit)?;
         }
         self.prepared_end = unit.end();
