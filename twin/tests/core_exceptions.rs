@@ -30,3 +30,29 @@ fn systick_interrupts_are_taken_through_the_relocated_vector_table() {
     assert_eq!(twin.register(unicorn_engine::RegisterARM::IPSR), 0);
     assert_eq!(twin.register(unicorn_engine::RegisterARM::SP), 0x2000_1000);
 }
+
+#[test]
+fn floating_point_state_is_stacked_and_restored_with_the_extended_frame() {
+    let mut twin = twin_with(include_bytes!("programs/fp_frame.bin"));
+    assert_eq!(
+        twin.run(100_000).expect("run"),
+        Stop::Breakpoint,
+        "pc 0x{:08x}",
+        twin.pc()
+    );
+    assert_eq!(
+        word(&twin, 0x2000_0000),
+        0xFFFF_FFE9,
+        "EXC_RETURN: thread, MSP, FP frame"
+    );
+    assert_eq!(
+        word(&twin, 0x2000_0008),
+        1.5f32.to_bits(),
+        "S0 stacked at +0x20"
+    );
+    assert_eq!(
+        word(&twin, 0x2000_0004),
+        1.5f32.to_bits(),
+        "S0 restored on return"
+    );
+}
