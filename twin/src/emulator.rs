@@ -87,12 +87,12 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
     uc.mmio_map(
         address::PRIVATE_PERIPHERALS as u64,
         0x0010_0000,
-        Some(|uc: &mut Unicorn<'_, Board>, offset: u64, _size: usize| {
-            uc.get_data_mut().private_read(offset as u32)
+        Some(|uc: &mut Unicorn<'_, Board>, offset: u64, size: usize| {
+            uc.get_data_mut().private_read(offset as u32, size)
         }),
         Some(
-            |uc: &mut Unicorn<'_, Board>, offset: u64, _size: usize, value: u64| {
-                uc.get_data_mut().private_write(offset as u32, value)
+            |uc: &mut Unicorn<'_, Board>, offset: u64, size: usize, value: u64| {
+                uc.get_data_mut().private_write(offset as u32, size, value)
             },
         ),
     )

@@ -214,17 +214,27 @@ impl Board {
     }
 
     /// A read from the private peripheral bus (offset from 0xE000_0000).
-    pub fn private_read(&mut self, offset: u32) -> u64 {
+    pub fn private_read(&mut self, offset: u32, size: usize) -> u64 {
+        let shift = 8 * (offset & 3);
+        let mask = if size >= 4 {
+            u32::MAX
+        } else {
+            (1u32 << (8 * size)) - 1
+        };
+        ((self.private_read_word(offset & !3) >> shift) & mask) as u64
+    }
+
+    fn private_read_word(&mut self, offset: u32) -> u32 {
         let address = address::PRIVATE_PERIPHERALS + offset;
         if address == address::DWT_CYCLE_COUNT {
-            return self.cycles() as u32 as u64;
+            return self.cycles() as u32;
         }
         if (address::SYSTEM_CONTROL..address::SYSTEM_CONTROL + 0x1000).contains(&address) {
             if let Some(value) = self
                 .system
                 .read(address - address::SYSTEM_CONTROL, self.cycles())
             {
-                return value as u64;
+                return value;
             }
         }
         self.unmodelled_access(address, false, 0);
@@ -232,26 +242,43 @@ impl Board {
     }
 
     /// A write to the private peripheral bus (offset from 0xE000_0000).
-    pub fn private_write(&mut self, offset: u32, value: u64) {
-        let address = address::PRIVATE_PERIPHERALS + offset;
+    pub fn private_write(&mut self, offset: u32, size: usize, value: u64) {
+        let aligned = offset & !3;
+        let shift = 8 * (offset & 3);
+        let value = if size >= 4 {
+            value as u32
+        } else {
+            // Byte and half-word writes: the priority registers (NVIC_IPR, SCB_SHPR) are byte
+            // addressable, so merge into the current word; elsewhere the other lanes are 0.
+            let mask = ((1u32 << (8 * size)) - 1) << shift;
+            let lane = ((value as u32) << shift) & mask;
+            let address = address::PRIVATE_PERIPHERALS + aligned;
+            let byte_addressable = (0xE000_E400..0xE000_E4F0).contains(&address)
+                || (0xE000_ED18..0xE000_ED24).contains(&address);
+            if byte_addressable {
+                (self.private_read_word(aligned) & !mask) | lane
+            } else {
+                lane
+            }
+        };
+        let address = address::PRIVATE_PERIPHERALS + aligned;
         if (address::SYSTEM_CONTROL..address::SYSTEM_CONTROL + 0x1000).contains(&address) {
-            match self.system.write(
-                address - address::SYSTEM_CONTROL,
-                value as u32,
-                self.cycles(),
-            ) {
+            match self
+                .system
+                .write(address - address::SYSTEM_CONTROL, value, self.cycles())
+            {
                 Some(SystemRequest::SystemReset) => {
                     self.reset_requested = Some(ResetCause::Software);
                     self.request_stop();
                 }
                 Some(_) => self.request_stop(),
-                None => self.unmodelled_access(address, true, value as u32),
+                None => self.unmodelled_access(address, true, value),
             }
             return;
         }
         if address == 0xE000_1000 {
             return; // DWT_CTRL: the cycle counter always runs in the twin.
         }
-        self.unmodelled_access(address, true, value as u32);
+        self.unmodelled_access(address, true, value);
     }
 }

@@ -75,3 +75,16 @@ fn wrong_key_locks_the_control_register_until_reset() {
     flash.write(0x04, KEY2, 0);
     assert_eq!(flash.read(0x10) & control::LOCK, 0);
 }
+
+#[test]
+fn byte_writes_to_priority_registers_change_one_priority() {
+    let mut board = slingshot_twin::board::Board::new();
+    // NVIC_IPR for IRQ 39 (USART3) is the byte at 0xE000_E427; SHPR3 byte 3 is SysTick.
+    board.private_write(0xE427, 1, 0x50);
+    board.private_write(0xE424, 1, 0x20);
+    board.private_write(0xED23, 1, 0xF0);
+    assert_eq!(board.private_read(0xE424, 4), 0x5000_0020);
+    assert_eq!(board.private_read(0xE427, 1), 0x50);
+    assert_eq!(board.private_read(0xED20, 4), 0xF000_0000);
+    assert!(board.unmodelled.is_empty());
+}
