@@ -4,7 +4,7 @@
 //! board, the instruction-counting code hook, and the interrupt hook that stands in for the
 //! NVIC's exception return, SVC and BKPT.
 
-use unicorn_engine::{Arch, ArmCpuModel, Mode, Prot, RegisterARM, TlbType, Unicorn};
+use unicorn_engine::{Arch, ArmCpuModel, HookType, Mode, Prot, RegisterARM, TlbType, Unicorn};
 
 use slingshot_layout::boards::NUCLEO_F429ZI;
 
@@ -144,6 +144,16 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
     })
     .map_err(emulator)?;
     uc.add_intr_hook(interrupt_hook).map_err(emulator)?;
+    // Only invalid accesses reach this hook: name the address in the error the run returns.
+    uc.add_mem_hook(HookType::MEM_INVALID, 1, 0, |uc, access, address, size, value| {
+        let pc = uc.reg_read(RegisterARM::PC).unwrap_or(0);
+        uc.get_data_mut().hook_error = Some(format!(
+            "{access:?} of {size} bytes at 0x{address:08x} (value 0x{value:08x}) from pc 0x{pc:08x}: \
+             nothing the twin models is there"
+        ));
+        false
+    })
+    .map_err(emulator)?;
     Ok(uc)
 }
 

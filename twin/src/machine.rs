@@ -308,8 +308,12 @@ impl Twin {
                 if self.board().power_lost {
                     continue;
                 }
+                let detail = self.board_mut().hook_error.take();
                 return Err(TwinError::Emulator {
-                    message: format!("{error:?}"),
+                    message: match detail {
+                        Some(detail) => format!("{error:?}: {detail}"),
+                        None => format!("{error:?}"),
+                    },
                     pc: self.pc(),
                 });
             }

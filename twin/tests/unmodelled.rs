@@ -17,8 +17,12 @@ const READS_TIM2: [u8; 20] = [
 ];
 
 fn twin(strict: bool) -> Twin {
+    twin_running(strict, &READS_TIM2)
+}
+
+fn twin_running(strict: bool, program: &[u8]) -> Twin {
     let mut twin = Twin::new(TwinConfig { strict, seed: 1 }).expect("twin");
-    twin.load_flash_image(&MemoryImage::from_binary(&READS_TIM2, 0x0800_0000).expect("image"))
+    twin.load_flash_image(&MemoryImage::from_binary(program, 0x0800_0000).expect("image"))
         .expect("load");
     twin.power_on().expect("power on");
     twin
@@ -41,5 +45,20 @@ fn strict_mode_makes_it_an_error() {
             write: false,
         }) => {}
         other => panic!("expected an unmodelled-access error, got {other:?}"),
+    }
+}
+
+#[test]
+fn access_where_nothing_is_mapped_names_the_address() {
+    // The same program with the literal changed to 0x6000_0000 (FMC bank 1: not modelled).
+    let mut program = READS_TIM2;
+    program[16..20].copy_from_slice(&0x6000_0000u32.to_le_bytes());
+    let mut twin = twin_running(false, &program);
+    match twin.run(100) {
+        Err(TwinError::Emulator { message, pc }) => {
+            assert!(message.contains("at 0x60000000"), "{message}");
+            assert_eq!(pc, 0x0800_000A);
+        }
+        other => panic!("expected an emulator error, got {other:?}"),
     }
 }
