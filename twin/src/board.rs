@@ -113,6 +113,8 @@ pub struct Board {
     pub breakpoint: bool,
     /// An error raised inside an emulator hook, reported by the run loop.
     pub hook_error: Option<String>,
+    /// Addresses the code hook saw after it asked the emulator to stop (see the run loop).
+    pub hooked_after_stop: Vec<u32>,
 }
 
 impl Board {
@@ -145,6 +147,7 @@ impl Board {
             exception_return: None,
             breakpoint: false,
             hook_error: None,
+            hooked_after_stop: Vec::new(),
         };
         board.update_clocks();
         board

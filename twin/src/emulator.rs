@@ -134,9 +134,12 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
         ),
     )
     .map_err(emulator)?;
-    uc.add_code_hook(1, 0, |uc, _, _| {
+    uc.add_code_hook(1, 0, |uc, address, _| {
         let board = uc.get_data_mut();
         if board.instructions >= board.stop_at {
+            // Unicorn cannot stop inside an IT block (REFERENCE.md §7): it may run on, calling
+            // this hook again. The run loop counts those instructions from this list.
+            board.hooked_after_stop.push(address as u32);
             let _ = uc.emu_stop();
         } else {
             board.instructions += 1;

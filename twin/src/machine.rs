@@ -304,6 +304,7 @@ impl Twin {
             board.stop_at = executed + budget;
             let pc = self.pc();
             let result = self.uc.emu_start(pc as u64 | 1, NO_EXIT, 0, 0);
+            self.count_instructions_run_after_stop();
             if let Err(error) = result {
                 if self.board().power_lost {
                     continue;
@@ -332,6 +333,18 @@ impl Twin {
                 }
             }
         }
+    }
+
+    /// The code hook asked for a stop at the first address it recorded; inside an IT block the
+    /// emulator runs on to the end of the block, calling the hook for each instruction that
+    /// executes. Every recorded instruction but the one the emulator finally stopped on ran.
+    fn count_instructions_run_after_stop(&mut self) {
+        let pc = self.pc() & !1;
+        let board = self.board_mut();
+        let recorded = std::mem::take(&mut board.hooked_after_stop);
+        let stopped_on_last = recorded.last() == Some(&pc);
+        board.instructions +=
+            recorded.len() as u64 - u64::from(stopped_on_last && !recorded.is_empty());
     }
 
     fn sleeping(&self) -> bool {
