@@ -77,7 +77,15 @@ impl RunCommand {
             if budget == 0 {
                 break;
             }
-            let stop = twin.run(budget).context("running the firmware")?;
+            let stop = if self.fast {
+                twin.run(budget)
+            } else {
+                // Run at most 20 ms of modelled time ahead of the wall clock.
+                let horizon =
+                    (started.elapsed() + Duration::from_millis(20)).as_nanos() as u64 * 1000;
+                twin.run_until(budget, |twin| twin.board().picoseconds() >= horizon)
+            }
+            .context("running the firmware")?;
             endpoint.write_output(&twin.take_serial_output());
             let board = twin.board();
             for event in &board.led_events[leds_seen..] {
@@ -125,7 +133,7 @@ impl RunCommand {
                 let modelled = Duration::from_nanos(twin.board().picoseconds() / 1000);
                 let elapsed = started.elapsed();
                 if modelled > elapsed {
-                    std::thread::sleep((modelled - elapsed).min(Duration::from_millis(50)));
+                    std::thread::sleep(modelled - elapsed);
                 }
             }
         }
