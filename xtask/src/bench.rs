@@ -22,7 +22,7 @@ pub struct BenchArguments {
 
 /// The application's reset handler address (vector word 1 without the Thumb bit).
 fn reset_handler(artifacts: &Artifacts) -> Result<u32> {
-    let binary = std::fs::read(Artifacts::with_extension(&artifacts.application, "bin"))?;
+    let binary = std::fs::read(artifacts.signed_application())?;
     let word = binary
         .get(4..8)
         .context("the application binary is shorter than 8 bytes")?;
@@ -32,7 +32,7 @@ fn reset_handler(artifacts: &Artifacts) -> Result<u32> {
 /// Instructions QEMU executes from reset to the first instruction of the application.
 fn boot_instructions(artifacts: &Artifacts) -> Result<usize> {
     let machine = Machine::new(&artifacts.bootloader).with_raw_image(
-        &Artifacts::with_extension(&artifacts.application, "bin"),
+        &artifacts.signed_application(),
         NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start,
     );
     count_instructions_to(machine, reset_handler(artifacts)?)

@@ -1,10 +1,15 @@
 //! `cargo xtask build`: both firmware programs in release, plus `.bin` and `.hex` files
-//! next to each ELF.
+//! next to each ELF, and the application signed with the development key
+//! (`example-application.signed.bin` / `.signed.hex`). The development key
+//! (`keys/development.*`, git-ignored) is created on first use; the bootloader embeds its
+//! public half unless `SLINGSHOT_TRUSTED_KEYS` names other keys.
 
 use crate::prerequisites::{ensure_firmware_target, FIRMWARE_TARGET};
-use crate::process::{cargo, firmware_directory, run_checked};
+use crate::process::{cargo, firmware_directory, repository_root, run_checked};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use slingshot_cli::commands::sign::Sign;
+use slingshot_cli::keys::{ensure_development_key, DEVELOPMENT_WARNING};
 use slingshot_files::{write_atomically, MemoryImage};
 use std::path::{Path, PathBuf};
 
@@ -43,7 +48,22 @@ impl Artifacts {
     pub fn with_extension(elf: &Path, extension: &str) -> PathBuf {
         elf.with_extension(extension)
     }
+
+    /// The application signed with the development key, as a raw binary from the slot start
+    /// (what QEMU loads at the primary slot).
+    pub fn signed_application(&self) -> PathBuf {
+        Self::with_extension(&self.application, "signed.bin")
+    }
 }
+
+/// Cargo configuration selecting sha2's compact software SHA-256 for firmware builds.
+pub const SHA2_COMPACT: &str =
+    r#"target.thumbv7em-none-eabihf.rustflags=["--cfg", "sha2_backend_soft=\"compact\""]"#;
+
+/// Environment variable overriding the application's version for signing (and its banner).
+pub const VERSION_VARIABLE: &str = "SLINGSHOT_APPLICATION_VERSION";
+/// Environment variable setting the signed application's security counter (default 0).
+pub const SECURITY_COUNTER_VARIABLE: &str = "SLINGSHOT_APPLICATION_SECURITY_COUNTER";
 
 /// The cargo target directory of a build variant: the default build keeps cargo's default
 /// so tests find it; variants get their own directories so they never overwrite it.
@@ -60,6 +80,14 @@ pub fn target_directory(arguments: &BuildArguments) -> PathBuf {
 /// Build both programs and write their `.bin` and `.hex` files.
 pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
     ensure_firmware_target()?;
+    let key = ensure_development_key(repository_root())
+        .context("creating the development signing key")?;
+    if key.created {
+        eprintln!(
+            "xtask: created the development key {} (git-ignored).\n{DEVELOPMENT_WARNING}",
+            key.files.private_pem.display()
+        );
+    }
     let target_directory = target_directory(&arguments);
     let mut command = cargo();
     command
@@ -73,7 +101,11 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
             "example-application",
         ])
         .arg("--target-dir")
-        .arg(&target_directory);
+        .arg(&target_directory)
+        // sha2's compact SHA-256 (7 KB smaller, 1.8x slower): without it the verifying
+        // bootloader with the update engine and logging does not fit its 32 KB partition.
+        // Appended to firmware/.cargo/config.toml's rustflags (arrays from --config merge).
+        .args(["--config", SHA2_COMPACT]);
     let mut features = Vec::new();
     if arguments.layout == LayoutChoice::Single {
         features.push("slingshot-bootloader/single-slot");
@@ -94,12 +126,71 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
     for elf in [&artifacts.bootloader, &artifacts.application] {
         write_binary_and_hex(elf)?;
     }
+    sign_application(&artifacts, arguments.layout, &key.files.private_pem)?;
     eprintln!(
-        "xtask: built {} and {} (+ .bin, .hex)",
+        "xtask: built {} and {} (+ .bin, .hex, .signed.bin, .signed.hex)",
         artifacts.bootloader.display(),
         artifacts.application.display()
     );
     Ok(artifacts)
+}
+
+/// The layout name `slingshot sign --layout` takes for a partition plan.
+pub fn layout_name(layout: LayoutChoice) -> &'static str {
+    match layout {
+        LayoutChoice::Dual => slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT.name,
+        LayoutChoice::Single => slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT.name,
+    }
+}
+
+/// The version to sign the application with: `SLINGSHOT_APPLICATION_VERSION`, else the
+/// `version` of firmware/application/Cargo.toml (what its banner prints too).
+fn application_version() -> Result<String> {
+    if let Ok(version) = std::env::var(VERSION_VARIABLE) {
+        return Ok(version);
+    }
+    let manifest_path = firmware_directory().join("application/Cargo.toml");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    manifest
+        .lines()
+        .find_map(|line| {
+            let value = line
+                .trim()
+                .strip_prefix("version")?
+                .trim()
+                .strip_prefix('=')?;
+            Some(value.trim().trim_matches('"').to_string())
+        })
+        .with_context(|| format!("{} has no version line", manifest_path.display()))
+}
+
+/// Sign the application ELF with `key` into `.signed.bin` and `.signed.hex` next to it,
+/// through the `slingshot sign` library code (same checks as the command line).
+fn sign_application(artifacts: &Artifacts, layout: LayoutChoice, key: &Path) -> Result<()> {
+    let security_counter = match std::env::var(SECURITY_COUNTER_VARIABLE) {
+        Ok(text) => text
+            .parse()
+            .with_context(|| format!("{SECURITY_COUNTER_VARIABLE}={text:?} is not a number"))?,
+        Err(_) => 0,
+    };
+    let sign = Sign {
+        key: key.to_path_buf(),
+        layout: layout_name(layout).to_string(),
+        version: Some(application_version()?),
+        security_counter,
+        address: None,
+        input: artifacts.application.clone(),
+        output: vec![
+            artifacts.signed_application(),
+            Artifacts::with_extension(&artifacts.application, "signed.hex"),
+        ],
+    };
+    let mut report = Vec::new();
+    sign.run(&mut report)
+        .with_context(|| format!("signing {}", artifacts.application.display()))?;
+    eprint!("{}", String::from_utf8_lossy(&report));
+    Ok(())
 }
 
 /// Write `ELF.bin` (from the lowest to the highest load address, gaps 0xFF) and `ELF.hex`.

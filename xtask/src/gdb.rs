@@ -3,7 +3,7 @@
 //! application's at their own addresses, so breakpoints work in both programs, across the
 //! hand-off.
 
-use crate::build::{self, Artifacts, BuildArguments};
+use crate::build::{self, BuildArguments};
 use crate::prerequisites::{ensure_packages, GDB, QEMU};
 use anyhow::Result;
 use clap::Args;
@@ -25,7 +25,7 @@ pub struct GdbArguments {
 pub fn run(arguments: GdbArguments) -> Result<()> {
     let artifacts = build::run(BuildArguments::default())?;
     ensure_packages(&[QEMU])?;
-    let application = Artifacts::with_extension(&artifacts.application, "bin");
+    let application = artifacts.signed_application();
     let session = Machine::new(&artifacts.bootloader)
         .with_raw_image(&application, ACTIVE.partitions.primary.start)
         .with_clock(Clock::RealTime)

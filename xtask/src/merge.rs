@@ -39,12 +39,24 @@ pub fn run(arguments: MergeArguments) -> Result<()> {
 pub fn merge(artifacts: &Artifacts) -> Result<MemoryImage> {
     let partitions = ACTIVE.partitions;
     let mut merged = MemoryImage::new();
-    for (name, elf, partition) in [
-        ("bootloader", &artifacts.bootloader, partitions.bootloader),
-        ("application", &artifacts.application, partitions.primary),
+    // The application as signed (its trailer included): what the bootloader verifies.
+    let signed_application = artifacts.signed_application();
+    for (name, file, address, partition) in [
+        (
+            "bootloader",
+            &artifacts.bootloader,
+            None,
+            partitions.bootloader,
+        ),
+        (
+            "application",
+            &signed_application,
+            Some(partitions.primary.start),
+            partitions.primary,
+        ),
     ] {
-        let image =
-            MemoryImage::load(elf, None).with_context(|| format!("reading {}", elf.display()))?;
+        let image = MemoryImage::load(file, address)
+            .with_context(|| format!("reading {}", file.display()))?;
         check_inside(name, &image, partition)?;
         merged
             .merge(&image)

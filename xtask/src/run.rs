@@ -35,7 +35,7 @@ pub fn run(arguments: RunArguments) -> Result<()> {
 }
 
 fn boot_in_qemu(artifacts: &Artifacts, ticks: u32) -> Result<()> {
-    let application = Artifacts::with_extension(&artifacts.application, "bin");
+    let application = artifacts.signed_application();
     let session = Machine::new(&artifacts.bootloader)
         .with_raw_image(&application, ACTIVE.partitions.primary.start)
         .with_clock(Clock::RealTime);

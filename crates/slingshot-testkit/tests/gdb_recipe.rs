@@ -13,7 +13,8 @@ fn gdb_stops_in_both_programs() -> Result<()> {
     let port = 20_000 + (std::process::id() % 10_000) as u16;
     let session = Machine::new(&bootloader)
         .with_raw_image(
-            &firmware_file(Program::Application, "bin")?,
+            // Signed: the verifying bootloader refuses the unsigned .bin.
+            &firmware_file(Program::Application, "signed.bin")?,
             ACTIVE.partitions.primary.start,
         )
         .with_clock(Clock::Deterministic)

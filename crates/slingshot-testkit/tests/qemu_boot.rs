@@ -2,7 +2,10 @@
 //! deterministic with `-icount shift=0,sleep=off`. Each asserts on specific USART3 output
 //! and on how QEMU ended (still running: no lock-up, no reset loop, no crash).
 //!
-//! Needs `cargo xtask build` first (`cargo xtask test` does it).
+//! Needs `cargo xtask build` first (`cargo xtask test` does it). The bootloader verifies
+//! signatures, so the application is the one `cargo xtask build` signs with the development
+//! key (`example-application.signed.bin`); the vector-table checks still come first and keep
+//! their own reasons for the patched images below.
 
 use anyhow::Result;
 use slingshot_boot::VectorTableError;
@@ -14,6 +17,11 @@ use std::time::Duration;
 
 /// Safety net against hangs only; runs finish in well under a second.
 const LIMIT: Duration = Duration::from_secs(20);
+
+/// The application as `cargo xtask build` signed it.
+fn signed_application() -> Result<std::path::PathBuf> {
+    firmware_file(Program::Application, "signed.bin")
+}
 
 fn slot() -> u32 {
     ACTIVE.partitions.primary.start
@@ -29,7 +37,7 @@ fn boot_with_slot_content(content: Option<&Path>) -> Result<Session> {
 
 /// The application binary with one vector-table word replaced.
 fn patched_application(directory: &Path, word: usize, value: u32) -> Result<std::path::PathBuf> {
-    let mut bytes = std::fs::read(firmware_file(Program::Application, "bin")?)?;
+    let mut bytes = std::fs::read(signed_application()?)?;
     bytes[word * 4..word * 4 + 4].copy_from_slice(&value.to_le_bytes());
     let path = directory.join(format!("application-word{word}-{value:08x}.bin"));
     std::fs::write(&path, bytes)?;
@@ -53,7 +61,7 @@ fn expect_stay(session: &mut Session, code: u8, message: &str) -> Result<()> {
 
 #[test]
 fn valid_application_boots_with_relocated_vector_table_and_systick() -> Result<()> {
-    let mut session = boot_with_slot_content(Some(&firmware_file(Program::Application, "bin")?))?;
+    let mut session = boot_with_slot_content(Some(&signed_application()?))?;
     session.wait_for(
         &format!("slingshot: starting application at 0x{:08x}", slot()),
         LIMIT,
@@ -92,7 +100,7 @@ fn never_written_slot_stays_in_bootloader() -> Result<()> {
 #[test]
 fn garbage_vector_tables_stay_each_with_its_reason() -> Result<()> {
     let directory = tempfile::tempdir()?;
-    let application = std::fs::read(firmware_file(Program::Application, "bin")?)?;
+    let application = std::fs::read(signed_application()?)?;
     let reset_vector = u32::from_le_bytes(application[4..8].try_into()?);
     let cases = [
         (0, 0x3000_0000, VectorTableError::StackPointerOutsideRam),
@@ -112,7 +120,7 @@ fn garbage_vector_tables_stay_each_with_its_reason() -> Result<()> {
 
 #[test]
 fn application_requests_bootloader_through_mailbox() -> Result<()> {
-    let mut session = boot_with_slot_content(Some(&firmware_file(Program::Application, "bin")?))?;
+    let mut session = boot_with_slot_content(Some(&signed_application()?))?;
     session.wait_for("send 'b' to enter the bootloader", LIMIT)?;
     session.wait_for("tick 1\r\n", LIMIT)?;
     session.send(b"b")?;

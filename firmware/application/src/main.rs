@@ -1,30 +1,42 @@
 //! Slingshot's example application, and the template to copy for your own.
 //!
-//! Linked at the primary slot (0x0800_8000 on the Nucleo-F429ZI) from slingshot-layout. It
-//! runs on HSI 16 MHz (no clock setup that could hang where a ready bit never comes), prints
-//! a banner with its version and the VTOR it runs with over USART3, blinks LD1 from the
-//! SysTick interrupt (which proves the relocated vector table works) and reports the tick
-//! count. Sending `b` over the serial port asks for the bootloader: a mailbox request and a
-//! system reset.
+//! Linked at the primary slot (0x0800_8000 on the Nucleo-F429ZI) from slingshot-layout and
+//! signed by `cargo xtask build`. It runs on HSI 16 MHz (no clock setup that could hang where
+//! a ready bit never comes), prints a banner with its version, the VTOR it runs with and its
+//! boot information (version, slot, trial/confirmed state, reset reason) over USART3, blinks
+//! LD1 from the SysTick interrupt (which proves the relocated vector table works) and reports
+//! the tick count. A trial image confirms itself after [`CONFIRM_AFTER_TICKS`] ticks, so an
+//! update that hangs or crashes before then is reverted at the next reset. Sending `b` over
+//! the serial port asks for the bootloader: a mailbox request and a system reset.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
+
+mod boot_report;
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU32, Ordering};
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
-use slingshot_boot::Request;
-use slingshot_stm32::{board::Led, mailbox, system, usart::Usart3, HSI_HZ};
+use slingshot_application::{ImageState, Platform, Updater};
+use slingshot_layout::ACTIVE;
+use slingshot_stm32::flash::Flash;
+use slingshot_stm32::platform::Stm32Platform;
+use slingshot_stm32::{board::Led, flash_interface, usart::Usart3, HSI_HZ};
 
 /// SysTick interrupts per second.
 const TICKS_PER_SECOND: u32 = 10;
+
+/// Ticks a trial image runs before it confirms itself (its "self-test").
+const CONFIRM_AFTER_TICKS: u32 = 3;
 
 /// SysTick interrupts taken so far.
 static TICKS: AtomicU32 = AtomicU32::new(0);
 
 #[entry]
 fn main() -> ! {
+    // First: read (and clear) why the chip reset, before anything can reset it again.
+    let mut platform = Stm32Platform::new();
     let mut usart = Usart3::new(115_200);
     let mut core = cortex_m::Peripherals::take().expect("taken once, at start");
     let _ = writeln!(
@@ -33,6 +45,34 @@ fn main() -> ! {
         env!("APPLICATION_VERSION")
     );
     let _ = writeln!(usart, "VTOR=0x{:08x}\r", core.SCB.vtor.read());
+    boot_report::print_image(&mut usart, boot_report::running_descriptor().as_ref());
+
+    // The update state lives in flash bank 2; QEMU models neither it nor the flash interface.
+    let mut updater = None;
+    if !flash_interface::flash_interface_responds() {
+        boot_report::print_without_state(&mut usart, platform.reset_reason(), "no flash interface");
+    } else {
+        match Updater::new(&ACTIVE, Flash::new(), platform) {
+            Ok(candidate) => updater = Some(candidate),
+            Err(_) => boot_report::print_without_state(
+                &mut usart,
+                platform.reset_reason(),
+                "single-slot layout",
+            ),
+        }
+    }
+    let mut trial = false;
+    if let Some(updater) = updater.as_mut() {
+        match updater.boot_info(&mut boot_report::DescriptorReader) {
+            Ok(info) => {
+                boot_report::print_boot_info(&mut usart, &info);
+                trial = info.state == ImageState::Trial;
+            }
+            Err(error) => {
+                let _ = writeln!(usart, "boot: update state unreadable: {error:?}\r");
+            }
+        }
+    }
     let _ = writeln!(usart, "send 'b' to enter the bootloader\r");
 
     Led::Green.enable();
@@ -49,14 +89,26 @@ fn main() -> ! {
         if ticks != reported {
             reported = ticks;
             let _ = writeln!(usart, "tick {ticks}\r");
+            if trial && ticks >= CONFIRM_AFTER_TICKS {
+                trial = false;
+                confirm(&mut usart, updater.as_mut());
+            }
         }
         if usart.read_byte() == Some(b'b') {
             let _ = writeln!(usart, "requesting the bootloader\r");
             usart.flush();
-            mailbox::post(Request::StayInBootloader, 0);
-            system::reset();
+            slingshot_application::request_update(&mut platform);
         }
     }
+}
+
+/// Keep the running trial image: the next reset will not revert it.
+fn confirm(usart: &mut Usart3, updater: Option<&mut Updater<Flash, Stm32Platform>>) {
+    let Some(updater) = updater else { return };
+    let _ = match updater.confirm() {
+        Ok(()) => writeln!(usart, "confirmed\r"),
+        Err(error) => writeln!(usart, "confirm failed: {error:?}\r"),
+    };
 }
 
 #[exception]

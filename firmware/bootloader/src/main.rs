@@ -1,47 +1,51 @@
 //! The Slingshot bootloader: runs from sectors 0–1 on the reset clock (HSI 16 MHz), decides
-//! what to run, validates the application's vector table and hands off to it; otherwise it
-//! stays in bootloader mode, says why over USART3 (115200 8N1) and lights LD3.
+//! what to run and hands off to it; otherwise it stays in bootloader mode, says why over
+//! USART3 (115200 8N1) and lights LD3.
 //!
-//! All decisions come from `slingshot-boot` (host-tested); all register access from
-//! `slingshot-stm32`. This file only wires them together.
+//! With the `verify` feature (default) the image must be signed by an embedded trusted key
+//! and, in the dual-slot layout, the update engine installs, reverts or refuses updates first
+//! ([`verified`]); without it the bootloader is the plain validate-and-jump ([`plain`]).
+//! Decisions come from host-tested crates (`slingshot-boot`, `slingshot-image`,
+//! `slingshot-update`); register access from `slingshot-stm32`. This file only wires them.
 #![no_std]
 #![no_main]
 #![forbid(unsafe_code)]
 
+#[cfg(not(feature = "verify"))]
+mod plain;
+mod refusal;
 mod report;
+#[cfg(feature = "serial-update")]
+mod serial;
+mod start;
+#[cfg(feature = "verify")]
+mod verified;
 
 use cortex_m_rt::entry;
-use slingshot_boot::{decide, BootDecision, StayReason};
-use slingshot_layout::ACTIVE;
-use slingshot_stm32::{board, mailbox, system};
+#[cfg(not(feature = "verify"))]
+use plain as flow;
+use refusal::Refusal;
+use slingshot_stm32::{board, mailbox};
+#[cfg(feature = "verify")]
+use verified as flow;
 
 #[entry]
 fn main() -> ! {
     let request = mailbox::take().request;
-    let slot = ACTIVE.partitions.primary.start;
-    let stack_pointer = system::flash_word(slot).unwrap_or(0);
-    let reset_vector = system::flash_word(slot + 4).unwrap_or(0);
-    let decision = decide(
-        &ACTIVE,
-        request,
-        board::button_held(),
-        stack_pointer,
-        reset_vector,
-    );
-    match decision {
-        BootDecision::HandOff(application) => {
-            report::handing_off(application.vector_table());
-            slingshot_stm32::handoff::start_application(application)
-        }
-        BootDecision::Stay(reason) => stay(reason),
+    match flow::decide(request, board::button_held()) {
+        Ok(start) => start.hand_off(),
+        Err(refusal) => stay(refusal),
     }
 }
 
 /// Bootloader mode: LD3 on, the reason on USART3, then wait.
-fn stay(reason: StayReason) -> ! {
+fn stay(refusal: Refusal) -> ! {
     board::Led::Red.enable();
     board::Led::Red.set(true);
-    report::staying(reason);
+    report::staying(refusal);
+    #[cfg(feature = "serial-update")]
+    serial::serve();
+    #[cfg(not(feature = "serial-update"))]
     loop {
         cortex_m::asm::wfi();
     }

@@ -3,10 +3,16 @@
 //!
 //! - [`handoff`]: start an application in a reset-like core state.
 //! - [`usart`]: USART3 on PD8/PD9, the ST-LINK virtual COM port of the Nucleo-F429ZI.
+//! - [`usart_dma`]: USART3 reception by DMA into a RAM ring (keeps receiving during flash stalls).
+//! - [`millisecond_timer`]: a polled millisecond clock from TIM2.
 //! - [`board`]: LEDs and the user button.
 //! - [`mailbox`]: the no-init words at the top of SRAM shared with the application.
 //! - [`system`]: reading flash and resetting the chip.
 //! - [`flash`]: the flash driver (`embedded-storage` `NorFlash`).
+//! - [`flash_interface`]: whether the flash interface is modelled at all (not in QEMU).
+//! - [`reset_reason`]: why the chip last reset (RCC_CSR).
+//! - [`watchdog`]: the independent watchdog, started before a trial boot.
+//! - [`platform`]: `slingshot_application::Platform` for the application.
 //!
 //! Everything portable (decisions, formats, the update engine) lives in host-tested crates;
 //! what is here only moves bits the reference manual (RM0090) describes.
@@ -14,10 +20,16 @@
 
 pub mod board;
 pub mod flash;
+pub mod flash_interface;
 pub mod handoff;
 pub mod mailbox;
+pub mod millisecond_timer;
+pub mod platform;
+pub mod reset_reason;
 pub mod system;
 pub mod usart;
+pub mod usart_dma;
+pub mod watchdog;
 
 pub use stm32f4::stm32f429 as pac;
 

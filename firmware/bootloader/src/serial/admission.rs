@@ -1,0 +1,81 @@
+//! The checks a StartUpdate request passes before anything is erased: the descriptor the host
+//! announces (the signed image's descriptor, as `slingshot-image` lays it out) must parse, be
+//! for this board and the primary slot's load address, fit the update target, end inside the
+//! announced image, and carry a security counter not below the minimum.
+//!
+//! These checks only refuse early; the signature over the received bytes is what counts
+//! (`verify` checks everything again on what flash holds).
+
+use slingshot_image::{
+    Descriptor, DESCRIPTOR_SIZE, DIGEST_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256, MAGIC,
+    MAXIMUM_DESCRIPTOR_SIZE, SIGNATURE_ALGORITHM_ED25519, SIGNATURE_SIZE,
+};
+use slingshot_layout::{Region, ACTIVE};
+use slingshot_protocol::device::Refusal;
+use slingshot_protocol::error::ErrorCode;
+
+/// What the host announced, as far as the bootloader needs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Announcement {
+    /// Bytes from the slot start the signed image occupies: image, descriptor, digest, signature.
+    pub extent: u32,
+    /// The image's anti-rollback counter.
+    pub security_counter: u32,
+}
+
+/// Bytes a trailer adds after its descriptor.
+const DIGEST_AND_SIGNATURE: u32 = (DIGEST_SIZE + SIGNATURE_SIZE) as u32;
+
+/// Checks an announced image of `image_size` bytes with `descriptor` for the update `target`
+/// slot against the anti-rollback `minimum`. The codes are those of `docs/PROTOCOL.md`.
+pub fn admit(
+    image_size: u32,
+    descriptor: &[u8],
+    target: Region,
+    minimum: u32,
+) -> Result<Announcement, Refusal> {
+    let bad = Refusal::new(ErrorCode::BadDescriptor);
+    let first: &[u8; DESCRIPTOR_SIZE] = descriptor
+        .get(..DESCRIPTOR_SIZE)
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or(bad)?;
+    let fields = Descriptor::decode(first);
+    let size = usize::from(fields.descriptor_size);
+    let well_formed = fields.magic == MAGIC
+        && fields.format_version == FORMAT_VERSION
+        && (DESCRIPTOR_SIZE..=MAXIMUM_DESCRIPTOR_SIZE).contains(&size)
+        && size % 4 == 0
+        && fields.hash_algorithm == HASH_ALGORITHM_SHA256
+        && fields.signature_algorithm == SIGNATURE_ALGORITHM_ED25519;
+    if !well_formed {
+        return Err(bad);
+    }
+    if fields.board_id != ACTIVE.board.board_id {
+        return Err(Refusal::with_detail(
+            ErrorCode::WrongBoard,
+            ACTIVE.board.board_id,
+        ));
+    }
+    if fields.load_address != ACTIVE.partitions.primary.start {
+        return Err(Refusal::new(ErrorCode::WrongLoadAddress));
+    }
+    let extent = fields
+        .image_size
+        .checked_add(u32::from(fields.descriptor_size) + DIGEST_AND_SIGNATURE);
+    let too_large = Refusal::with_detail(ErrorCode::ImageTooLarge, target.size);
+    let extent = extent.ok_or(too_large)?;
+    if image_size > target.size || extent > target.size {
+        return Err(too_large);
+    }
+    if extent > image_size {
+        // The trailer would lie beyond the bytes the host is going to send.
+        return Err(bad);
+    }
+    if fields.security_counter < minimum {
+        return Err(Refusal::with_detail(ErrorCode::VersionTooOld, minimum));
+    }
+    Ok(Announcement {
+        extent,
+        security_counter: fields.security_counter,
+    })
+}

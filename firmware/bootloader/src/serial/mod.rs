@@ -1,0 +1,72 @@
+//! Bootloader mode's serial update service (feature `serial-update`): the protocol of
+//! `docs/PROTOCOL.md` on USART3, received by DMA into a RAM ring so that no byte is lost while
+//! bank 1 stalls during an erase or a program.
+//!
+//! [`serve`] never returns: it answers requests until one of them (Reboot) resets the chip.
+//! The state machine is `slingshot_protocol::device::Device`; the bootloader supplies its
+//! [`handler::BootloaderHandler`] (flash, verification, update engine) and the loop below:
+//! drain the ring into the device, send each reply, wait until it has left, then let the
+//! device do deferred work (erase ahead, baud switch, reboot) with the millisecond clock.
+
+mod admission;
+mod handler;
+mod signed_images;
+
+use handler::BootloaderHandler;
+use signed_images::SignedImages;
+use slingshot_protocol::device::{
+    receive_buffer_size, Device, DeviceConfig, DeviceHandler, DEFAULT_WINDOW,
+};
+use slingshot_stm32::flash::Flash;
+use slingshot_stm32::flash_interface::flash_interface_responds;
+use slingshot_stm32::millisecond_timer::MillisecondTimer;
+use slingshot_stm32::usart_dma::{DmaReceiver, ReceiveRing};
+
+/// Baud rate after reset; the host may negotiate up to 1 000 000 (SetBaud, ConfirmBaud).
+const BAUD: u32 = 115_200;
+
+/// The protocol's default tunables: 16 KB credit window, 1 s baud confirm timeout.
+const CONFIG: DeviceConfig = DeviceConfig {
+    window: DEFAULT_WINDOW,
+    baud_confirm_timeout_milliseconds:
+        slingshot_protocol::device::DEFAULT_BAUD_CONFIRM_TIMEOUT_MILLISECONDS,
+};
+
+/// Receive ring size: every byte the credit window lets the host have in flight, plus one
+/// frame (17 697 bytes for the 16 KB window).
+const RING_SIZE: usize = receive_buffer_size(CONFIG.window);
+
+/// The receive ring, written by DMA1 stream 1.
+static RECEIVE_RING: ReceiveRing<RING_SIZE> = ReceiveRing::new();
+
+/// Serves the update protocol for the active layout until a Reboot request resets the chip.
+///
+/// Checks whether the flash interface responds (it does not in QEMU; every flash request is
+/// then refused), verifies the slots once for the info reply, and runs [`serve_with`].
+pub fn serve() -> ! {
+    let flash_present = flash_interface_responds();
+    let handler = BootloaderHandler::new(Flash::new(), SignedImages, flash_present);
+    serve_with(handler)
+}
+
+/// Serves the update protocol over `handler` on USART3 (receiving by DMA) forever.
+pub fn serve_with<H: DeviceHandler>(handler: H) -> ! {
+    let clock = MillisecondTimer::start();
+    let Some((mut usart, mut receiver)) = DmaReceiver::start(&RECEIVE_RING, BAUD) else {
+        // The ring is taken only here, and this function never returns: unreachable.
+        loop {
+            cortex_m::asm::wfi();
+        }
+    };
+    let mut device = Device::new(handler, CONFIG, BAUD);
+    loop {
+        while let Some(byte) = receiver.pop() {
+            if let Some(reply) = device.receive(byte) {
+                usart.write_bytes(reply);
+            }
+        }
+        // The reply is on the wire before a reboot or a baud switch takes effect.
+        usart.flush();
+        device.poll(clock.milliseconds());
+    }
+}

@@ -1,0 +1,56 @@
+//! The verifying boot flow (feature `verify`): a mailbox request or the button keeps the
+//! bootloader; otherwise the dual-slot update engine ([`dual_slot`]) or the single-slot check
+//! ([`single_slot`]) clears the primary image, and its vector table is checked last, on what
+//! the primary slot holds *after* any install or revert.
+//!
+//! Both checks must pass and each refusal keeps its own code: the vector-table reason is
+//! reported when the vector table is bad (it says most about what is in the slot), the
+//! image or engine reason otherwise. Neither check relies on the other having run.
+
+#[cfg(not(feature = "single-slot"))]
+mod dual_slot;
+#[cfg(feature = "single-slot")]
+mod single_slot;
+#[cfg(not(feature = "single-slot"))]
+mod tracked_flash;
+mod verifier;
+
+use crate::refusal::Refusal;
+use crate::start::Start;
+use slingshot_boot::{Request, StartableApplication, StayReason};
+use slingshot_layout::ACTIVE;
+use slingshot_stm32::system;
+
+/// The image checks passed: the primary image may be started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cleared {
+    /// Start the independent watchdog before the hand-off (trial boot, `watchdog-on-trial`).
+    pub start_watchdog: bool,
+}
+
+/// What to run: a request or the button wins; then the image checks and the vector table.
+pub fn decide(request: Request, button_held: bool) -> Result<Start, Refusal> {
+    let requested = if request == Request::StayInBootloader {
+        Some(StayReason::RequestedByApplication)
+    } else if button_held {
+        Some(StayReason::ButtonHeld)
+    } else {
+        None
+    };
+    if let Some(reason) = requested {
+        #[cfg(not(feature = "single-slot"))]
+        dual_slot::finish_interrupted_swap();
+        return Err(Refusal::Boot(reason));
+    }
+    #[cfg(not(feature = "single-slot"))]
+    let cleared = dual_slot::boot();
+    #[cfg(feature = "single-slot")]
+    let cleared = single_slot::boot();
+    let slot = ACTIVE.partitions.primary.start;
+    let stack_pointer = system::flash_word(slot).unwrap_or(0);
+    let reset_vector = system::flash_word(slot + 4).unwrap_or(0);
+    let application = StartableApplication::check(&ACTIVE, stack_pointer, reset_vector)
+        .map_err(|error| Refusal::Boot(StayReason::VectorTable(error)))?;
+    let cleared = cleared?;
+    Ok(Start::with_watchdog(application, cleared.start_watchdog))
+}

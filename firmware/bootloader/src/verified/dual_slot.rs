@@ -1,0 +1,150 @@
+//! The dual-slot plan: the update engine runs at every boot (install a pending image after
+//! verifying it, finish an interrupted swap, start or revert a trial, refuse images below the
+//! anti-rollback minimum), then the primary image is cleared only if its last verification
+//! happened after the last write to the primary slot (otherwise it is verified again).
+//!
+//! When the engine cannot run — the flash interface does not respond (QEMU models none, and
+//! only 1 MB of flash) or it fails with a flash error — the bootloader degrades safely: it
+//! verifies the primary image and boots it, never loops resetting, and says so.
+
+use super::tracked_flash::TrackedFlash;
+use super::verifier::{self, SignedImageVerifier};
+use super::Cleared;
+use crate::refusal::{EngineCause, Refusal};
+use crate::report;
+use slingshot_image::ImageError;
+use slingshot_layout::ACTIVE;
+use slingshot_stm32::{flash::Flash, flash_interface};
+use slingshot_update::{
+    BootAction, BootEvent, DualSlotConfiguration, DualSlotEngine, Rejection, StayCause, VerifyError,
+};
+
+/// The flash driver, counting changes to the primary slot. Reading works without the flash
+/// interface (flash is memory-mapped); writing and erasing need it.
+fn tracked_flash() -> TrackedFlash {
+    let primary = ACTIVE.partitions.primary;
+    TrackedFlash::new(
+        Flash::new(),
+        primary.start - ACTIVE.board.flash.base,
+        primary.size,
+    )
+}
+
+/// The engine, if it can run on this device.
+fn engine() -> Result<DualSlotEngine, &'static str> {
+    if !flash_interface::flash_interface_responds() {
+        return Err("the flash interface does not respond");
+    }
+    let mut configuration = DualSlotConfiguration::from_layout(&ACTIVE)
+        .map_err(|_| EngineCause::Configuration.message())?;
+    configuration.watchdog_before_trial = cfg!(feature = "watchdog-on-trial");
+    Ok(DualSlotEngine::new(configuration))
+}
+
+/// Clear the primary image on its signature alone (the engine cannot run): no install, no
+/// trial, no anti-rollback minimum.
+fn verify_primary_only(
+    flash: &mut TrackedFlash,
+    verifier: &mut SignedImageVerifier,
+) -> Result<Cleared, Refusal> {
+    match verifier.verify_primary(flash) {
+        Ok(image) => Ok(verifier::cleared(&image, false, false)),
+        Err(VerifyError::Rejected(rejection)) => {
+            Err(rejected(rejection, EngineCause::PrimaryTooLarge))
+        }
+        Err(VerifyError::Flash(_)) => Err(Refusal::Image(ImageError::StorageRead)),
+    }
+}
+
+/// Run the engine and decide whether the primary image may start.
+pub fn boot() -> Result<Cleared, Refusal> {
+    let mut flash = tracked_flash();
+    let mut verifier = SignedImageVerifier::new();
+    let engine = match engine() {
+        Ok(engine) => engine,
+        Err(why) => {
+            report::engine_unavailable(why);
+            return verify_primary_only(&mut flash, &mut verifier);
+        }
+    };
+    let outcome = match engine.boot(&mut flash, &mut verifier) {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            report::engine_unavailable(EngineCause::FlashFailed.message());
+            return verify_primary_only(&mut flash, &mut verifier);
+        }
+    };
+    match outcome.event {
+        BootEvent::Nothing => {}
+        BootEvent::Installed => report::engine_event("update installed: starting it on trial"),
+        BootEvent::Reverted => {
+            report::engine_event("trial image not confirmed: previous image restored")
+        }
+        BootEvent::Refused(refusal) => report::update_refused(update_refusal(refusal)),
+    }
+    match outcome.action {
+        BootAction::Start {
+            trial,
+            start_watchdog,
+            ..
+        } => match verifier.primary_unchanged_since_verified(&flash) {
+            Some(image) => Ok(verifier::cleared(&image, trial, start_watchdog)),
+            // Written after its last verification (never expected from the engine): verify
+            // again rather than trust it.
+            None => {
+                verify_primary_only(&mut flash, &mut verifier).map(|_| Cleared { start_watchdog })
+            }
+        },
+        BootAction::StayInBootloader(StayCause::BelowMinimum { .. }) => {
+            Err(Refusal::Engine(EngineCause::BelowMinimum))
+        }
+        BootAction::StayInBootloader(StayCause::NoValidImage(rejection)) => {
+            Err(rejected(rejection, EngineCause::PrimaryTooLarge))
+        }
+    }
+}
+
+/// For a bootloader that stays (mailbox request, button): finish an install or revert a
+/// power cut interrupted, so both slots are whole before anything else writes them.
+pub fn finish_interrupted_swap() {
+    if let Ok(engine) = engine() {
+        if engine
+            .finish_interrupted_swap(&mut tracked_flash())
+            .is_err()
+        {
+            report::engine_event("could not finish an interrupted swap: flash operation failed");
+        }
+    }
+}
+
+/// The refusal of a pending update, with its own code.
+fn update_refusal(refusal: slingshot_update::Refusal) -> Refusal {
+    match refusal {
+        slingshot_update::Refusal::Rejected(rejection) => {
+            rejected(rejection, EngineCause::UpdateTooLarge)
+        }
+        slingshot_update::Refusal::BelowMinimum { .. } => {
+            Refusal::Engine(EngineCause::UpdateBelowMinimum)
+        }
+        slingshot_update::Refusal::TooLarge { .. } => Refusal::Engine(EngineCause::UpdateTooLarge),
+    }
+}
+
+/// A verifier's rejection back as the image format's error (the verifier fills in its codes);
+/// the engine's own "extends beyond the slot" (0xF2) as `too_large`.
+fn rejected(rejection: Rejection, too_large: EngineCause) -> Refusal {
+    if let Some(error) = ImageError::ALL
+        .iter()
+        .find(|error| error.code() == rejection.code)
+    {
+        return Refusal::Image(*error);
+    }
+    let engine_too_large = slingshot_update::Refusal::TooLarge {
+        extent: 0,
+        slot_size: 0,
+    };
+    if rejection.code == engine_too_large.code() {
+        return Refusal::Engine(too_large);
+    }
+    Refusal::Engine(EngineCause::UnknownRejection)
+}
