@@ -83,6 +83,7 @@ extern crate alloc;
 
 mod crypto;
 mod descriptor;
+mod engine;
 mod error;
 mod parse;
 #[cfg(feature = "signing")]
@@ -91,9 +92,12 @@ mod verify;
 
 pub use crypto::{key_id, sha256, verify_signature};
 pub use descriptor::{Descriptor, Version};
+pub use engine::{
+    key_id_with, sha256_with, Sha256Engine, Sha256Hasher, Sha2Engine, SHA256_BLOCK_SIZE,
+};
 pub use error::ImageError;
 pub use parse::{parse_trailer, Trailer};
-pub use verify::{verify_flash, verify_slot, VerifiedImage};
+pub use verify::{verify_flash, verify_flash_with, verify_slot, verify_slot_with, VerifiedImage};
 
 /// Descriptor magic: the bytes `"SLIM"` read as a little-endian word.
 pub const MAGIC: u32 = u32::from_le_bytes(*b"SLIM");

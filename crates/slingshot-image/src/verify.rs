@@ -1,12 +1,14 @@
 //! Full verification of a slot: structure ([`crate::parse_trailer`]), load address, board,
 //! SHA-256 digest and Ed25519 signature against a list of trusted keys, over memory-mapped
-//! flash ([`verify_slot`]) or any `ReadNorFlash` ([`verify_flash`]).
+//! flash ([`verify_slot`]) or any `ReadNorFlash` ([`verify_flash`]). The `_with` variants
+//! take the SHA-256 block function as a type parameter ([`Sha256Engine`]); the plain ones use
+//! sha2's ([`Sha2Engine`]).
 
-use crate::crypto::{key_id, verify_signature};
+use crate::crypto::verify_signature;
+use crate::engine::{key_id_with, Sha256Engine, Sha256Hasher, Sha2Engine};
 use crate::parse::{locate, Trailer};
 use crate::{Descriptor, ImageError, DIGEST_SIZE, PUBLIC_KEY_SIZE};
 use embedded_storage::nor_flash::ReadNorFlash;
-use sha2::{Digest, Sha256};
 
 /// An image that passed every check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,8 +29,12 @@ pub(crate) trait SlotSource {
     /// Read `buffer.len()` bytes at `offset`.
     fn read(&mut self, offset: usize, buffer: &mut [u8]) -> Result<(), ImageError>;
     /// Feed `length` bytes at `offset` into `hasher`.
-    fn hash(&mut self, offset: usize, length: usize, hasher: &mut Sha256)
-        -> Result<(), ImageError>;
+    fn hash<E: Sha256Engine>(
+        &mut self,
+        offset: usize,
+        length: usize,
+        hasher: &mut Sha256Hasher<E>,
+    ) -> Result<(), ImageError>;
 }
 
 impl SlotSource for &[u8] {
@@ -47,11 +53,11 @@ impl SlotSource for &[u8] {
         Ok(())
     }
 
-    fn hash(
+    fn hash<E: Sha256Engine>(
         &mut self,
         offset: usize,
         length: usize,
-        hasher: &mut Sha256,
+        hasher: &mut Sha256Hasher<E>,
     ) -> Result<(), ImageError> {
         let end = offset
             .checked_add(length)
@@ -99,11 +105,11 @@ impl<F: ReadNorFlash> SlotSource for FlashSlot<'_, F> {
             .map_err(|_| ImageError::StorageRead)
     }
 
-    fn hash(
+    fn hash<E: Sha256Engine>(
         &mut self,
         offset: usize,
         length: usize,
-        hasher: &mut Sha256,
+        hasher: &mut Sha256Hasher<E>,
     ) -> Result<(), ImageError> {
         self.absolute(offset, length)?;
         let mut buffer = [0; CHUNK_SIZE];
@@ -131,7 +137,18 @@ pub fn verify_slot(
     board_id: u32,
     keys: &[[u8; PUBLIC_KEY_SIZE]],
 ) -> Result<VerifiedImage, ImageError> {
-    verify_source(&mut &*slot, load_address, board_id, keys)
+    verify_slot_with::<Sha2Engine>(slot, load_address, board_id, keys)
+}
+
+/// [`verify_slot`] hashing with the block function of `E` (e.g. the Cortex-M4 assembly of
+/// `slingshot_stm32::sha256`); the same checks in the same order, the same results.
+pub fn verify_slot_with<E: Sha256Engine>(
+    slot: &[u8],
+    load_address: u32,
+    board_id: u32,
+    keys: &[[u8; PUBLIC_KEY_SIZE]],
+) -> Result<VerifiedImage, ImageError> {
+    verify_source::<_, E>(&mut &*slot, load_address, board_id, keys)
 }
 
 /// Verify the signed image in the slot `[slot_start, slot_start + slot_size)` of `flash`
@@ -140,6 +157,18 @@ pub fn verify_slot(
 /// must divide 4 (it is 1 on the STM32F4). A slot outside the device is refused as
 /// [`ImageError::ImageSizeBeyondSlot`].
 pub fn verify_flash<F: ReadNorFlash>(
+    flash: &mut F,
+    slot_start: u32,
+    slot_size: u32,
+    load_address: u32,
+    board_id: u32,
+    keys: &[[u8; PUBLIC_KEY_SIZE]],
+) -> Result<VerifiedImage, ImageError> {
+    verify_flash_with::<F, Sha2Engine>(flash, slot_start, slot_size, load_address, board_id, keys)
+}
+
+/// [`verify_flash`] hashing with the block function of `E`; the same checks, the same results.
+pub fn verify_flash_with<F: ReadNorFlash, E: Sha256Engine>(
     flash: &mut F,
     slot_start: u32,
     slot_size: u32,
@@ -159,10 +188,10 @@ pub fn verify_flash<F: ReadNorFlash>(
         start: slot_start,
         size: slot_size,
     };
-    verify_source(&mut source, load_address, board_id, keys)
+    verify_source::<_, E>(&mut source, load_address, board_id, keys)
 }
 
-fn verify_source<S: SlotSource>(
+fn verify_source<S: SlotSource, E: Sha256Engine>(
     slot: &mut S,
     load_address: u32,
     board_id: u32,
@@ -177,16 +206,16 @@ fn verify_source<S: SlotSource>(
         return Err(ImageError::WrongBoard);
     }
     // `locate` bounded `hashed_length` by the slot; `hash` checks again.
-    let mut hasher = Sha256::new();
+    let mut hasher = Sha256Hasher::<E>::new();
     slot.hash(0, trailer.hashed_length(), &mut hasher)?;
-    let digest: [u8; DIGEST_SIZE] = hasher.finalize().into();
+    let digest: [u8; DIGEST_SIZE] = hasher.finalize();
     if digest != trailer.stored_digest {
         return Err(ImageError::HashMismatch);
     }
     // The signature is checked over the digest just computed, never over the stored one.
     let mut named_key_found = false;
     for (key_index, key) in keys.iter().enumerate() {
-        if key_id(key) != descriptor.key_id {
+        if key_id_with::<E>(key) != descriptor.key_id {
             continue;
         }
         named_key_found = true;

@@ -1,0 +1,129 @@
+//! A pluggable SHA-256 block function: [`Sha256Engine`] supplies only the compression
+//! function, and [`Sha256Hasher`] does the buffering, padding and finalisation (FIPS 180-4
+//! §5.1.1, §6.2) once, in portable code.
+//!
+//! The default engine [`Sha2Engine`] is sha2's software block function. A firmware can plug in
+//! a faster one (the Cortex-M4 assembly in `slingshot_stm32::sha256`) and verify with
+//! [`crate::verify_slot_with`] / [`crate::verify_flash_with`]; nothing of sha2 is linked then.
+
+use crate::{DIGEST_SIZE, KEY_ID_SIZE, PUBLIC_KEY_SIZE};
+use core::marker::PhantomData;
+
+/// Bytes in one SHA-256 block.
+pub const SHA256_BLOCK_SIZE: usize = 64;
+
+/// The SHA-256 initial hash value H(0) (FIPS 180-4 §5.3.3).
+const INITIAL_STATE: [u32; 8] = [
+    0x6a09_e667,
+    0xbb67_ae85,
+    0x3c6e_f372,
+    0xa54f_f53a,
+    0x510e_527f,
+    0x9b05_688c,
+    0x1f83_d9ab,
+    0x5be0_cd19,
+];
+
+/// A SHA-256 compression function (FIPS 180-4 §6.2.2) over whole 64-byte blocks.
+pub trait Sha256Engine {
+    /// Process `blocks` in order, updating the eight working words `state`.
+    fn compress(state: &mut [u32; 8], blocks: &[[u8; SHA256_BLOCK_SIZE]]);
+}
+
+/// sha2's portable block function (`sha2::block_api::compress256`): the default engine.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Sha2Engine;
+
+impl Sha256Engine for Sha2Engine {
+    fn compress(state: &mut [u32; 8], blocks: &[[u8; SHA256_BLOCK_SIZE]]) {
+        sha2::block_api::compress256(state, blocks);
+    }
+}
+
+/// Incremental SHA-256 over the block function of `E`.
+#[derive(Clone, Debug)]
+pub struct Sha256Hasher<E> {
+    state: [u32; 8],
+    buffer: [u8; SHA256_BLOCK_SIZE],
+    buffered: usize,
+    length: u64,
+    engine: PhantomData<E>,
+}
+
+impl<E: Sha256Engine> Default for Sha256Hasher<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E: Sha256Engine> Sha256Hasher<E> {
+    /// A hasher over the empty message.
+    pub const fn new() -> Self {
+        Self {
+            state: INITIAL_STATE,
+            buffer: [0; SHA256_BLOCK_SIZE],
+            buffered: 0,
+            length: 0,
+            engine: PhantomData,
+        }
+    }
+
+    /// Append `data` to the message.
+    pub fn update(&mut self, mut data: &[u8]) {
+        self.length = self.length.wrapping_add(data.len() as u64);
+        if self.buffered > 0 {
+            let taken = (SHA256_BLOCK_SIZE - self.buffered).min(data.len());
+            self.buffer[self.buffered..self.buffered + taken].copy_from_slice(&data[..taken]);
+            self.buffered += taken;
+            data = &data[taken..];
+            if self.buffered < SHA256_BLOCK_SIZE {
+                return;
+            }
+            E::compress(&mut self.state, core::slice::from_ref(&self.buffer));
+            self.buffered = 0;
+        }
+        let mut blocks = data.chunks_exact(SHA256_BLOCK_SIZE);
+        for block in &mut blocks {
+            if let Ok(block) = <&[u8; SHA256_BLOCK_SIZE]>::try_from(block) {
+                E::compress(&mut self.state, core::slice::from_ref(block));
+            }
+        }
+        let rest = blocks.remainder();
+        self.buffer[..rest.len()].copy_from_slice(rest);
+        self.buffered = rest.len();
+    }
+
+    /// Pad the message (a 1 bit, zeros, the 64-bit big-endian bit length) and return the digest.
+    pub fn finalize(mut self) -> [u8; DIGEST_SIZE] {
+        let bit_length = self.length.wrapping_mul(8);
+        // `buffered < 64` always holds between calls.
+        self.buffer[self.buffered] = 0x80;
+        self.buffer[self.buffered + 1..].fill(0);
+        if self.buffered + 1 > SHA256_BLOCK_SIZE - 8 {
+            E::compress(&mut self.state, core::slice::from_ref(&self.buffer));
+            self.buffer = [0; SHA256_BLOCK_SIZE];
+        }
+        self.buffer[SHA256_BLOCK_SIZE - 8..].copy_from_slice(&bit_length.to_be_bytes());
+        E::compress(&mut self.state, core::slice::from_ref(&self.buffer));
+        let mut digest = [0; DIGEST_SIZE];
+        for (bytes, word) in digest.chunks_exact_mut(4).zip(self.state) {
+            bytes.copy_from_slice(&word.to_be_bytes());
+        }
+        digest
+    }
+}
+
+/// SHA-256 of `data` with the block function of `E`.
+pub fn sha256_with<E: Sha256Engine>(data: &[u8]) -> [u8; DIGEST_SIZE] {
+    let mut hasher = Sha256Hasher::<E>::new();
+    hasher.update(data);
+    hasher.finalize()
+}
+
+/// [`crate::key_id`] with the block function of `E`.
+pub fn key_id_with<E: Sha256Engine>(public_key: &[u8; PUBLIC_KEY_SIZE]) -> [u8; KEY_ID_SIZE] {
+    let digest = sha256_with::<E>(public_key);
+    let mut id = [0; KEY_ID_SIZE];
+    id.copy_from_slice(&digest[..KEY_ID_SIZE]);
+    id
+}
