@@ -1,19 +1,24 @@
 //! The `slingshot` host tool as a library: one module per subcommand (each a clap `Args`
 //! struct with `run(self, out)` writing its report to any `Write`, so tests snapshot it), the
 //! key-file helpers (including [`keys::ensure_development_key`] for `cargo xtask`) and the
-//! image analysis shared by `inspect` and `verify`.
+//! image analysis shared by `inspect` and `verify`; the serial and TCP ports ([`port`]) and
+//! the update itself as a library call ([`flashing::flash`]) for `flash`, `info`, `reboot` and
+//! `monitor`.
 #![forbid(unsafe_code)]
 
 pub mod analysis;
 pub mod commands;
+pub mod connection;
+pub mod flashing;
 pub mod input;
 pub mod keys;
 pub mod layout;
+pub mod port;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
 
-/// Sign, inspect, verify and merge Slingshot firmware images.
+/// Sign, inspect, verify and merge Slingshot firmware images; flash them over the serial port.
 #[derive(Debug, Parser)]
 #[command(name = "slingshot", version, about, long_about = None)]
 pub struct Cli {
@@ -35,6 +40,14 @@ pub enum Command {
     Verify(commands::verify::Verify),
     /// Merge the bootloader and a signed application into one HEX (and BIN) file.
     Merge(commands::merge::Merge),
+    /// Update the board over its serial port with a signed image (resumes an interrupted update).
+    Flash(commands::flash::Flash),
+    /// Show the bootloader's board, version, layout, slots and state.
+    Info(commands::info::Info),
+    /// Ask the bootloader to reboot the board.
+    Reboot(commands::reboot::Reboot),
+    /// Print the board's serial output.
+    Monitor(commands::monitor::Monitor),
 }
 
 impl Command {
@@ -46,6 +59,10 @@ impl Command {
             Command::Inspect(command) => command.run(out),
             Command::Verify(command) => command.run(out),
             Command::Merge(command) => command.run(out),
+            Command::Flash(command) => command.run(out),
+            Command::Info(command) => command.run(out),
+            Command::Reboot(command) => command.run(out),
+            Command::Monitor(command) => command.run(out),
         }
     }
 }

@@ -1,7 +1,11 @@
 //! One module per `slingshot` subcommand.
 
+pub mod flash;
+pub mod info;
 pub mod inspect;
 pub mod keygen;
 pub mod merge;
+pub mod monitor;
+pub mod reboot;
 pub mod sign;
 pub mod verify;

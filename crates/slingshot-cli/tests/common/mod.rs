@@ -77,3 +77,4 @@ pub fn application(length: usize) -> Vec<u8> {
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }
+pub mod board;

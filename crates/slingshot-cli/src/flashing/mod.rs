@@ -1,0 +1,295 @@
+//! `slingshot flash` as a library call: [`flash`] takes any [`Transport`] and a
+//! [`SignedImage`] and returns a [`FlashReport`], so `cargo xtask demo` and the twin's tests
+//! run the same code in-process as the command does over a serial port.
+//!
+//! Steps: hello (if a running application answers nothing, send it `b` so it enters the
+//! bootloader, then hello again); refuse a board or size mismatch before anything is erased;
+//! optionally switch the baud rate; the protocol's resumable transfer (it resumes from what the
+//! device already holds); verify; install; reboot; then find the version now running, from the
+//! application's banner or, if the device stayed in its bootloader, from a new hello.
+
+mod image;
+mod running;
+
+pub use image::{ImageRefusal, SignedImage};
+pub use running::{read_banner, RunningVersion, BANNER_PREFIX};
+
+use slingshot_protocol::host::{HostConfig, HostError, HostSession, TransferReport, Transport};
+use slingshot_protocol::info::DeviceInfo;
+use slingshot_protocol::ErrorCode;
+use std::time::Duration;
+
+/// The byte the example application takes as "enter the bootloader" (at 115200 baud).
+pub const ENTER_BOOTLOADER_BYTE: u8 = b'b';
+
+/// How [`flash`] behaves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlashOptions {
+    /// Baud rate for the transfer (negotiated after hello), `None` to stay at the current one.
+    pub baud: Option<u32>,
+    /// Whether to ask a running application to enter the bootloader when hello gets no answer.
+    pub enter_bootloader: bool,
+    /// Protocol timeouts and retry budgets.
+    pub host: HostConfig,
+    /// Attempts of the first hello, before asking the application to enter the bootloader.
+    pub probe_attempts: u32,
+    /// How long to wait for the application's banner after the reboot.
+    pub banner_timeout: Duration,
+}
+
+impl Default for FlashOptions {
+    fn default() -> Self {
+        FlashOptions {
+            baud: None,
+            enter_bootloader: true,
+            host: HostConfig::default(),
+            probe_attempts: 3,
+            banner_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// What [`flash`] reports as it goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FlashEvent {
+    /// Hello got no answer: the application was asked to enter the bootloader.
+    EnteringBootloader,
+    /// The bootloader answered.
+    Connected(DeviceInfo),
+    /// The baud rate was switched (or fell back to `baud`).
+    Baud {
+        /// The rate now in use.
+        baud: u32,
+        /// Whether this is the requested rate (false: the device did not confirm it).
+        switched: bool,
+    },
+    /// The device already holds the first `offset` bytes: the transfer continues there.
+    Resuming {
+        /// Bytes already on the device.
+        offset: u64,
+    },
+    /// Transfer progress.
+    Progress {
+        /// Bytes acknowledged.
+        done: u64,
+        /// Image size.
+        total: u64,
+    },
+    /// The transfer finished; the device verifies the signature.
+    Verifying,
+    /// Verify and install passed; the device reboots.
+    Rebooting,
+}
+
+/// The outcome of a successful [`flash`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlashReport {
+    /// The device as it answered the first hello.
+    pub device: DeviceInfo,
+    /// What the transfer did (resume offset, bytes sent, retries, time).
+    pub transfer: TransferReport,
+    /// The version running after the reboot, if it could be found out.
+    pub running: Option<RunningVersion>,
+}
+
+/// Why [`flash`] failed; every message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum FlashError {
+    /// Nothing answered, even after asking an application to enter the bootloader.
+    #[error("no answer from the board: is it in the bootloader? {}Holding the user button B1 while pressing reset forces the bootloader; also check the port and that no other program uses it", if *.asked_application { "A running application was sent 'b' and did not enter it either. " } else { "A running example application enters it when it receives 'b' (`slingshot flash` sends it, `slingshot info --enter-bootloader` too). " })]
+    NoAnswer {
+        /// Whether the application was asked to enter the bootloader.
+        asked_application: bool,
+    },
+    /// The image is for another board than the one connected (nothing was erased).
+    #[error("the image is for board id 0x{image_board:08x}, but the connected board is 0x{device_board:08x}{}: nothing was written", crate::layout::board_name(*.device_board).map(|name| format!(" ({name})")).unwrap_or_default())]
+    WrongBoard {
+        /// The descriptor's board id.
+        image_board: u32,
+        /// The device's board id.
+        device_board: u32,
+    },
+    /// The image does not fit the device's update slot (nothing was erased).
+    #[error("the image needs {image_size} bytes, but the device's update slot holds {slot_size} bytes (layout {layout}): nothing was written")]
+    ImageTooLarge {
+        /// Image and trailer, in bytes.
+        image_size: u64,
+        /// The device's slot size in bytes.
+        slot_size: u32,
+        /// The device's layout name.
+        layout: String,
+    },
+    /// The device refused a step; the message names its check.
+    #[error("{stage}: {}{}", chain(.error), hint(.error))]
+    Device {
+        /// What was being done.
+        stage: &'static str,
+        /// The protocol's error (its causes are part of this error's message).
+        error: HostError,
+    },
+}
+
+/// `error: cause: cause`, the whole chain in one line.
+fn chain(error: &HostError) -> String {
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// What to do after a protocol error, appended to its message.
+fn hint(error: &HostError) -> &'static str {
+    match error {
+        HostError::RetryBudgetExhausted { .. } | HostError::Transport(_) => {
+            "; check the cable and run `slingshot flash` again: it resumes where it stopped"
+        }
+        HostError::NoAnswer { .. } => {
+            "; the board stopped answering: run `slingshot flash` again to resume"
+        }
+        HostError::Rejected { .. }
+        | HostError::WrongBoard { .. }
+        | HostError::ImageTooLarge { .. } => "; the installed application was not replaced",
+        _ => "",
+    }
+}
+
+fn device_error(stage: &'static str) -> impl FnOnce(HostError) -> FlashError {
+    move |error| FlashError::Device { stage, error }
+}
+
+/// Updates the device behind `transport` with `image` (see the module documentation).
+/// `events` sees each step and the progress.
+pub fn flash<T: Transport>(
+    transport: T,
+    image: &SignedImage,
+    options: &FlashOptions,
+    events: &mut dyn FnMut(FlashEvent),
+) -> Result<FlashReport, FlashError> {
+    let (mut session, device) = connect(transport, options, events)?;
+    check_device(&device, image)?;
+    if let Some(baud) = options
+        .baud
+        .filter(|&baud| baud != session.transport().baud())
+    {
+        match session.set_baud(baud) {
+            Ok(()) => events(FlashEvent::Baud {
+                baud,
+                switched: true,
+            }),
+            Err(HostError::BaudFallback { fallback, .. }) => events(FlashEvent::Baud {
+                baud: fallback,
+                switched: false,
+            }),
+            Err(error) => return Err(device_error("switching the baud rate")(error)),
+        }
+    }
+    let mut first = true;
+    let mut progress = |done: u64, total: u64| {
+        if first && done > 0 {
+            events(FlashEvent::Resuming { offset: done });
+        }
+        first = false;
+        events(FlashEvent::Progress { done, total });
+    };
+    // A device that was reset mid-transfer lost its session and answers WrongState: start
+    // over, which resumes from what its flash holds (as `HostSession::update` does).
+    let mut restarts = 0;
+    let mut transfer = loop {
+        match session.transfer(&image.bytes, &image.descriptor_bytes, &mut progress) {
+            Ok(report) => break report,
+            Err(HostError::Rejected {
+                code: ErrorCode::WrongState,
+                ..
+            }) if restarts < options.host.restart_budget => restarts += 1,
+            Err(error) => return Err(device_error("transferring the image")(error)),
+        }
+    };
+    transfer.restarts = restarts;
+    events(FlashEvent::Verifying);
+    session
+        .verify()
+        .map_err(device_error("verifying the image on the device"))?;
+    session
+        .install()
+        .map_err(device_error("installing the image"))?;
+    events(FlashEvent::Rebooting);
+    session
+        .reboot()
+        .map_err(device_error("rebooting the device"))?;
+    let running = running::find_running_version(&mut session, options);
+    Ok(FlashReport {
+        device,
+        transfer,
+        running,
+    })
+}
+
+/// Hello; if nothing answers, ask a running application to enter the bootloader and try again.
+pub fn connect<T: Transport>(
+    transport: T,
+    options: &FlashOptions,
+    events: &mut dyn FnMut(FlashEvent),
+) -> Result<(HostSession<T>, DeviceInfo), FlashError> {
+    let probe = HostConfig {
+        retry_budget: options.probe_attempts.max(1),
+        ..options.host
+    };
+    let mut session = HostSession::new(transport, probe);
+    match session.hello() {
+        Ok(info) => {
+            events(FlashEvent::Connected(info));
+            return Ok((
+                HostSession::new(session.into_transport(), options.host),
+                info,
+            ));
+        }
+        Err(HostError::NoAnswer { .. }) if options.enter_bootloader => {}
+        Err(HostError::NoAnswer { .. }) => {
+            return Err(FlashError::NoAnswer {
+                asked_application: false,
+            })
+        }
+        Err(error) => return Err(device_error("connecting")(error)),
+    }
+    events(FlashEvent::EnteringBootloader);
+    let mut transport = session.into_transport();
+    transport
+        .write(&[ENTER_BOOTLOADER_BYTE])
+        .and_then(|()| transport.flush())
+        .map_err(|error| {
+            device_error("asking the application to enter the bootloader")(error.into())
+        })?;
+    let mut session = HostSession::new(transport, options.host);
+    match session.hello() {
+        Ok(info) => {
+            events(FlashEvent::Connected(info));
+            Ok((session, info))
+        }
+        Err(HostError::NoAnswer { .. }) => Err(FlashError::NoAnswer {
+            asked_application: true,
+        }),
+        Err(error) => Err(device_error("connecting")(error)),
+    }
+}
+
+/// Refuses, before anything is erased, an image for another board or larger than the slot.
+fn check_device(device: &DeviceInfo, image: &SignedImage) -> Result<(), FlashError> {
+    if device.board_id != image.descriptor.board_id {
+        return Err(FlashError::WrongBoard {
+            image_board: image.descriptor.board_id,
+            device_board: device.board_id,
+        });
+    }
+    if image.bytes.len() as u64 > u64::from(device.max_image_size) {
+        return Err(FlashError::ImageTooLarge {
+            image_size: image.bytes.len() as u64,
+            slot_size: device.max_image_size,
+            layout: device.layout_name().to_string(),
+        });
+    }
+    Ok(())
+}
