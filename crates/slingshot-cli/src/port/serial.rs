@@ -38,15 +38,17 @@ impl SerialTransport {
 
 fn open_error(path: &str, error: serialport::Error) -> PortError {
     let port = path.to_string();
-    let io_error: std::io::Error = error.into();
-    match io_error.kind() {
-        ErrorKind::NotFound => PortError::Missing { port },
-        ErrorKind::PermissionDenied => PortError::PermissionDenied { port },
-        _ if io_error.raw_os_error() == Some(16) => PortError::Busy { port }, // EBUSY
-        _ if io_error.to_string().contains("busy") => PortError::Busy { port },
+    match error.kind() {
+        // serialport reports EBUSY (the TIOCEXCL lock or flock held by another process) as
+        // NoDevice when opening.
+        serialport::ErrorKind::NoDevice => PortError::Busy { port },
+        serialport::ErrorKind::Io(ErrorKind::NotFound) => PortError::Missing { port },
+        serialport::ErrorKind::Io(ErrorKind::PermissionDenied) => {
+            PortError::PermissionDenied { port }
+        }
         _ => PortError::Other {
             port,
-            source: io_error,
+            source: error.into(),
         },
     }
 }
