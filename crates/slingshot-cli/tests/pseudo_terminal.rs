@@ -115,8 +115,6 @@ fn info_and_flash_over_a_pseudo_terminal() {
             &board.path,
             "--baud",
             "1000000",
-            "--progress",
-            "none",
             path.to_str().unwrap(),
         ])
         .expect("flash over the terminal");

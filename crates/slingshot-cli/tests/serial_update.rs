@@ -241,6 +241,69 @@ fn monitor_prints_lines_until_the_limit() {
 }
 
 #[test]
+fn monitor_stops_after_the_given_seconds() {
+    let workspace = Workspace::new();
+    let options = BoardOptions {
+        start_in_application: true,
+        tick_interval_milliseconds: 5,
+        ..BoardOptions::default()
+    };
+    let board = SimulatedBoard::start(trusted_flash(), options);
+    let output = workspace
+        .run(&["monitor", "--port", &board.spec(), "--seconds", "0.2"])
+        .expect("monitor");
+    for (index, line) in output.lines().enumerate() {
+        assert_eq!(line, format!("tick {}", index + 1));
+    }
+}
+
+#[test]
+fn reboot_is_acknowledged_and_the_application_starts() {
+    let workspace = Workspace::new();
+    let mut flash = trusted_flash();
+    flash.installed = Some(slingshot_protocol::info::Version {
+        major: 1,
+        minor: 0,
+        patch: 0,
+        build: 0,
+    });
+    let board = SimulatedBoard::start(flash, BoardOptions::default());
+    let output = workspace
+        .run(&["reboot", "--port", &board.spec()])
+        .expect("reboot");
+    assert_eq!(
+        normalize(&output, &board),
+        "the bootloader on tcp:[BOARD] acknowledged the reboot"
+    );
+    // The application runs now: the bootloader no longer answers.
+    let error = workspace
+        .run(&["info", "--port", &board.spec()])
+        .expect_err("application running");
+    assert!(error.contains("no answer from the board"), "{error}");
+}
+
+#[test]
+fn image_signed_for_another_address_is_refused_before_connecting() {
+    let workspace = Workspace::new();
+    let parameters = SigningParameters {
+        load_address: 0x0810_8000,
+        board_id: board_id(),
+        version: Version::parse("1.0.0").expect("version"),
+        security_counter: 1,
+    };
+    let image = sign_image(&application(4096), &parameters, &SEED).expect("signed");
+    let path = workspace.file("elsewhere.bin", &image);
+    let error = workspace
+        .run(&["flash", "--port", "tcp:127.0.0.1:1", path.to_str().unwrap()])
+        .expect_err("refused");
+    assert_eq!(
+        error,
+        "error: [DIR]/elsewhere.bin is signed to run at 0x08108000, but the primary slot of \
+         layout nucleo-f429zi-dual starts at 0x08008000: sign it for this layout"
+    );
+}
+
+#[test]
 fn missing_port_is_named() {
     let workspace = Workspace::new();
     let image = workspace.file("app.signed.bin", &signed(4096, "1.0.0", board_id()));

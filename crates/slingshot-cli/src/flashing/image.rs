@@ -50,6 +50,18 @@ pub enum ImageRefusal {
         /// The layout's name.
         layout: &'static str,
     },
+    /// The descriptor names another load address than the primary slot.
+    #[error("{path} is signed to run at 0x{load_address:08x}, but the primary slot of layout {layout} starts at 0x{slot_start:08x}: sign it for this layout")]
+    WrongLoadAddress {
+        /// The file.
+        path: String,
+        /// The descriptor's load address.
+        load_address: u32,
+        /// Where the slot starts.
+        slot_start: u32,
+        /// The layout's name.
+        layout: &'static str,
+    },
     /// The image was signed for another board.
     #[error("{path} is signed for board id 0x{image_board:08x}, but layout {layout} is for {board} (0x{layout_board:08x})")]
     WrongBoard {
@@ -142,6 +154,15 @@ impl SignedImage {
                 image_board: descriptor.board_id,
                 layout_board: layout.board.board_id,
                 board: layout.board.name,
+                layout: layout.name,
+            });
+        }
+        let slot_start = layout.partitions.primary.start;
+        if descriptor.load_address != slot_start {
+            return Err(ImageRefusal::WrongLoadAddress {
+                path: name.to_string(),
+                load_address: descriptor.load_address,
+                slot_start,
                 layout: layout.name,
             });
         }

@@ -163,6 +163,18 @@ fn device_error(stage: &'static str) -> impl FnOnce(HostError) -> FlashError {
 
 /// Updates the device behind `transport` with `image` (see the module documentation).
 /// `events` sees each step and the progress.
+///
+/// ```no_run
+/// use slingshot_cli::flashing::{flash, FlashOptions, SignedImage};
+/// use slingshot_cli::port::{open_port, PortSpec, DEFAULT_BAUD};
+///
+/// let layout = slingshot_layout::Layout::by_name("nucleo-f429zi-dual").unwrap();
+/// let image = SignedImage::load("app-v2.signed.bin".as_ref(), layout)?;
+/// let port = open_port(&PortSpec::parse("tcp:127.0.0.1:4000"), DEFAULT_BAUD)?;
+/// let report = flash(port, &image, &FlashOptions::default(), &mut |_event| {})?;
+/// println!("now running: {:?}", report.running);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn flash<T: Transport>(
     transport: T,
     image: &SignedImage,
