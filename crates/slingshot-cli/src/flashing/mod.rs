@@ -96,7 +96,7 @@ pub struct FlashReport {
 #[derive(Debug, thiserror::Error)]
 pub enum FlashError {
     /// Nothing answered, even after asking an application to enter the bootloader.
-    #[error("no answer from the board: is it in the bootloader? {}Holding the user button B1 while pressing reset forces the bootloader; also check the port and that no other program uses it", if *.asked_application { "A running application was sent 'b' and did not enter it either. " } else { "A running example application enters it when it receives 'b' (`slingshot flash` sends it, `slingshot info --enter-bootloader` too). " })]
+    #[error("no answer from the board: is it in the bootloader? {}Holding the user button B1 while pressing reset forces the bootloader; also check the port and that no other program uses it", if *.asked_application { "A running application was sent 'b' to enter it, and nothing answered afterwards either. " } else { "A running example application enters it when it receives 'b' (`slingshot flash` sends it, `slingshot info --enter-bootloader` too). " })]
     NoAnswer {
         /// Whether the application was asked to enter the bootloader.
         asked_application: bool,
