@@ -13,6 +13,7 @@
 //! - [`reset_reason`]: why the chip last reset (RCC_CSR).
 //! - [`watchdog`]: the independent watchdog, started before a trial boot.
 //! - [`platform`]: `slingshot_application::Platform` for the application.
+//! - [`sha256`]: the SHA-256 block function in Thumb-2 assembly (image verification).
 //!
 //! Everything portable (decisions, formats, the update engine) lives in host-tested crates;
 //! what is here only moves bits the reference manual (RM0090) describes.
@@ -26,6 +27,7 @@ pub mod mailbox;
 pub mod millisecond_timer;
 pub mod platform;
 pub mod reset_reason;
+pub mod sha256;
 pub mod system;
 pub mod usart;
 pub mod usart_dma;
