@@ -85,6 +85,27 @@ fn full_update_with_plain_progress() {
 }
 
 #[test]
+fn hex_image_is_flashed_like_its_binary() {
+    let workspace = Workspace::new();
+    let image = signed(10 * 1024, "2.1.0", board_id());
+    let start = NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start;
+    let hex = slingshot_files::MemoryImage::from_binary(&image, start)
+        .expect("memory image")
+        .to_ihex();
+    let path = workspace.file("app.signed.hex", hex.as_bytes());
+    let board = SimulatedBoard::start(trusted_flash(), BoardOptions::default());
+    let spec = board.spec();
+    let output = workspace
+        .run(&flash_arguments(&spec, path.to_str().unwrap()))
+        .expect("flash succeeds");
+    assert!(
+        output.contains("now running: example application v2.1.0"),
+        "{output}"
+    );
+    board.with_flash(|flash| assert_eq!(&flash.memory[..image.len()], &image[..]));
+}
+
+#[test]
 fn running_application_is_asked_to_enter_the_bootloader() {
     let workspace = Workspace::new();
     let image = signed(8 * 1024, "3.1.0", board_id());
