@@ -28,6 +28,17 @@ const INITIAL_STATE: [u32; 8] = [
 pub trait Sha256Engine {
     /// Process `blocks` in order, updating the eight working words `state`.
     fn compress(state: &mut [u32; 8], blocks: &[[u8; SHA256_BLOCK_SIZE]]);
+
+    /// Process the `data.len() / 64` whole blocks at the start of `data` (a trailing partial
+    /// block is ignored). The default calls [`Sha256Engine::compress`] once per block; an
+    /// engine that reads bytes at any alignment overrides it to take them all in one call.
+    fn compress_bytes(state: &mut [u32; 8], data: &[u8]) {
+        for block in data.chunks_exact(SHA256_BLOCK_SIZE) {
+            if let Ok(block) = <&[u8; SHA256_BLOCK_SIZE]>::try_from(block) {
+                Self::compress(state, core::slice::from_ref(block));
+            }
+        }
+    }
 }
 
 /// sha2's portable block function (`sha2::block_api::compress256`): the default engine.
@@ -82,13 +93,11 @@ impl<E: Sha256Engine> Sha256Hasher<E> {
             E::compress(&mut self.state, core::slice::from_ref(&self.buffer));
             self.buffered = 0;
         }
-        let mut blocks = data.chunks_exact(SHA256_BLOCK_SIZE);
-        for block in &mut blocks {
-            if let Ok(block) = <&[u8; SHA256_BLOCK_SIZE]>::try_from(block) {
-                E::compress(&mut self.state, core::slice::from_ref(block));
-            }
+        let whole = data.len() - data.len() % SHA256_BLOCK_SIZE;
+        let (blocks, rest) = data.split_at(whole);
+        if !blocks.is_empty() {
+            E::compress_bytes(&mut self.state, blocks);
         }
-        let rest = blocks.remainder();
         self.buffer[..rest.len()].copy_from_slice(rest);
         self.buffered = rest.len();
     }

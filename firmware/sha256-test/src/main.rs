@@ -44,6 +44,10 @@ impl Sha256Engine for AssemblyEngine {
     fn compress(state: &mut [u32; 8], blocks: &[[u8; SHA256_BLOCK_SIZE]]) {
         sha256::compress(state, blocks);
     }
+
+    fn compress_bytes(state: &mut [u32; 8], data: &[u8]) {
+        sha256::compress_bytes(state, data);
+    }
 }
 
 /// SHA-256 of `data` with the assembly.

@@ -44,6 +44,18 @@ pub fn compress(state: &mut [u32; 8], blocks: &[[u8; BLOCK_SIZE]]) {
     }
 }
 
+/// Run the compression function over the `data.len() / 64` whole blocks at the start of
+/// `data` (any alignment; a trailing partial block is ignored), updating `state`.
+pub fn compress_bytes(state: &mut [u32; 8], data: &[u8]) {
+    let count = data.len() / BLOCK_SIZE;
+    if count == 0 {
+        return;
+    }
+    // SAFETY: as in `compress`: `state` is 8 exclusive words, `data` holds at least
+    // `count * 64` readable bytes (read with unaligned-capable `ldr` only), `count` ≥ 1.
+    unsafe { slingshot_sha256_compress_blocks(state.as_mut_ptr(), data.as_ptr(), count) }
+}
+
 extern "C" {
     /// The assembly routine below: `state` = 8 words, `blocks` = `count` × 64 bytes,
     /// `count` ≥ 1.
@@ -81,17 +93,17 @@ global_asm!(
     .endm
 
     @ One schedule word: \w16 (holding W[t-16]) becomes W[t] from W[t-15], W[t-7], W[t-2].
-    @ r11 is the scratch register.
+    @ r8 is the scratch register (free once the W+K words are stored).
     .macro SLINGSHOT_SHA256_SCHEDULE w16, w15, w7, w2
-    ror r11, \w15, #7
-    eor r11, r11, \w15, ror #18
-    eor r11, r11, \w15, lsr #3
-    add \w16, \w16, r11
+    ror r8, \w15, #7
+    eor r8, r8, \w15, ror #18
+    eor r8, r8, \w15, lsr #3
+    add \w16, \w16, r8
     add \w16, \w16, \w7
-    ror r11, \w2, #17
-    eor r11, r11, \w2, ror #19
-    eor r11, r11, \w2, lsr #10
-    add \w16, \w16, r11
+    ror r8, \w2, #17
+    eor r8, r8, \w2, ror #19
+    eor r8, r8, \w2, lsr #10
+    add \w16, \w16, r8
     .endm
 
     @ Four message words: big-endian loads from r1 (advanced) stored at r12 (advanced).
@@ -143,6 +155,7 @@ slingshot_sha256_compress_blocks:
     @ r12 = &X[t-16], lr = &K[t-16].
     mov r12, sp
     adr lr, .Lslingshot_sha256_k
+    add r11, sp, #192
 .Lslingshot_sha256_schedule:
     ldm r12, {{r0-r4}}
     ldm lr!, {{r5-r8}}
@@ -161,7 +174,6 @@ slingshot_sha256_compress_blocks:
     SLINGSHOT_SHA256_SCHEDULE r3, r4, r6, r1
     strd r0, r1, [r12, #48]
     strd r2, r3, [r12, #56]
-    add r11, sp, #192
     cmp r12, r11
     bne .Lslingshot_sha256_schedule
     @ W+K for the last 16 words: r12 = &X[48], lr = &K[48].
