@@ -183,6 +183,8 @@ pub fn flash<T: Transport>(
 ) -> Result<FlashReport, FlashError> {
     let (mut session, device) = connect(transport, options, events)?;
     check_device(&device, image)?;
+    // The rate after a reset: the bootloader and the application start at it.
+    let reset_baud = session.transport().baud();
     if let Some(baud) = options
         .baud
         .filter(|&baud| baud != session.transport().baud())
@@ -232,6 +234,12 @@ pub fn flash<T: Transport>(
     session
         .reboot()
         .map_err(device_error("rebooting the device"))?;
+    if session.transport().baud() != reset_baud {
+        session
+            .transport_mut()
+            .set_baud(reset_baud)
+            .map_err(|error| device_error("returning to the reset baud rate")(error.into()))?;
+    }
     let running = running::find_running_version(&mut session, options);
     Ok(FlashReport {
         device,

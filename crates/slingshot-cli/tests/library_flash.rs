@@ -1,0 +1,154 @@
+//! `slingshot_cli::flashing::flash` as a library call over an in-process transport (as
+//! `cargo xtask demo` and the twin's tests use it): the event sequence, the report, and that
+//! the host returns to 115200 baud after the reboot so it can read the new application's
+//! banner, which the board prints at its reset rate whatever rate the transfer used.
+
+mod common;
+
+use common::application;
+use common::board::BoardFlash;
+use slingshot_cli::flashing::{flash, FlashEvent, FlashOptions, RunningVersion, SignedImage};
+use slingshot_image::signing::{public_key_from_seed, sign_image, SigningParameters};
+use slingshot_image::Version;
+use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
+use slingshot_protocol::device::{Device, DeviceConfig};
+use slingshot_protocol::host::{Transport, TransportError};
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+const SEED: [u8; 32] = [5; 32];
+
+/// The simulated bootloader in the same thread: bytes reach it only when both sides use the
+/// same baud rate; after a reboot the application prints its banner at 115200 baud (received
+/// as garbage at any other host rate).
+struct InProcessBoard {
+    device: Option<Device<BoardFlash>>,
+    rebooted: Option<BoardFlash>,
+    banner_at: Option<Instant>,
+    host_baud: u32,
+    to_host: VecDeque<u8>,
+    started: Instant,
+}
+
+impl InProcessBoard {
+    fn poll(&mut self) {
+        let Some(device) = self.device.as_mut() else {
+            return;
+        };
+        device.poll(self.started.elapsed().as_millis() as u32);
+        if device.handler().reboot_requested {
+            let flash = self.device.take().expect("device").into_handler();
+            self.rebooted = Some(flash);
+            // Reset and boot take a moment before the application prints its banner.
+            self.banner_at = Some(Instant::now() + Duration::from_millis(20));
+        }
+    }
+}
+
+impl Transport for InProcessBoard {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        if let Some(device) = self.device.as_mut() {
+            if device.baud() == self.host_baud {
+                let to_host = &mut self.to_host;
+                device.receive_slice(bytes, |reply| to_host.extend(reply));
+            }
+        }
+        self.poll();
+        Ok(())
+    }
+
+    fn read(&mut self, buffer: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        self.poll();
+        if self.banner_at.is_some_and(|at| Instant::now() >= at) {
+            self.banner_at = None;
+            if self.host_baud == 115_200 {
+                self.to_host
+                    .extend(b"\r\nslingshot example application v2.0.0\r\n".iter());
+            } else {
+                self.to_host.extend([0xF8u8; 24]); // a UART sampling at the wrong rate
+            }
+        }
+        if self.to_host.is_empty() {
+            std::thread::sleep(timeout.min(Duration::from_millis(1)));
+            return Ok(0);
+        }
+        let count = buffer.len().min(self.to_host.len());
+        for (slot, byte) in buffer.iter_mut().zip(self.to_host.drain(..count)) {
+            *slot = byte;
+        }
+        Ok(count)
+    }
+
+    fn flush(&mut self) -> Result<(), TransportError> {
+        Ok(())
+    }
+
+    fn set_baud(&mut self, baud: u32) -> Result<(), TransportError> {
+        self.host_baud = baud;
+        Ok(())
+    }
+
+    fn baud(&self) -> u32 {
+        self.host_baud
+    }
+
+    fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+}
+
+#[test]
+fn flash_library_call_switches_baud_and_back_for_the_banner() {
+    let parameters = SigningParameters {
+        load_address: NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start,
+        board_id: NUCLEO_F429ZI_DUAL_SLOT.board.board_id,
+        version: Version::parse("2.0.0").expect("version"),
+        security_counter: 1,
+    };
+    let bytes = sign_image(&application(12 * 1024), &parameters, &SEED).expect("signed");
+    let image = SignedImage::from_bytes("v2", bytes.clone(), &NUCLEO_F429ZI_DUAL_SLOT)
+        .expect("a signed image for the layout");
+    let board = InProcessBoard {
+        device: Some(Device::new(
+            BoardFlash::new(public_key_from_seed(&SEED)),
+            DeviceConfig::default(),
+            115_200,
+        )),
+        rebooted: None,
+        banner_at: None,
+        host_baud: 115_200,
+        to_host: VecDeque::new(),
+        started: Instant::now(),
+    };
+    let options = FlashOptions {
+        baud: Some(1_000_000),
+        ..FlashOptions::default()
+    };
+    let mut events = Vec::new();
+    let report = flash(board, &image, &options, &mut |event| {
+        events.push(match event {
+            FlashEvent::Connected(_) => "connected".to_string(),
+            FlashEvent::Progress { done, total } if done == total => "complete".to_string(),
+            FlashEvent::Progress { .. } => return,
+            other => format!("{other:?}"),
+        })
+    })
+    .expect("flash succeeds");
+    assert_eq!(
+        events,
+        [
+            "connected",
+            "Baud { baud: 1000000, switched: true }",
+            "complete",
+            "Verifying",
+            "Rebooting",
+        ]
+    );
+    assert_eq!(report.transfer.image_size as usize, bytes.len());
+    assert_eq!(report.transfer.resumed_from, 0);
+    assert_eq!(
+        report.running,
+        Some(RunningVersion::Application("2.0.0".into()))
+    );
+    assert_eq!(report.device.layout_name(), "nucleo-f429zi-dual");
+}
