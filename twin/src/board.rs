@@ -2,13 +2,16 @@
 //! instruction counter and the power-cut plan, with the peripheral bus decoder that routes
 //! MMIO accesses to the models (RM0090 §2.3 memory map) and logs unmodelled ones.
 
+use crate::board_dma::DmaMemoryWrite;
 use crate::core_exceptions::{irq, SystemControl};
 use crate::crc::CrcUnit;
+use crate::dma::DmaController;
 use crate::flash_controller::FlashController;
 use crate::gpio::GpioPort;
 use crate::iwdg::IndependentWatchdog;
 use crate::power::PowerCutPlan;
 use crate::rcc::{Rcc, ResetCause};
+use crate::timer::GeneralPurposeTimer;
 use crate::usart::Usart;
 
 /// Peripheral base addresses the twin models.
@@ -25,6 +28,10 @@ pub mod address {
     pub const GPIOA: u32 = 0x4002_0000;
     /// CRC unit.
     pub const CRC: u32 = 0x4002_3000;
+    /// DMA1.
+    pub const DMA1: u32 = 0x4002_6000;
+    /// TIM2.
+    pub const TIM2: u32 = 0x4000_0000;
     /// RCC.
     pub const RCC: u32 = 0x4002_3800;
     /// Flash interface.
@@ -82,6 +89,17 @@ pub struct Board {
     pub crc: CrcUnit,
     /// SysTick, NVIC, SCB.
     pub system: SystemControl,
+    /// DMA1.
+    pub dma: DmaController,
+    /// TIM2.
+    pub tim2: GeneralPurposeTimer,
+    /// Memory writes DMA made that the emulator has not received yet.
+    pub dma_memory_writes: Vec<DmaMemoryWrite>,
+    /// Flash offsets `(start, length)` of the bank(s) an erase or program keeps busy: reads
+    /// and instruction fetches there stall (length 0: none).
+    pub busy_flash: (u32, u32),
+    /// The busy range changed: the run loop drops the emulator's address translations.
+    pub translations_stale: bool,
     /// Instructions executed since power-on (counted by the code hook).
     pub instructions: u64,
     /// The code hook stops the emulator before executing instruction number `stop_at`.
@@ -128,6 +146,11 @@ impl Board {
             iwdg: IndependentWatchdog::new(),
             crc: CrcUnit::default(),
             system: SystemControl::new(),
+            dma: DmaController::new(),
+            tim2: GeneralPurposeTimer::new(),
+            dma_memory_writes: Vec::new(),
+            busy_flash: (0, 0),
+            translations_stale: false,
             instructions: 0,
             stop_at: 0,
             chunk_instructions: 0,
@@ -167,7 +190,11 @@ impl Board {
         self.iwdg = IndependentWatchdog::new();
         self.crc = CrcUnit::default();
         self.system = SystemControl::new();
+        self.dma = DmaController::new();
+        self.tim2 = GeneralPurposeTimer::new();
+        self.dma_memory_writes.clear();
         self.flash.reset();
+        self.update_busy_flash();
         self.commit_time();
         self.update_clocks();
         self.system.advance_systick(self.cycles());
@@ -229,6 +256,65 @@ impl Board {
         self.apb1_clock_hz
     }
 
+    /// The APB1 timer clock: PCLK1, doubled when the APB1 prescaler divides (RM0090 §6.2).
+    pub fn timer_clock_hz(&self) -> u64 {
+        if self.apb1_clock_hz == self.core_clock_hz {
+            self.apb1_clock_hz
+        } else {
+            2 * self.apb1_clock_hz
+        }
+    }
+
+    /// Recompute [`Board::busy_flash`] from the flash operation in progress (read-while-write
+    /// works between banks only, REFERENCE.md §2).
+    pub fn update_busy_flash(&mut self) {
+        const BANK: u32 = 0x0010_0000;
+        let busy = match self
+            .flash
+            .operation
+            .as_ref()
+            .map(|operation| &operation.kind)
+        {
+            None => (0, 0),
+            Some(crate::flash_controller::OperationKind::Program { offset, .. }) => {
+                (offset & !(BANK - 1), BANK)
+            }
+            Some(crate::flash_controller::OperationKind::Erase { sectors }) => {
+                let first = u32::from(sectors.iter().all(|sector| *sector >= 12));
+                let last = u32::from(sectors.iter().any(|sector| *sector >= 12));
+                (first * BANK, (last + 1 - first) * BANK)
+            }
+            Some(crate::flash_controller::OperationKind::OptionBytes) => (0, 2 * BANK),
+        };
+        if busy != self.busy_flash {
+            self.busy_flash = busy;
+            self.translations_stale = true;
+        }
+    }
+
+    /// Whether an access to (virtual) `address` stalls because its flash bank is busy.
+    pub fn flash_access_stalls(&self, address: u32) -> bool {
+        let offset = if address < crate::memory::FLASH_SIZE {
+            address
+        } else {
+            address.wrapping_sub(crate::memory::FLASH_BASE)
+        };
+        offset.wrapping_sub(self.busy_flash.0) < self.busy_flash.1
+    }
+
+    /// Let modelled time pass until the flash operation in progress ends (a read from its
+    /// bank stalls on the bus), handling every event on the way; stops early when power is
+    /// lost or a reset is requested.
+    pub fn stall_until_flash_idle(&mut self) {
+        while self.flash.operation.is_some() && !self.power_lost && self.reset_requested.is_none() {
+            match self.next_event_cycles() {
+                Some(cycles) => self.skip_cycles(cycles),
+                None => break,
+            }
+            self.advance();
+        }
+    }
+
     /// Cycles per instruction currently modelled.
     pub fn cycles_per_instruction(&self) -> u64 {
         self.cycles_per_instruction
@@ -244,15 +330,17 @@ impl Board {
     pub fn advance(&mut self) {
         let now = self.picoseconds();
         self.system.advance_systick(self.cycles());
-        self.usart3.advance(now, self.apb1_clock_hz);
+        self.advance_usart3(now);
         self.rcc.update(now);
         if let Some(operation) = &self.flash.operation {
             if operation.completes_ps <= now {
                 if let Some(range) = self.flash.complete() {
                     self.dirty_flash.push(range);
                 }
+                self.update_busy_flash();
             }
         }
+        self.raise_dma_interrupts();
         if self.iwdg.expires_ps.is_some_and(|expires| expires <= now) {
             self.iwdg.expires_ps = None;
             self.reset_requested = Some(ResetCause::IndependentWatchdog);

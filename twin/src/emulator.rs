@@ -9,9 +9,12 @@ use unicorn_engine::{Arch, ArmCpuModel, HookType, Mode, Prot, RegisterARM, TlbTy
 use slingshot_layout::boards::NUCLEO_F429ZI;
 
 use crate::board::{address, Board};
+use crate::board_dma::{settle, settle_to_now};
 use crate::core_exceptions::exception;
 use crate::exception_frames;
-use crate::memory::{self, FLASH_BASE, FLASH_SIZE, FLASH_WRITE_PORT, READ_ONLY_WRITE_PORT};
+use crate::memory::{
+    self, FLASH_BASE, FLASH_SIZE, FLASH_STALL_PORT, FLASH_WRITE_PORT, READ_ONLY_WRITE_PORT,
+};
 use crate::TwinError;
 
 /// Map an emulator error into the twin's error type.
@@ -28,8 +31,9 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
     uc.ctl_set_cpu_model(ArmCpuModel::CORTEX_M4 as i32)
         .map_err(emulator)?;
     uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(emulator)?;
-    uc.add_tlb_hook(1, 0, |_, address, access| {
-        memory::translate(address, access)
+    uc.add_tlb_hook(1, 0, |uc, address, access| {
+        let busy = uc.get_data().flash_access_stalls(address as u32);
+        memory::translate(address, access, busy)
     })
     .map_err(emulator)?;
     let board = &NUCLEO_F429ZI;
@@ -58,13 +62,19 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
         address::PERIPHERALS as u64,
         address::PERIPHERALS_SIZE as u64,
         Some(|uc: &mut Unicorn<'_, Board>, offset: u64, size: usize| {
-            uc.get_data_mut().peripheral_read(offset as u32, size)
+            settle_to_now(uc);
+            let value = uc.get_data_mut().peripheral_read(offset as u32, size);
+            sync_flash(uc);
+            settle(uc);
+            value
         }),
         Some(
             |uc: &mut Unicorn<'_, Board>, offset: u64, size: usize, value: u64| {
+                settle_to_now(uc);
                 uc.get_data_mut()
                     .peripheral_write(offset as u32, size, value);
                 sync_flash(uc);
+                settle(uc);
             },
         ),
     )
@@ -101,23 +111,21 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
         FLASH_WRITE_PORT as u64,
         FLASH_SIZE as u64,
         // A TLB entry filled for a store may serve the next load from that page too.
-        Some(|uc: &mut Unicorn<'_, Board>, offset: u64, size: usize| {
-            let content = &uc.get_data().flash.content;
-            (0..size).fold(0u64, |value, index| {
-                value
-                    | (content
-                        .get(offset as usize + index)
-                        .copied()
-                        .unwrap_or(0xFF) as u64)
-                        << (8 * index)
-            })
-        }),
+        Some(stalled_flash_read),
         Some(
             |uc: &mut Unicorn<'_, Board>, offset: u64, size: usize, value: u64| {
                 uc.get_data_mut().flash_store(offset as u32, size, value);
                 sync_flash(uc);
+                settle(uc);
             },
         ),
+    )
+    .map_err(emulator)?;
+    uc.mmio_map(
+        FLASH_STALL_PORT as u64,
+        FLASH_SIZE as u64,
+        Some(stalled_flash_read),
+        Some(|_: &mut Unicorn<'_, Board>, _: u64, _: usize, _: u64| {}),
     )
     .map_err(emulator)?;
     uc.mmio_map(
@@ -141,6 +149,12 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
             // this hook again. The run loop counts those instructions from this list.
             board.hooked_after_stop.push(address as u32);
             let _ = uc.emu_stop();
+        } else if board.flash_access_stalls(address as u32) {
+            // An instruction fetch from a bank being erased or programmed stalls: stop before
+            // it; the run loop lets time pass until the bank is free.
+            board.stop_at = board.instructions;
+            board.hooked_after_stop.push(address as u32);
+            let _ = uc.emu_stop();
         } else {
             board.instructions += 1;
         }
@@ -158,6 +172,36 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
     })
     .map_err(emulator)?;
     Ok(uc)
+}
+
+/// A data read of flash through a port (the stall port, or the write port when a store's
+/// translation serves a load): when the bank is busy the bus stalls until the operation ends,
+/// then the read returns the flash content.
+fn stalled_flash_read(uc: &mut Unicorn<'_, Board>, offset: u64, size: usize) -> u64 {
+    let board = uc.get_data_mut();
+    if board.flash_access_stalls(offset as u32) {
+        board.stall_until_flash_idle();
+        board.request_stop();
+        sync_flash(uc);
+        settle(uc);
+    }
+    let content = &uc.get_data().flash.content;
+    (0..size).fold(0u64, |value, index| {
+        value
+            | (content
+                .get(offset as usize + index)
+                .copied()
+                .unwrap_or(0xFF) as u64)
+                << (8 * index)
+    })
+}
+
+/// Drop the emulator's address translations when the busy flash range changed, so reads of a
+/// busy bank reach the stall port (and direct reads resume afterwards).
+pub(crate) fn refresh_translations(uc: &mut Unicorn<'_, Board>) {
+    if std::mem::take(&mut uc.get_data_mut().translations_stale) {
+        let _ = uc.ctl_flush_tlb();
+    }
 }
 
 /// Copy flash ranges the controller changed into the emulator and drop stale translations.

@@ -3,14 +3,16 @@
 //!
 //! The twin runs the exact firmware binaries: a Cortex-M4 core (Unicorn, `Mode::THUMB` with the
 //! Cortex-M4 CPU model) plus models of what the firmware touches — flash with its controller,
-//! SysTick/NVIC/SCB, RCC, GPIO, USART3, IWDG and CRC — driven by modelled time. Tests control it
+//! SysTick/NVIC/SCB, RCC, GPIO, USART3 with DMA1, TIM2, IWDG and CRC — driven by modelled time. Tests control it
 //! through [`Twin`]: run, reset, cut power at a chosen instruction or flash operation, talk to
 //! the serial port, and read counters. See `docs/TWIN.md` for what each model covers.
 #![forbid(unsafe_code)]
 
 pub mod board;
+pub mod board_dma;
 pub mod core_exceptions;
 pub mod crc;
+pub mod dma;
 pub mod emulator;
 pub mod exception_frames;
 pub mod flash_controller;
@@ -24,6 +26,7 @@ pub mod peripheral_bus;
 pub mod power;
 pub mod rcc;
 pub mod serial_endpoint;
+pub mod timer;
 pub mod usart;
 
 pub use machine::{Stop, Twin, TwinConfig};

@@ -9,7 +9,8 @@ use slingshot_layout::boards::NUCLEO_F429ZI;
 use unicorn_engine::{RegisterARM, Unicorn};
 
 use crate::board::Board;
-use crate::emulator::{self, emulator, sync_flash};
+use crate::board_dma::settle;
+use crate::emulator::{self, emulator, refresh_translations, sync_flash};
 use crate::exception_frames;
 use crate::memory::{self, FLASH_BASE, FLASH_SIZE};
 use crate::power::{DeterministicRandom, PowerCut, PowerCutPlan};
@@ -181,6 +182,7 @@ impl Twin {
                 board.dirty_flash.push(range);
             }
         }
+        board.update_busy_flash();
         sync_flash(&mut self.uc);
     }
 
@@ -245,6 +247,7 @@ impl Twin {
         let limit = self.board().instructions + instructions;
         loop {
             self.board_mut().advance();
+            settle(&mut self.uc);
             if let Some(cause) = self.board_mut().reset_requested.take() {
                 self.reset(cause)?;
             }
@@ -253,6 +256,7 @@ impl Twin {
                 return Ok(Stop::PowerLost);
             }
             sync_flash(&mut self.uc);
+            refresh_translations(&mut self.uc);
             if self.config.strict {
                 if let Some(access) = self.board().unmodelled.first() {
                     return Err(TwinError::Unmodelled {
@@ -290,6 +294,14 @@ impl Twin {
                         }
                     })?;
                 }
+            }
+            if self.board().flash_access_stalls(self.pc()) {
+                // The next instruction is fetched from a bank being erased or programmed: the
+                // core stalls until the operation ends (events on the way are handled).
+                if let Some(cycles) = self.board().next_event_cycles() {
+                    self.board_mut().skip_cycles(cycles);
+                }
+                continue;
             }
             let mut budget = self.board().instructions_to_next_event(limit - executed);
             if self.board().system.any_pending() || in_it_block {

@@ -3,7 +3,9 @@
 //! system memory with the unique ID and flash-size register, and the MMIO windows. A virtual
 //! TLB hook translates every page: flash reads go to the flash copy, stores to flash go to a
 //! write port the flash controller model receives (REFERENCE.md §7: a write hook cannot veto a
-//! store), CCM refuses instruction fetches, and system memory refuses stores.
+//! store), data reads of a flash bank busy with an erase or program go to a stall port that
+//! waits for the operation to end (read-while-write works between banks only), CCM refuses
+//! instruction fetches, and system memory refuses stores.
 
 use slingshot_layout::boards::NUCLEO_F429ZI;
 use unicorn_engine::{MemType, Prot, TlbEntry};
@@ -14,6 +16,8 @@ pub const FLASH_BASE: u32 = NUCLEO_F429ZI.flash.base;
 pub const FLASH_SIZE: u32 = NUCLEO_F429ZI.flash.size;
 /// Physical address of the flash write port (an MMIO window the CPU cannot name directly).
 pub const FLASH_WRITE_PORT: u32 = 0x9000_0000;
+/// Physical address of the flash stall port: data reads of a busy bank (MMIO that waits).
+pub const FLASH_STALL_PORT: u32 = 0xA000_0000;
 /// Physical address of the port that receives stores to read-only memory.
 pub const READ_ONLY_WRITE_PORT: u32 = 0x9800_0000;
 /// System memory (ROM bootloader area), OTP, unique ID and flash size: one read-only window.
@@ -47,8 +51,9 @@ pub fn flash_offset(address: u32) -> Option<u32> {
     }
 }
 
-/// The virtual-TLB translation of one page (see the module documentation).
-pub fn translate(address: u64, access: MemType) -> Option<TlbEntry> {
+/// The virtual-TLB translation of one page (see the module documentation); `bank_busy`:
+/// the page's flash bank is being erased or programmed.
+pub fn translate(address: u64, access: MemType, bank_busy: bool) -> Option<TlbEntry> {
     let virtual_address = address as u32;
     let write = matches!(access, MemType::WRITE);
     if let Some(offset) = flash_offset(virtual_address) {
@@ -56,6 +61,11 @@ pub fn translate(address: u64, access: MemType) -> Option<TlbEntry> {
             TlbEntry {
                 paddr: (FLASH_WRITE_PORT + offset) as u64,
                 perms: Prot::WRITE,
+            }
+        } else if bank_busy && matches!(access, MemType::READ) {
+            TlbEntry {
+                paddr: (FLASH_STALL_PORT + offset) as u64,
+                perms: Prot::READ,
             }
         } else {
             TlbEntry {

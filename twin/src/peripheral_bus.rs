@@ -39,7 +39,7 @@ impl Board {
                 if !self.rcc.apb1_enabled(18) {
                     return 0;
                 }
-                self.usart3.advance(now, self.apb1_clock_hz());
+                self.advance_usart3(now);
                 self.usart3.read(a - address::USART3)
             }
             a if (address::IWDG..address::IWDG + 0x10).contains(&a) => {
@@ -61,6 +61,16 @@ impl Board {
             }
             a if (address::RCC..address::RCC + 0x90).contains(&a) => {
                 self.rcc.read(a - address::RCC, now)
+            }
+            a if (address::DMA1..address::DMA1 + 0xD0).contains(&a) => {
+                self.dma_read(a - address::DMA1)
+            }
+            a if (address::TIM2..address::TIM2 + 0x54).contains(&a) => {
+                if self.rcc.apb1_enabled(0) {
+                    self.tim2.read(a - address::TIM2, now)
+                } else {
+                    0
+                }
             }
             a if (address::FLASH_INTERFACE..address::FLASH_INTERFACE + 0x1C).contains(&a) => {
                 self.advance();
@@ -91,9 +101,10 @@ impl Board {
         match address {
             a if (address::USART3..address::USART3 + 0x1C).contains(&a) => {
                 if self.rcc.apb1_enabled(18) && !self.rcc.apb1_in_reset(18) {
-                    self.usart3.advance(now, self.apb1_clock_hz());
+                    self.advance_usart3(now);
                     self.usart3
                         .write(a - address::USART3, value, now, self.apb1_clock_hz());
+                    self.take_waiting_receive();
                 } else {
                     self.diagnostics.push(format!(
                         "write 0x{value:08x} to USART3 at 0x{a:08x} with its clock off"
@@ -117,6 +128,15 @@ impl Board {
             }
             a if (address::RCC..address::RCC + 0x90).contains(&a) => {
                 self.rcc_write(a - address::RCC, value, now)
+            }
+            a if (address::DMA1..address::DMA1 + 0xD0).contains(&a) => {
+                self.dma_write(a - address::DMA1, value)
+            }
+            a if (address::TIM2..address::TIM2 + 0x54).contains(&a) => {
+                if self.rcc.apb1_enabled(0) && !self.rcc.apb1_in_reset(0) {
+                    let timer_clock = self.timer_clock_hz();
+                    self.tim2.write(a - address::TIM2, value, now, timer_clock);
+                }
             }
             a if (address::FLASH_INTERFACE..address::FLASH_INTERFACE + 0x1C).contains(&a) => {
                 self.advance();
@@ -163,6 +183,12 @@ impl Board {
         if offset == 0x10 && self.rcc.ahb1_in_reset(12) {
             self.crc = CrcUnit::default();
         }
+        if offset == 0x10 && self.rcc.ahb1_in_reset(crate::board_dma::DMA1_CLOCK_BIT) {
+            self.dma = crate::dma::DmaController::new();
+        }
+        if offset == 0x20 && self.rcc.apb1_in_reset(0) {
+            self.tim2 = crate::timer::GeneralPurposeTimer::new();
+        }
     }
 
     /// Move the flash controller's messages to the board log.
@@ -189,6 +215,7 @@ impl Board {
             self.power_lost = true;
             self.request_stop();
         }
+        self.update_busy_flash();
     }
 
     /// A CPU store to flash at `offset` from 0x0800_0000 (through the write port).

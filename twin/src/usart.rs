@@ -6,6 +6,12 @@
 //! every frame time while `UE` and `RE` are set, and sets `ORE` (dropping the new byte) when the
 //! previous one was not read in time. Parity, break, LIN, IrDA, smartcard and hardware flow
 //! control are not modelled.
+//!
+//! DMA (RM0090 §30.6.7): with `CR3.DMAR` every received byte is offered to the DMA controller
+//! the moment it lands in `DR` (the board's callback moves it to memory and clears `RXNE`, so
+//! nothing overruns while the stream runs); with `CR3.DMAT` an empty transmit data register is a
+//! request the board serves by writing `DR` at the time `TXE` rose
+//! ([`Usart::transmit_request_ps`]).
 
 use std::collections::VecDeque;
 
@@ -31,6 +37,10 @@ const CR1_RE: u32 = 1 << 2;
 const CR1_RXNEIE: u32 = 1 << 5;
 const CR1_TCIE: u32 = 1 << 6;
 const CR1_TXEIE: u32 = 1 << 7;
+/// `CR3.DMAR`: receive requests go to the DMA controller.
+pub const CR3_DMAR: u32 = 1 << 6;
+/// `CR3.DMAT`: transmit requests go to the DMA controller.
+pub const CR3_DMAT: u32 = 1 << 7;
 
 /// The USART state.
 #[derive(Clone, Debug)]
@@ -44,6 +54,7 @@ pub struct Usart {
     shifting: Option<(u8, u64)>,
     status_read_with_overrun: bool,
     next_receive_ps: Option<u64>,
+    transmit_empty_since_ps: u64,
     /// Bytes the host sent that the line has not delivered yet.
     pub input: VecDeque<u8>,
     /// Bytes the board transmitted, in order.
@@ -73,6 +84,7 @@ impl Usart {
             shifting: None,
             status_read_with_overrun: false,
             next_receive_ps: None,
+            transmit_empty_since_ps: 0,
             input: VecDeque::new(),
             output: Vec::new(),
             overruns: 0,
@@ -147,6 +159,9 @@ impl Usart {
             0x08 => self.baud_rate_register = value & 0xFFFF,
             0x0C..=0x14 => {
                 let index = ((offset - 0x0C) / 4) as usize;
+                if index == 2 && value & CR3_DMAT != 0 && self.control[2] & CR3_DMAT == 0 {
+                    self.transmit_empty_since_ps = self.transmit_empty_since_ps.max(now_ps);
+                }
                 self.control[index] = value;
                 if index == 0
                     && self.enabled(CR1_RE)
@@ -169,6 +184,7 @@ impl Usart {
             if let Some(byte) = self.transmit_holding.take() {
                 self.shifting = Some((byte, now_ps + self.frame_ps(apb1_hz)));
                 self.status |= status::TXE;
+                self.transmit_empty_since_ps = now_ps;
             }
         }
     }
@@ -183,9 +199,23 @@ impl Usart {
     }
 
     /// Advance the line to `now_ps`: finish transmitted frames and receive host bytes.
-    pub fn advance(&mut self, now_ps: u64, apb1_hz: u64) {
+    ///
+    /// `transmit_by_dma`: a DMA stream serves the transmit request, so the transmitter stops
+    /// at the first pending request for the board to serve it ([`Self::transmit_request_ps`]).
+    /// `receive_by_dma` is offered each received byte while `CR3.DMAR` is set and returns
+    /// whether the DMA controller took it (read `DR`).
+    pub fn advance(
+        &mut self,
+        now_ps: u64,
+        apb1_hz: u64,
+        transmit_by_dma: bool,
+        receive_by_dma: &mut dyn FnMut(u8) -> bool,
+    ) {
         while let Some((byte, done)) = self.shifting {
             if done > now_ps {
+                break;
+            }
+            if transmit_by_dma && self.transmit_request_ps().is_some_and(|since| since < done) {
                 break;
             }
             self.output.push(byte);
@@ -213,6 +243,9 @@ impl Usart {
                     } else {
                         self.received = byte;
                         self.status |= status::RXNE;
+                        if self.control[2] & CR3_DMAR != 0 && receive_by_dma(byte) {
+                            self.status &= !status::RXNE;
+                        }
                     }
                     self.next_receive_ps = Some(due + frame);
                 }
@@ -222,6 +255,24 @@ impl Usart {
                     break;
                 }
             }
+        }
+    }
+
+    /// When `CR3.DMAT` is set and the transmit data register is empty: the modelled time the
+    /// DMA request rose.
+    pub fn transmit_request_ps(&self) -> Option<u64> {
+        (self.enabled(CR1_TE) && self.control[2] & CR3_DMAT != 0 && self.status & status::TXE != 0)
+            .then_some(self.transmit_empty_since_ps)
+    }
+
+    /// A byte waiting in `DR` while `CR3.DMAR` is set (a stream enabled late takes it): read
+    /// it as the DMA controller does, clearing `RXNE`.
+    pub fn take_for_dma(&mut self) -> Option<u8> {
+        if self.control[2] & CR3_DMAR != 0 && self.status & status::RXNE != 0 {
+            self.status &= !status::RXNE;
+            Some(self.received)
+        } else {
+            None
         }
     }
 

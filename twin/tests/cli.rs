@@ -15,9 +15,9 @@ fn run_shows_uart_output_and_led_changes() -> Result<()> {
         .arg("--flash")
         .arg(format!(
             "{}@0x08008000",
-            firmware_file(Program::Application, "bin")?.display()
+            firmware_file(Program::Application, "signed.bin")?.display()
         ))
-        .args(["--serial", "stdio", "--fast", "--instructions", "2000000"])
+        .args(["--serial", "stdio", "--fast", "--instructions", "30000000"])
         .stdin(Stdio::null())
         .output()?;
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -39,7 +39,7 @@ fn run_shows_uart_output_and_led_changes() -> Result<()> {
         stderr.contains("LD1 (PB0) on") && stderr.contains("LD1 (PB0) off"),
         "{stderr}"
     );
-    ensure!(stderr.contains("2000000 instructions"), "{stderr}");
+    ensure!(stderr.contains("30000000 instructions"), "{stderr}");
     Ok(())
 }
 

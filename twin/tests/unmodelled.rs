@@ -3,21 +3,21 @@
 use slingshot_files::MemoryImage;
 use slingshot_twin::{Stop, Twin, TwinConfig, TwinError};
 
-/// Reads TIM2_CNT, which the twin does not model:
+/// Reads TIM3_CNT, which the twin does not model:
 /// ```text
 /// 0x08000000: .word 0x20001000, reset + 1
-/// 0x08000008: ldr r0, [pc, #4]   @ 0x4000_0024
+/// 0x08000008: ldr r0, [pc, #4]   @ 0x4000_0424
 ///             ldr r1, [r0]
 ///             bkpt #0
-///             (padding), .word 0x40000024
+///             (padding), .word 0x40000424
 /// ```
-const READS_TIM2: [u8; 20] = [
+const READS_TIM3: [u8; 20] = [
     0x00, 0x10, 0x00, 0x20, 0x09, 0x00, 0x00, 0x08, 0x01, 0x48, 0x01, 0x68, 0x00, 0xBE, 0x00, 0x00,
-    0x24, 0x00, 0x00, 0x40,
+    0x24, 0x04, 0x00, 0x40,
 ];
 
 fn twin(strict: bool) -> Twin {
-    twin_running(strict, &READS_TIM2)
+    twin_running(strict, &READS_TIM3)
 }
 
 fn twin_running(strict: bool, program: &[u8]) -> Twin {
@@ -33,7 +33,7 @@ fn unmodelled_access_is_logged() {
     let mut twin = twin(false);
     assert_eq!(twin.run(100).expect("run"), Stop::Breakpoint);
     let access = &twin.board().unmodelled[0];
-    assert_eq!((access.address, access.write), (0x4000_0024, false));
+    assert_eq!((access.address, access.write), (0x4000_0424, false));
 }
 
 #[test]
@@ -41,7 +41,7 @@ fn strict_mode_makes_it_an_error() {
     let mut twin = twin(true);
     match twin.run(100) {
         Err(TwinError::Unmodelled {
-            address: 0x4000_0024,
+            address: 0x4000_0424,
             write: false,
         }) => {}
         other => panic!("expected an unmodelled-access error, got {other:?}"),
@@ -51,7 +51,7 @@ fn strict_mode_makes_it_an_error() {
 #[test]
 fn access_where_nothing_is_mapped_names_the_address() {
     // The same program with the literal changed to 0x6000_0000 (FMC bank 1: not modelled).
-    let mut program = READS_TIM2;
+    let mut program = READS_TIM3;
     program[16..20].copy_from_slice(&0x6000_0000u32.to_le_bytes());
     let mut twin = twin_running(false, &program);
     match twin.run(100) {

@@ -1,0 +1,230 @@
+//! Wiring of DMA1 to USART3 and to memory (RM0090 §10.3.3 table 42: USART3_RX = stream 1
+//! channel 4, USART3_TX = stream 3 channel 4).
+//!
+//! The USART model offers each received byte to DMA1 the moment it lands in `DR`, so the
+//! transfer happens at the byte's modelled time whatever the CPU is doing (running, sleeping
+//! or stalled on flash). The board cannot reach the emulator's memory from inside its
+//! models, so memory writes by DMA are queued and [`settle`] copies them into the emulator
+//! before the CPU executes another instruction; memory reads for transmit requests are served
+//! by [`settle`] too, writing `DR` at the time the request rose.
+
+use unicorn_engine::Unicorn;
+
+use crate::board::{address, Board};
+use crate::dma::{interrupt_number, Direction};
+use crate::memory;
+
+/// `RCC_AHB1ENR`/`RCC_AHB1RSTR` bit of DMA1.
+pub const DMA1_CLOCK_BIT: u32 = 21;
+/// USART3_RX: DMA1 stream 1, channel 4.
+pub const USART3_RECEIVE_STREAM: usize = 1;
+/// USART3_TX: DMA1 stream 3, channel 4.
+pub const USART3_TRANSMIT_STREAM: usize = 3;
+/// The request channel of both USART3 streams.
+pub const USART3_CHANNEL: u32 = 4;
+/// Address of `USART3_DR`.
+pub const USART3_DATA_REGISTER: u32 = address::USART3 + 4;
+
+/// A write to memory made by DMA, waiting to be copied into the emulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DmaMemoryWrite {
+    /// Address written.
+    pub address: u32,
+    /// Value (little-endian, `size` bytes).
+    pub value: u32,
+    /// Bytes: 1, 2 or 4.
+    pub size: u32,
+}
+
+/// Whether DMA1's memory port reaches `address..address + size` for `write` (SRAM; flash
+/// for reads). CCM RAM is on the core's data bus only (RM0090 §2.3.1).
+pub fn reachable_by_dma(address: u32, size: u32, write: bool) -> bool {
+    let ram = slingshot_layout::boards::NUCLEO_F429ZI.ram;
+    let end = address as u64 + size as u64;
+    let in_ram = address >= ram.start && end <= ram.start as u64 + ram.size as u64;
+    let in_flash = address >= memory::FLASH_BASE
+        && end <= memory::FLASH_BASE as u64 + memory::FLASH_SIZE as u64;
+    in_ram || (!write && in_flash)
+}
+
+impl Board {
+    fn dma_clock(&self) -> bool {
+        self.rcc.ahb1_enabled(DMA1_CLOCK_BIT) && !self.rcc.ahb1_in_reset(DMA1_CLOCK_BIT)
+    }
+
+    fn stream_serves(&self, stream: usize, direction: Direction) -> bool {
+        self.dma_clock() && self.dma.streams[stream].serves(USART3_CHANNEL, direction)
+    }
+
+    /// Bring USART3 up to `now_ps`, letting DMA1 take received bytes as they arrive.
+    pub fn advance_usart3(&mut self, now_ps: u64) {
+        let apb1 = self.apb1_clock_hz();
+        let transmit_by_dma =
+            self.stream_serves(USART3_TRANSMIT_STREAM, Direction::MemoryToPeripheral);
+        let clock = self.dma_clock();
+        let dma = &mut self.dma;
+        let writes = &mut self.dma_memory_writes;
+        self.usart3
+            .advance(now_ps, apb1, transmit_by_dma, &mut |byte| {
+                receive_into_memory(clock, dma, writes, byte)
+            });
+    }
+
+    /// After a DMA register or `USART3_CR3` write: a byte already waiting in `DR` goes to a
+    /// stream that now serves it.
+    pub fn take_waiting_receive(&mut self) {
+        if !self.stream_serves(USART3_RECEIVE_STREAM, Direction::PeripheralToMemory) {
+            return;
+        }
+        if let Some(byte) = self.usart3.take_for_dma() {
+            let clock = self.dma_clock();
+            receive_into_memory(clock, &mut self.dma, &mut self.dma_memory_writes, byte);
+        }
+    }
+
+    /// A DMA1 register read (offset from 0x4002_6000).
+    pub fn dma_read(&mut self, offset: u32) -> u32 {
+        if !self.dma_clock() {
+            return 0;
+        }
+        let now = self.picoseconds();
+        self.advance_usart3(now);
+        self.dma.read(offset)
+    }
+
+    /// A DMA1 register write (offset from 0x4002_6000).
+    pub fn dma_write(&mut self, offset: u32, value: u32) {
+        if !self.dma_clock() {
+            self.diagnostics.push(format!(
+                "write 0x{value:08x} to DMA1 at 0x{:08x} with its clock off",
+                address::DMA1 + offset
+            ));
+            return;
+        }
+        let now = self.picoseconds();
+        self.advance_usart3(now);
+        self.dma.write(offset, value, now);
+        for (index, direction) in [
+            (USART3_RECEIVE_STREAM, Direction::PeripheralToMemory),
+            (USART3_TRANSMIT_STREAM, Direction::MemoryToPeripheral),
+        ] {
+            let stream = &self.dma.streams[index];
+            if stream.serves(USART3_CHANNEL, direction)
+                && stream.peripheral_address != USART3_DATA_REGISTER
+            {
+                // The twin models no other peripheral on these request lines.
+                let address = stream.peripheral_address;
+                self.dma.transfer_error(index, address);
+            }
+        }
+        self.diagnostics.append(&mut self.dma.diagnostics);
+        self.take_waiting_receive();
+        self.request_stop();
+    }
+
+    /// Raise the NVIC requests of DMA1 streams whose flags and enables say so.
+    pub fn raise_dma_interrupts(&mut self) {
+        for stream in 0..crate::dma::STREAMS {
+            if self.dma.interrupt_requested(stream) {
+                self.system.request_interrupt(interrupt_number(stream));
+            }
+        }
+    }
+
+    /// The transmit stream's next memory read, when USART3 requests one: (address, size).
+    fn transmit_memory_read(&self) -> Option<(u32, u32)> {
+        if !self.stream_serves(USART3_TRANSMIT_STREAM, Direction::MemoryToPeripheral) {
+            return None;
+        }
+        self.usart3.transmit_request_ps()?;
+        let stream = &self.dma.streams[USART3_TRANSMIT_STREAM];
+        Some((stream.next_memory_address(), stream.item_size()))
+    }
+
+    /// Serve USART3's transmit request with `value` read from memory (`None`: the address is
+    /// not reachable), at the time the request rose, then bring the line up to now.
+    fn transmit_from_memory(&mut self, address: u32, value: Option<u32>) {
+        let stream_index = USART3_TRANSMIT_STREAM;
+        let Some(value) = value else {
+            self.dma.transfer_error(stream_index, address);
+            self.diagnostics.append(&mut self.dma.diagnostics);
+            return;
+        };
+        let since = self.usart3.transmit_request_ps().unwrap_or(0);
+        let at = since.max(self.dma.streams[stream_index].enabled_ps);
+        let apb1 = self.apb1_clock_hz();
+        self.usart3.write(0x04, value, at, apb1);
+        self.dma.item_transferred(stream_index);
+        let now = self.picoseconds();
+        self.advance_usart3(now);
+    }
+}
+
+/// DMA1 stream 1 takes a received byte (when it serves USART3_RX) and queues the memory write.
+fn receive_into_memory(
+    clock: bool,
+    dma: &mut crate::dma::DmaController,
+    writes: &mut Vec<DmaMemoryWrite>,
+    byte: u8,
+) -> bool {
+    let index = USART3_RECEIVE_STREAM;
+    let stream = &dma.streams[index];
+    if !clock || !stream.serves(USART3_CHANNEL, Direction::PeripheralToMemory) {
+        return false;
+    }
+    let (address, size) = (stream.next_memory_address(), stream.item_size());
+    if !reachable_by_dma(address, size, true) {
+        dma.transfer_error(index, address);
+        // The DMA read DR before the write failed.
+        return true;
+    }
+    writes.push(DmaMemoryWrite {
+        address,
+        value: u32::from(byte),
+        size,
+    });
+    dma.item_transferred(index);
+    true
+}
+
+/// Complete DMA work that needs the emulator's memory: copy queued writes in and serve
+/// transmit requests, until nothing is left. Called by the run loop and after every MMIO
+/// access, so the CPU never sees memory behind the DMA.
+pub(crate) fn settle(uc: &mut Unicorn<'_, Board>) {
+    loop {
+        let writes = std::mem::take(&mut uc.get_data_mut().dma_memory_writes);
+        for write in writes {
+            let bytes = write.value.to_le_bytes();
+            let _ = uc.mem_write(write.address as u64, &bytes[..write.size as usize]);
+        }
+        let Some((address, size)) = uc.get_data().transmit_memory_read() else {
+            return;
+        };
+        let value = if reachable_by_dma(address, size, false) {
+            let mut bytes = [0u8; 4];
+            uc.mem_read(
+                memory::physical(address) as u64,
+                &mut bytes[..size as usize],
+            )
+            .ok()
+            .map(|()| u32::from_le_bytes(bytes))
+        } else {
+            None
+        };
+        uc.get_data_mut().transmit_from_memory(address, value);
+    }
+}
+
+/// Bring USART3 and DMA1 up to the current modelled time and [`settle`] (before an MMIO
+/// access, so the access sees what DMA did meanwhile). Cheap when no stream is enabled.
+pub(crate) fn settle_to_now(uc: &mut Unicorn<'_, Board>) {
+    let board = uc.get_data_mut();
+    let active = board.dma.any_enabled() && board.dma_clock();
+    if active {
+        let now = board.picoseconds();
+        board.advance_usart3(now);
+    }
+    if active || !board.dma_memory_writes.is_empty() {
+        settle(uc);
+    }
+}
