@@ -97,8 +97,7 @@ impl Transport for InProcessBoard {
     }
 }
 
-#[test]
-fn flash_library_call_switches_baud_and_back_for_the_banner() {
+fn signed_image() -> (Vec<u8>, SignedImage) {
     let parameters = SigningParameters {
         load_address: NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start,
         board_id: NUCLEO_F429ZI_DUAL_SLOT.board.board_id,
@@ -108,24 +107,33 @@ fn flash_library_call_switches_baud_and_back_for_the_banner() {
     let bytes = sign_image(&application(12 * 1024), &parameters, &SEED).expect("signed");
     let image = SignedImage::from_bytes("v2", bytes.clone(), &NUCLEO_F429ZI_DUAL_SLOT)
         .expect("a signed image for the layout");
-    let board = InProcessBoard {
+    (bytes, image)
+}
+
+/// A board whose bootloader talks at `device_baud`; the host starts at 115200.
+fn board(device_baud: u32) -> InProcessBoard {
+    InProcessBoard {
         device: Some(Device::new(
             BoardFlash::new(public_key_from_seed(&SEED)),
             DeviceConfig::default(),
-            115_200,
+            device_baud,
         )),
         rebooted: None,
         banner_at: None,
         host_baud: 115_200,
         to_host: VecDeque::new(),
         started: Instant::now(),
-    };
-    let options = FlashOptions {
-        baud: Some(1_000_000),
-        ..FlashOptions::default()
-    };
+    }
+}
+
+/// Runs `flash` and returns the report and the events (progress only when complete).
+fn run(
+    board: InProcessBoard,
+    image: &SignedImage,
+    options: &FlashOptions,
+) -> (slingshot_cli::flashing::FlashReport, Vec<String>) {
     let mut events = Vec::new();
-    let report = flash(board, &image, &options, &mut |event| {
+    let report = flash(board, image, options, &mut |event| {
         events.push(match event {
             FlashEvent::Connected(_) => "connected".to_string(),
             FlashEvent::Progress { done, total } if done == total => "complete".to_string(),
@@ -134,6 +142,17 @@ fn flash_library_call_switches_baud_and_back_for_the_banner() {
         })
     })
     .expect("flash succeeds");
+    (report, events)
+}
+
+#[test]
+fn flash_library_call_switches_baud_and_back_for_the_banner() {
+    let (bytes, image) = signed_image();
+    let options = FlashOptions {
+        baud: Some(1_000_000),
+        ..FlashOptions::default()
+    };
+    let (report, events) = run(board(115_200), &image, &options);
     assert_eq!(
         events,
         [
@@ -151,4 +170,25 @@ fn flash_library_call_switches_baud_and_back_for_the_banner() {
         Some(RunningVersion::Application("2.0.0".into()))
     );
     assert_eq!(report.device.layout_name(), "nucleo-f429zi-dual");
+}
+
+#[test]
+fn bootloader_left_at_a_higher_rate_is_found() {
+    let (_, image) = signed_image();
+    let (report, events) = run(board(460_800), &image, &FlashOptions::default());
+    assert_eq!(
+        events,
+        [
+            "EnteringBootloader",
+            "FoundAtBaud { baud: 460800 }",
+            "connected",
+            "complete",
+            "Verifying",
+            "Rebooting",
+        ]
+    );
+    assert_eq!(
+        report.running,
+        Some(RunningVersion::Application("2.0.0".into()))
+    );
 }

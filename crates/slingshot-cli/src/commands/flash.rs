@@ -156,6 +156,10 @@ impl ProgressDisplay {
                 out,
                 "no bootloader answered: asked the running application to enter it ('b')"
             ),
+            FlashEvent::FoundAtBaud { baud } => writeln!(
+                out,
+                "the bootloader answered at {baud} baud (left there by an interrupted session)"
+            ),
             FlashEvent::Connected(info) => writeln!(
                 out,
                 "bootloader {} on {} (layout {})",

@@ -3,7 +3,8 @@
 //! run the same code in-process as the command does over a serial port.
 //!
 //! Steps: hello (if a running application answers nothing, send it `b` so it enters the
-//! bootloader, then hello again); refuse a board or size mismatch before anything is erased;
+//! bootloader, then hello again; then look for a bootloader an interrupted session left at a
+//! higher baud rate); refuse a board or size mismatch before anything is erased;
 //! optionally switch the baud rate; the protocol's resumable transfer (it resumes from what the
 //! device already holds); verify; install; reboot; then find the version now running, from the
 //! application's banner or, if the device stayed in its bootloader, from a new hello.
@@ -54,6 +55,12 @@ impl Default for FlashOptions {
 pub enum FlashEvent {
     /// Hello got no answer: the application was asked to enter the bootloader.
     EnteringBootloader,
+    /// Nothing answered at the reset rate, but a bootloader did at `baud` (an interrupted
+    /// session had switched it); the session continues there.
+    FoundAtBaud {
+        /// The rate that answered.
+        baud: u32,
+    },
     /// The bootloader answered.
     Connected(DeviceInfo),
     /// The baud rate was switched (or fell back to `baud`).
@@ -181,10 +188,10 @@ pub fn flash<T: Transport>(
     options: &FlashOptions,
     events: &mut dyn FnMut(FlashEvent),
 ) -> Result<FlashReport, FlashError> {
+    // The rate after a reset: the bootloader and the application start at it.
+    let reset_baud = transport.baud();
     let (mut session, device) = connect(transport, options, events)?;
     check_device(&device, image)?;
-    // The rate after a reset: the bootloader and the application start at it.
-    let reset_baud = session.transport().baud();
     if let Some(baud) = options
         .baud
         .filter(|&baud| baud != session.transport().baud())
@@ -248,7 +255,13 @@ pub fn flash<T: Transport>(
     })
 }
 
-/// Hello; if nothing answers, ask a running application to enter the bootloader and try again.
+/// Rates a bootloader may still be using when it answers nothing at the reset rate: an
+/// earlier session switched it and was interrupted before the board was reset.
+pub const OTHER_BOOTLOADER_RATES: [u32; 3] = [1_000_000, 460_800, 230_400];
+
+/// Hello at the current rate; if nothing answers, ask a running application to enter the
+/// bootloader (`b`) and try again; then look for a bootloader left at a higher rate by an
+/// interrupted session ([`OTHER_BOOTLOADER_RATES`]). The session is at the rate that answered.
 pub fn connect<T: Transport>(
     transport: T,
     options: &FlashOptions,
@@ -259,41 +272,50 @@ pub fn connect<T: Transport>(
         ..options.host
     };
     let mut session = HostSession::new(transport, probe);
+    let answered = |session: HostSession<T>, info, events: &mut dyn FnMut(FlashEvent)| {
+        events(FlashEvent::Connected(info));
+        Ok((
+            HostSession::new(session.into_transport(), options.host),
+            info,
+        ))
+    };
     match session.hello() {
-        Ok(info) => {
-            events(FlashEvent::Connected(info));
-            return Ok((
-                HostSession::new(session.into_transport(), options.host),
-                info,
-            ));
-        }
-        Err(HostError::NoAnswer { .. }) if options.enter_bootloader => {}
-        Err(HostError::NoAnswer { .. }) => {
-            return Err(FlashError::NoAnswer {
-                asked_application: false,
-            })
-        }
+        Ok(info) => return answered(session, info, events),
+        Err(HostError::NoAnswer { .. }) => {}
         Err(error) => return Err(device_error("connecting")(error)),
     }
-    events(FlashEvent::EnteringBootloader);
-    let mut transport = session.into_transport();
-    transport
-        .write(&[ENTER_BOOTLOADER_BYTE])
-        .and_then(|()| transport.flush())
-        .map_err(|error| {
-            device_error("asking the application to enter the bootloader")(error.into())
-        })?;
-    let mut session = HostSession::new(transport, options.host);
-    match session.hello() {
-        Ok(info) => {
-            events(FlashEvent::Connected(info));
-            Ok((session, info))
+    if options.enter_bootloader {
+        events(FlashEvent::EnteringBootloader);
+        let mut transport = session.into_transport();
+        transport
+            .write(&[ENTER_BOOTLOADER_BYTE])
+            .and_then(|()| transport.flush())
+            .map_err(|error| {
+                device_error("asking the application to enter the bootloader")(error.into())
+            })?;
+        session = HostSession::new(transport, options.host);
+        match session.hello() {
+            Ok(info) => return answered(session, info, events),
+            Err(HostError::NoAnswer { .. }) => {}
+            Err(error) => return Err(device_error("connecting")(error)),
         }
-        Err(HostError::NoAnswer { .. }) => Err(FlashError::NoAnswer {
-            asked_application: true,
-        }),
-        Err(error) => Err(device_error("connecting")(error)),
+        session = HostSession::new(session.into_transport(), probe);
     }
+    let reset_baud = session.transport().baud();
+    for baud in OTHER_BOOTLOADER_RATES {
+        if baud == reset_baud || session.transport_mut().set_baud(baud).is_err() {
+            continue;
+        }
+        if let Ok(info) = session.hello() {
+            events(FlashEvent::FoundAtBaud { baud });
+            return answered(session, info, events);
+        }
+    }
+    // Leave the port as it was found.
+    let _ = session.transport_mut().set_baud(reset_baud);
+    Err(FlashError::NoAnswer {
+        asked_application: options.enter_bootloader,
+    })
 }
 
 /// Refuses, before anything is erased, an image for another board or larger than the slot.
