@@ -15,7 +15,8 @@ pub enum SerialEndpoint {
         /// Bytes typed on standard input.
         input: Receiver<Vec<u8>>,
     },
-    /// One client at a time on a local TCP port.
+    /// One client at a time on a local TCP port; when it disconnects (a "cable pull") the next
+    /// connection is accepted and the board keeps running meanwhile.
     Tcp {
         /// The listening socket.
         listener: TcpListener,
@@ -136,7 +137,7 @@ impl SerialEndpoint {
             }
             SerialEndpoint::Tcp { client, .. } => {
                 if let Some(stream) = client {
-                    if stream.write_all(bytes).is_err() {
+                    if !write_or_drop(stream, bytes) {
                         *client = None;
                     }
                 }
@@ -148,6 +149,22 @@ impl SerialEndpoint {
     }
 }
 
+/// Write to a non-blocking client: what its socket buffer cannot take is dropped, as bytes on
+/// a serial line nobody reads are lost. `false` when the connection is gone (a cable pull:
+/// the endpoint then waits for the next client).
+fn write_or_drop(stream: &mut TcpStream, mut bytes: &[u8]) -> bool {
+    while !bytes.is_empty() {
+        match stream.write(bytes) {
+            Ok(0) => return false,
+            Ok(count) => bytes = &bytes[count..],
+            Err(error) if error.kind() == ErrorKind::WouldBlock => return true,
+            Err(error) if error.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
 /// Read what is available; `false` when the peer closed the connection.
 fn read_available(source: &mut impl Read, bytes: &mut Vec<u8>) -> bool {
     let mut buffer = [0u8; 256];
@@ -156,6 +173,9 @@ fn read_available(source: &mut impl Read, bytes: &mut Vec<u8>) -> bool {
             Ok(0) => return false,
             Ok(count) => bytes.extend_from_slice(&buffer[..count]),
             Err(error) if error.kind() == ErrorKind::WouldBlock => return true,
+            Err(error) if error.kind() == ErrorKind::Interrupted => {}
+            // A reset connection (the client vanished) is a disconnection too.
+            Err(error) if error.kind() == ErrorKind::ConnectionReset => return false,
             Err(_) => return true,
         }
     }

@@ -1,0 +1,163 @@
+//! The TCP serial endpoint: a client talks to USART3 through 127.0.0.1, and a client that
+//! disconnects ("cable pull") and reconnects finds the twin still running. The first test
+//! drives the library endpoint; the second runs `slingshot-twin run --serial tcp:0` with the
+//! real firmware (needs `cargo xtask build`).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::channel;
+use std::time::Duration;
+
+use anyhow::{bail, ensure, Context, Result};
+use slingshot_testkit::artifacts::{firmware_file, Program};
+use slingshot_twin::serial_endpoint::SerialEndpoint;
+
+/// Attempts (of up to one second each) before a test gives up waiting for data.
+const ATTEMPTS: usize = 60;
+
+fn connect(port: u16) -> Result<TcpStream> {
+    let stream = TcpStream::connect(("127.0.0.1", port)).context("connecting")?;
+    stream.set_read_timeout(Some(Duration::from_secs(1)))?;
+    Ok(stream)
+}
+
+/// Read from `stream` into `received` until it contains `pattern`.
+fn read_until(stream: &mut TcpStream, received: &mut Vec<u8>, pattern: &str) -> Result<()> {
+    let mut buffer = [0u8; 4096];
+    for _ in 0..ATTEMPTS {
+        if String::from_utf8_lossy(received).contains(pattern) {
+            return Ok(());
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) => bail!("the twin closed the connection"),
+            Ok(count) => received.extend_from_slice(&buffer[..count]),
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(error) if error.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    bail!(
+        "{pattern:?} never arrived; received:\n{}",
+        String::from_utf8_lossy(received)
+    )
+}
+
+/// Poll `endpoint` until it yields input (the client's bytes travel through the kernel).
+fn poll_until_input(endpoint: &mut SerialEndpoint) -> Vec<u8> {
+    for _ in 0..10_000 {
+        let input = endpoint.poll_input();
+        if !input.is_empty() {
+            return input;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Vec::new()
+}
+
+#[test]
+fn library_endpoint_accepts_a_new_client_after_a_cable_pull() -> Result<()> {
+    let mut endpoint = SerialEndpoint::tcp(0)?;
+    let port: u16 = endpoint
+        .describe()
+        .rsplit(':')
+        .next()
+        .context("port")?
+        .parse()?;
+    // Output while nobody is connected is lost, as on an unplugged cable.
+    endpoint.write_output(b"lost");
+    let mut first = connect(port)?;
+    first.write_all(b"b")?;
+    assert_eq!(poll_until_input(&mut endpoint), b"b");
+    endpoint.write_output(b"first");
+    let mut received = Vec::new();
+    read_until(&mut first, &mut received, "first")?;
+    assert_eq!(received, b"first");
+    // Cable pull: the client goes away; the endpoint notices and waits for the next one.
+    drop(first);
+    assert!(poll_until_input(&mut endpoint).is_empty());
+    endpoint.write_output(b"also lost");
+    let mut second = connect(port)?;
+    second.write_all(b"again")?;
+    assert_eq!(poll_until_input(&mut endpoint), b"again");
+    endpoint.write_output(b"second");
+    let mut received = Vec::new();
+    read_until(&mut second, &mut received, "second")?;
+    assert_eq!(received, b"second");
+    Ok(())
+}
+
+/// Kills the twin process when the test ends, passed or failed.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn twin_over_tcp_keeps_running_across_a_cable_pull_and_answers_b() -> Result<()> {
+    let child = Command::new(env!("CARGO_BIN_EXE_slingshot-twin"))
+        .arg("run")
+        .arg("--flash")
+        .arg(firmware_file(Program::Bootloader, "")?)
+        .arg("--flash")
+        .arg(format!(
+            "{}@0x08008000",
+            firmware_file(Program::Application, "signed.bin")?.display()
+        ))
+        .args(["--serial", "tcp:0", "--fast"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting slingshot-twin")?;
+    let mut running = Running(child);
+    // Standard error names the port first, then carries LED changes: keep draining it.
+    let stderr = running.0.stderr.take().context("stderr")?;
+    let (sender, ports) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(address) = line.strip_prefix("slingshot-twin: USART3 on tcp ") {
+                let _ = sender.send(address.to_string());
+            }
+        }
+    });
+    let address = ports
+        .recv_timeout(Duration::from_secs(ATTEMPTS as u64))
+        .context("the twin never printed its TCP address")?;
+    let port: u16 = address.rsplit(':').next().context("port")?.parse()?;
+
+    // First connection: the application is running and ticking.
+    let mut first = connect(port)?;
+    let mut received = Vec::new();
+    read_until(&mut first, &mut received, "tick ")?;
+    read_until(&mut first, &mut received, "\r\n")?;
+    // Cable pull, without reading what is still on its way.
+    drop(first);
+    ensure!(
+        running.0.try_wait()?.is_none(),
+        "the twin exited after the cable pull"
+    );
+
+    // Second connection: still running (new ticks arrive), and 'b' reaches the application,
+    // which resets into the bootloader; the bootloader's own line follows.
+    let mut second = connect(port)?;
+    let mut received = Vec::new();
+    read_until(&mut second, &mut received, "tick ")?;
+    second.write_all(b"b")?;
+    read_until(&mut second, &mut received, "requesting the bootloader")?;
+    let text = String::from_utf8_lossy(&received).into_owned();
+    let after = text.find("requesting the bootloader").context("request")?;
+    let mut tail = received[after..].to_vec();
+    read_until(&mut second, &mut tail, "\r\nslingshot: ")?;
+    read_until(&mut second, &mut tail, "bootloader")?;
+    ensure!(
+        running.0.try_wait()?.is_none(),
+        "the twin exited: {}",
+        String::from_utf8_lossy(&tail)
+    );
+    Ok(())
+}
