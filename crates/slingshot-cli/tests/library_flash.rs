@@ -1,17 +1,21 @@
 //! `slingshot_cli::flashing::flash` as a library call over an in-process transport (as
 //! `cargo xtask demo` and the twin's tests use it): the event sequence, the report, and that
 //! the host returns to 115200 baud after the reboot so it can read the new application's
-//! banner, which the board prints at its reset rate whatever rate the transfer used.
+//! banner, which the board prints at its reset rate whatever rate the transfer used; the search
+//! for a bootloader left at another rate; the message when the link goes silent.
 
 mod common;
 
 use common::application;
 use common::board::BoardFlash;
-use slingshot_cli::flashing::{flash, FlashEvent, FlashOptions, RunningVersion, SignedImage};
+use slingshot_cli::flashing::{
+    flash, FlashError, FlashEvent, FlashOptions, RunningVersion, SignedImage,
+};
 use slingshot_image::signing::{public_key_from_seed, sign_image, SigningParameters};
 use slingshot_image::Version;
 use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
 use slingshot_protocol::device::{Device, DeviceConfig};
+use slingshot_protocol::host::{HostConfig, HostError};
 use slingshot_protocol::host::{Transport, TransportError};
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -28,6 +32,8 @@ struct InProcessBoard {
     host_baud: u32,
     to_host: VecDeque<u8>,
     started: Instant,
+    /// After this many bytes the link carries nothing more in either direction.
+    silent_after_bytes: usize,
 }
 
 impl InProcessBoard {
@@ -47,6 +53,9 @@ impl InProcessBoard {
 
 impl Transport for InProcessBoard {
     fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        let room = self.silent_after_bytes.min(bytes.len());
+        self.silent_after_bytes -= room;
+        let bytes = &bytes[..room];
         if let Some(device) = self.device.as_mut() {
             if device.baud() == self.host_baud {
                 let to_host = &mut self.to_host;
@@ -123,6 +132,7 @@ fn board(device_baud: u32) -> InProcessBoard {
         host_baud: 115_200,
         to_host: VecDeque::new(),
         started: Instant::now(),
+        silent_after_bytes: usize::MAX,
     }
 }
 
@@ -190,5 +200,44 @@ fn bootloader_left_at_a_higher_rate_is_found() {
     assert_eq!(
         report.running,
         Some(RunningVersion::Application("2.0.0".into()))
+    );
+}
+
+#[test]
+fn link_errors_beyond_the_retry_budget_say_how_to_resume() {
+    let (_, image) = signed_image();
+    let mut board = board(115_200);
+    board.silent_after_bytes = 6000;
+    let options = FlashOptions {
+        host: HostConfig {
+            stall_allowance: Duration::from_millis(30),
+            retry_budget: 2,
+            ..HostConfig::default()
+        },
+        ..FlashOptions::default()
+    };
+    let error = flash(board, &image, &options, &mut |_| {}).expect_err("the link goes silent");
+    assert!(
+        matches!(
+            error,
+            FlashError::Device {
+                error: HostError::RetryBudgetExhausted { .. },
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.starts_with(
+            "transferring the image: link errors beyond the retry budget: no progress at offset 0x"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.ends_with(
+            "check the cable and run `slingshot flash` again: it resumes where it stopped"
+        ),
+        "{message}"
     );
 }
