@@ -80,6 +80,11 @@ pub fn run(arguments: TestArguments) -> Result<()> {
             .current_dir(root)
             .args(["test", "--workspace", "--release"]),
     )?;
+    step("fuzzing: every parser for a short, fixed-seed run");
+    crate::fuzz::run(crate::fuzz::FuzzArguments {
+        seconds: arguments.fuzz_seconds,
+        target: None,
+    })?;
     eprintln!("\nxtask: every check and test passed");
     Ok(())
 }
