@@ -7,7 +7,7 @@
 use anyhow::{bail, Context, Result};
 use slingshot_testkit::artifacts::repository_root;
 use slingshot_testkit::qemu::Machine;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -63,7 +63,7 @@ fn build_firmware() -> Result<PathBuf> {
 }
 
 /// Run the ELF in QEMU until it exits through semihosting; its status and stdout.
-fn run_in_qemu(elf: &PathBuf) -> Result<(Option<i32>, String)> {
+fn run_in_qemu(elf: &Path) -> Result<(Option<i32>, String)> {
     let mut command = Machine::new(elf).command();
     command
         .args(["-semihosting-config", "enable=on,target=native"])
