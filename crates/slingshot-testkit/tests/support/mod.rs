@@ -1,6 +1,9 @@
 //! Helpers of the signed-boot QEMU tests: deterministic test keys, signing through the host
 //! tool's library (`slingshot sign`), patching signed images, building the foreign program
 //! and the bootloader variant that trusts two keys.
+//!
+//! Shared by several test crates, each using a part of it.
+#![allow(dead_code)]
 
 use anyhow::{bail, Context, Result};
 use ed25519_compact::{KeyPair, Seed};
