@@ -1,5 +1,8 @@
 //! What the bootloader tells a human over USART3 (the ST-LINK virtual COM port). Compiled
 //! to nothing without the `logging` feature, so the quiet bootloader stays within 2 KB.
+//!
+//! Lines are assembled by `Line` from text, hex and decimal numbers rather than with
+//! `core::fmt`, whose machinery costs about 2 KB of the verifying bootloader's flash.
 
 use crate::refusal::Refusal;
 
@@ -7,19 +10,84 @@ use crate::refusal::Refusal;
 #[cfg(feature = "logging")]
 const BAUD: u32 = 115_200;
 
-/// Print one line, `slingshot: ` + `arguments`, and wait until it is sent.
+/// One line of output: `slingshot: `, the parts, CR LF.
 #[cfg(feature = "logging")]
-fn say(arguments: core::fmt::Arguments<'_>) {
-    use core::fmt::Write;
-    let mut usart = slingshot_stm32::usart::Usart3::new(BAUD);
-    let _ = writeln!(usart, "slingshot: {arguments}\r");
-    usart.flush();
+struct Line(slingshot_stm32::usart::Usart3);
+
+#[cfg(feature = "logging")]
+impl Line {
+    /// Start a line with the `slingshot: ` prefix.
+    fn start() -> Self {
+        let mut usart = slingshot_stm32::usart::Usart3::new(BAUD);
+        usart.write_bytes(b"slingshot: ");
+        Self(usart)
+    }
+
+    /// Append text.
+    fn text(&mut self, text: &str) -> &mut Self {
+        self.0.write_bytes(text.as_bytes());
+        self
+    }
+
+    /// Append `0x` and the lowest `digits` hex digits of `value` (lower case).
+    fn hex(&mut self, value: u32, digits: u32) -> &mut Self {
+        self.0.write_bytes(b"0x");
+        for index in (0..digits).rev() {
+            let nibble = ((value >> (index * 4)) & 0xF) as u8;
+            let digit = if nibble < 10 {
+                b'0' + nibble
+            } else {
+                b'a' + nibble - 10
+            };
+            self.0.write_byte(digit);
+        }
+        self
+    }
+
+    /// Append `value` in decimal.
+    #[cfg(feature = "verify")]
+    fn decimal(&mut self, mut value: u32) -> &mut Self {
+        let mut digits = [0u8; 10];
+        let mut count = 0;
+        loop {
+            digits[count] = b'0' + (value % 10) as u8;
+            count += 1;
+            value /= 10;
+            if value == 0 {
+                break;
+            }
+        }
+        for digit in digits[..count].iter().rev() {
+            self.0.write_byte(*digit);
+        }
+        self
+    }
+
+    /// End the line and wait until it is sent.
+    fn end(&mut self) {
+        self.0.write_bytes(b"\r\n");
+        self.0.flush();
+    }
+}
+
+/// Print `slingshot: `, `text`, `0xCC: message` for a refusal.
+#[cfg(feature = "logging")]
+fn refusal_line(text: &str, refusal: Refusal) {
+    Line::start()
+        .text(text)
+        .hex(u32::from(refusal.code()), 2)
+        .text(": ")
+        .text(refusal.message())
+        .end();
 }
 
 /// Say that the application at `vector_table` is being started.
 pub fn handing_off(vector_table: u32) {
     #[cfg(feature = "logging")]
-    say(format_args!("starting application at 0x{vector_table:08x}"));
+    Line::start()
+        .text("starting application at ")
+        .hex(vector_table, 8)
+        .end();
     #[cfg(not(feature = "logging"))]
     let _ = vector_table;
 }
@@ -27,11 +95,7 @@ pub fn handing_off(vector_table: u32) {
 /// Say why the bootloader stays in bootloader mode.
 pub fn staying(refusal: Refusal) {
     #[cfg(feature = "logging")]
-    say(format_args!(
-        "staying in bootloader: reason 0x{:02x}: {}",
-        refusal.code(),
-        refusal.message()
-    ));
+    refusal_line("staying in bootloader: reason ", refusal);
     #[cfg(not(feature = "logging"))]
     let _ = refusal;
 }
@@ -40,11 +104,7 @@ pub fn staying(refusal: Refusal) {
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
 pub fn update_refused(refusal: Refusal) {
     #[cfg(feature = "logging")]
-    say(format_args!(
-        "update refused: reason 0x{:02x}: {}",
-        refusal.code(),
-        refusal.message()
-    ));
+    refusal_line("update refused: reason ", refusal);
     #[cfg(not(feature = "logging"))]
     let _ = refusal;
 }
@@ -53,9 +113,11 @@ pub fn update_refused(refusal: Refusal) {
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
 pub fn engine_unavailable(why: &str) {
     #[cfg(feature = "logging")]
-    say(format_args!(
-        "update engine off ({why}): verifying the primary image only"
-    ));
+    Line::start()
+        .text("update engine off (")
+        .text(why)
+        .text("): verifying the primary image only")
+        .end();
     #[cfg(not(feature = "logging"))]
     let _ = why;
 }
@@ -64,7 +126,7 @@ pub fn engine_unavailable(why: &str) {
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
 pub fn engine_event(what: &str) {
     #[cfg(feature = "logging")]
-    say(format_args!("{what}"));
+    Line::start().text(what).end();
     #[cfg(not(feature = "logging"))]
     let _ = what;
 }
@@ -75,16 +137,21 @@ pub fn engine_event(what: &str) {
 pub fn verified_image(version: u64, security_counter: u32, trial: bool) {
     #[cfg(feature = "logging")]
     {
-        // 16-bit fields printed as u32: no 64-bit formatting or division is linked.
+        // 16-bit fields printed as u32: no 64-bit division is linked.
         let field = |shift: u32| ((version >> shift) & 0xFFFF) as u32;
-        say(format_args!(
-            "verified image v{}.{}.{}+{} (security counter {security_counter}){}",
-            field(48),
-            field(32),
-            field(16),
-            field(0),
-            if trial { ", on trial" } else { "" }
-        ));
+        Line::start()
+            .text("verified image v")
+            .decimal(field(48))
+            .text(".")
+            .decimal(field(32))
+            .text(".")
+            .decimal(field(16))
+            .text("+")
+            .decimal(field(0))
+            .text(" (security counter ")
+            .decimal(security_counter)
+            .text(if trial { "), on trial" } else { ")" })
+            .end();
     }
     #[cfg(not(feature = "logging"))]
     let _ = (version, security_counter, trial);
@@ -94,9 +161,11 @@ pub fn verified_image(version: u64, security_counter: u32, trial: bool) {
 #[cfg(feature = "watchdog-on-trial")]
 pub fn starting_watchdog(milliseconds: u32) {
     #[cfg(feature = "logging")]
-    say(format_args!(
-        "trial boot: independent watchdog started ({milliseconds} ms)"
-    ));
+    Line::start()
+        .text("trial boot: independent watchdog started (")
+        .decimal(milliseconds)
+        .text(" ms)")
+        .end();
     #[cfg(not(feature = "logging"))]
     let _ = milliseconds;
 }
