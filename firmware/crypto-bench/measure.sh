@@ -2,6 +2,7 @@
 # Measure flash size and instruction counts of the signed-image crypto on thumbv7em in QEMU.
 #
 #   firmware/crypto-bench/measure.sh            # prints a markdown table
+#   IMAGE_SIZES="256" BACKENDS="compact salty" SHA_BACKENDS="asm" firmware/crypto-bench/measure.sh
 #
 # Each variant is built in release (opt-level "s", LTO, like the bootloader) and run in
 # qemu-system-arm -M netduinoplus2 with -icount shift=0,sleep=off: one virtual nanosecond per
@@ -9,7 +10,9 @@
 # .text + .rodata + .data minus the embedded test image, minus the same for the harness-only
 # baseline: what the verification adds to a program that already prints.
 # Variants: Ed25519 backend (salty, ed25519-compact opt_size, ed25519-compact default) and
-# the sha2 0.11 software backend (default "unroll" or `--cfg sha2_backend_soft="compact"`).
+# the SHA-256 block function: sha2 0.11's software backend (default "unroll" or
+# `--cfg sha2_backend_soft="compact"`) or "asm", the Cortex-M4 assembly of
+# firmware/stm32/src/sha256.rs (feature sha-asm).
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/../target/crypto-bench}"
@@ -26,12 +29,15 @@ flash_bytes() {
         END { if (rodata >= image) total -= image; print total }'
 }
 
-build() { # features sha2-backend image-kb
-    local config=()
+build() { # features sha-backend image-kb
+    local config=() features="$1"
     if [ "$2" = compact ]; then
         config=(--config 'target.thumbv7em-none-eabihf.rustflags=["--cfg", "sha2_backend_soft=\"compact\""]')
     fi
-    SLINGSHOT_BENCH_IMAGE_KB="$3" cargo build --quiet --release --features "$1" "${config[@]}"
+    if [ "$2" = asm ]; then
+        features="$1,sha-asm"
+    fi
+    SLINGSHOT_BENCH_IMAGE_KB="$3" cargo build --quiet --release --features "$features" "${config[@]}"
 }
 
 run() {
@@ -41,11 +47,11 @@ run() {
 
 build baseline unroll 1
 baseline=$(flash_bytes)
-echo "| Ed25519 backend | sha2 backend | image | flash added | SHA-256 instr/byte | Ed25519 verify instr | verify_slot instr | at 16 MHz | at 168 MHz |"
+echo "| Ed25519 backend | SHA-256 block function | image | flash added | SHA-256 instr/byte | Ed25519 verify instr | verify_slot instr | at 16 MHz | at 168 MHz |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for image_kb in ${IMAGE_SIZES:-64 256}; do
-    for backend in salty compact compact-fast; do
-        for sha in unroll compact; do
+    for backend in ${BACKENDS:-salty compact compact-fast}; do
+        for sha in ${SHA_BACKENDS:-unroll compact asm}; do
             build "$backend" "$sha" "$image_kb"
             size=$(( $(flash_bytes) - baseline ))
             output=$(run)

@@ -2,14 +2,45 @@
 //! clocked at 1 GHz, so TIM2 counts executed instructions): SHA-256 instructions per byte,
 //! one Ed25519 verification over a 32-byte digest, and `slingshot_image::verify_slot` on a
 //! whole signed image. Prints the counts over semihosting and exits.
+//!
+//! SHA-256 runs through `slingshot_image`'s pluggable engine: sha2's block function, or with
+//! feature `sha-asm` the Cortex-M4 assembly of `firmware/stm32/src/sha256.rs`.
 #![no_std]
 #![no_main]
-#![forbid(unsafe_code)]
+// The only unsafe code is the assembly's call in `firmware/stm32/src/sha256.rs`, compiled
+// here as a module with feature `sha-asm` (a path dependency on slingshot-stm32 next to
+// slingshot-image does not resolve: see firmware/sha256-test/Cargo.toml).
+#![deny(unsafe_code)]
 
 use core::hint::black_box;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use stm32f4::stm32f405 as pac;
+
+/// The SHA-256 assembly of the hardware crate, `slingshot_stm32::sha256`.
+#[cfg(feature = "sha-asm")]
+#[allow(unsafe_code)]
+#[path = "../../stm32/src/sha256.rs"]
+mod sha256;
+
+/// The block function under measurement: the assembly.
+#[cfg(feature = "sha-asm")]
+struct Engine;
+
+#[cfg(feature = "sha-asm")]
+impl slingshot_image::Sha256Engine for Engine {
+    fn compress(state: &mut [u32; 8], blocks: &[[u8; 64]]) {
+        sha256::compress(state, blocks);
+    }
+
+    fn compress_bytes(state: &mut [u32; 8], data: &[u8]) {
+        sha256::compress_bytes(state, data);
+    }
+}
+
+/// The block function under measurement: sha2's software backend.
+#[cfg(not(feature = "sha-asm"))]
+type Engine = slingshot_image::Sha2Engine;
 
 /// The signed image (built by build.rs).
 static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/image.bin"));
@@ -51,7 +82,7 @@ fn main() -> ! {
     let hashed = IMAGE.len().min(64 * 1024);
     let mut digest = [0; 32];
     let sha = count(&timer, || {
-        digest = slingshot_image::sha256(black_box(&IMAGE[..hashed]))
+        digest = slingshot_image::sha256_with::<Engine>(black_box(&IMAGE[..hashed]))
     });
     let trailer = slingshot_image::parse_trailer(IMAGE).expect("the bench image parses");
     let mut valid = false;
@@ -64,7 +95,12 @@ fn main() -> ! {
     });
     let mut result = Err(slingshot_image::ImageError::StorageRead);
     let whole = count(&timer, || {
-        result = slingshot_image::verify_slot(black_box(IMAGE), 0x0800_8000, 0x0429_0001, &[*KEY])
+        result = slingshot_image::verify_slot_with::<Engine>(
+            black_box(IMAGE),
+            0x0800_8000,
+            0x0429_0001,
+            &[*KEY],
+        )
     });
     hprintln!("overhead {}", overhead);
     hprintln!(
