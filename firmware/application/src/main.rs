@@ -22,7 +22,7 @@ use slingshot_application::{ImageState, Platform, Updater};
 use slingshot_layout::ACTIVE;
 use slingshot_stm32::flash::Flash;
 use slingshot_stm32::platform::Stm32Platform;
-use slingshot_stm32::{board::Led, flash_interface, usart::Usart3, HSI_HZ};
+use slingshot_stm32::{board::Led, flash_interface, usart::Usart3, watchdog, HSI_HZ};
 
 /// SysTick interrupts per second.
 const TICKS_PER_SECOND: u32 = 10;
@@ -82,12 +82,18 @@ fn main() -> ! {
     core.SYST.enable_interrupt();
     core.SYST.enable_counter();
 
+    // A trial boot may run under the independent watchdog (bootloader feature
+    // `watchdog-on-trial`); once started it cannot be stopped, so keep feeding it.
+    let feed_watchdog = trial;
     let mut reported = 0;
     loop {
         cortex_m::asm::wfi();
         let ticks = TICKS.load(Ordering::Relaxed);
         if ticks != reported {
             reported = ticks;
+            if feed_watchdog {
+                watchdog::feed_independent_watchdog();
+            }
             let _ = writeln!(usart, "tick {ticks}\r");
             if trial && ticks >= CONFIRM_AFTER_TICKS {
                 trial = false;
