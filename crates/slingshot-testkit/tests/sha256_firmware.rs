@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 /// Safety net against a hung guest only; the run takes well under a second.
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// Instructions per byte the assembly reaches (27.54 when written); a change that costs more
-/// than this is a regression to look at, not noise: the count is exact under icount.
-const MAXIMUM_INSTRUCTIONS_PER_BYTE: f64 = 28.0;
+/// Instructions per byte the assembly may take (it reaches 27.18); a change that costs more
+/// is a regression to look at, not noise: the count is exact under icount.
+const MAXIMUM_INSTRUCTIONS_PER_BYTE: f64 = 27.5;
 
 /// Checks the firmware must report as passed.
 const CHECKS: [&str; 10] = [

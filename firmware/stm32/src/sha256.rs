@@ -3,13 +3,13 @@
 //!
 //! Padding and finalisation stay portable (`slingshot_image::Sha256Engine` calls
 //! [`compress`] on whole 64-byte blocks only). The assembly is organised for the fewest
-//! executed instructions (the budget is instructions ÷ clock) in little flash (1180 bytes with
+//! executed instructions (the budget is instructions ÷ clock) in little flash (1340 bytes with
 //! the K table):
 //!
 //! 1. **Message words**: 16 unaligned `ldr` + `rev` (big-endian) into a 64-word array `X` on
 //!    the stack.
-//! 2. **Schedule pass**: `W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16]` four words per
-//!    loop iteration with `ldm`/`ldrd`; the same pass overwrites each `W[t-16]`, once no later
+//! 2. **Schedule pass**: `W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16]` eight words
+//!    per loop iteration with `ldm`/`ldrd`, `W[t-2]`/`W[t-1]` kept in registers; the same pass overwrites each `W[t-16]`, once no later
 //!    word needs it, with `W[t-16] + K[t-16]`, so the rounds read one precomputed word.
 //! 3. **Rounds**: a loop of 8 unrolled rounds with the eight state words in r0–r7 (their roles
 //!    rotate instead of moving), 16 instructions per round: every rotation of Σ0/Σ1 is folded
@@ -18,8 +18,8 @@
 //!    per instruction; consumed words lie below `sp`, where an exception frame may overwrite
 //!    them harmlessly).
 //!
-//! Measured in QEMU (`firmware/sha256-test`, see `docs/IMAGE_FORMAT.md`): 27.5 instructions
-//! per byte (1761 per block), against 37.4 for sha2 0.11's unrolled Rust (7 KB) and 66.8 for
+//! Measured in QEMU (`firmware/sha256-test`, see `docs/IMAGE_FORMAT.md`): 27.2 instructions
+//! per byte (1739 per block), against 37.4 for sha2 0.11's unrolled Rust (7 KB) and 66.8 for
 //! its compact backend. The ALU work alone is 24.0 per byte; the rest is loads, stores and
 //! loop branches. On silicon `ldm`/`stm`/`pop`/`ldrd` take one cycle per word plus one, so
 //! cycles per byte are higher than the instruction count (as for any code).
@@ -162,27 +162,44 @@ slingshot_sha256_compress_blocks:
     SLINGSHOT_SHA256_LOAD_FOUR
     str r1, [sp, #260]
 
-    @ 2. Schedule W[16..64], four words per pass; X[t-16..t-13] become W+K on the way.
-    @ r12 = &X[t-16], lr = &K[t-16].
+    @ 2. Schedule W[16..64], eight words per pass in two halves of four; X[t-16..t-13]
+    @ become W+K on the way. r12 = &X[t-16], lr = &K[t-16]; W[t-2], W[t-1] stay in
+    @ registers from the half before: r2, r3 for the first half, r4, r9 for the second.
     mov r12, sp
     adr lr, .Lslingshot_sha256_k
     add r11, sp, #192
+    ldrd r2, r3, [sp, #56]
 .Lslingshot_sha256_schedule:
-    ldm r12, {{r0-r4}}
+    ldm r12, {{r0, r1, r4, r9, r10}}
+    ldm lr!, {{r5-r8}}
+    add r5, r5, r0
+    add r6, r6, r1
+    add r7, r7, r4
+    add r8, r8, r9
+    stm r12!, {{r5-r8}}
+    @ Now r12 = &X[t-12].
+    ldrd r5, r6, [r12, #20]
+    SLINGSHOT_SHA256_SCHEDULE r0, r1, r5, r2
+    SLINGSHOT_SHA256_SCHEDULE r1, r4, r6, r3
+    ldrd r5, r6, [r12, #28]
+    SLINGSHOT_SHA256_SCHEDULE r4, r9, r5, r0
+    SLINGSHOT_SHA256_SCHEDULE r9, r10, r6, r1
+    strd r0, r1, [r12, #48]
+    strd r4, r9, [r12, #56]
+    @ Second half: the same with W[t-2], W[t-1] in r4, r9.
+    ldm r12, {{r0-r3, r10}}
     ldm lr!, {{r5-r8}}
     add r5, r5, r0
     add r6, r6, r1
     add r7, r7, r2
     add r8, r8, r3
     stm r12!, {{r5-r8}}
-    @ Now r12 = &X[t-12].
     ldrd r5, r6, [r12, #20]
-    ldrd r9, r10, [r12, #40]
-    SLINGSHOT_SHA256_SCHEDULE r0, r1, r5, r9
-    SLINGSHOT_SHA256_SCHEDULE r1, r2, r6, r10
+    SLINGSHOT_SHA256_SCHEDULE r0, r1, r5, r4
+    SLINGSHOT_SHA256_SCHEDULE r1, r2, r6, r9
     ldrd r5, r6, [r12, #28]
     SLINGSHOT_SHA256_SCHEDULE r2, r3, r5, r0
-    SLINGSHOT_SHA256_SCHEDULE r3, r4, r6, r1
+    SLINGSHOT_SHA256_SCHEDULE r3, r10, r6, r1
     strd r0, r1, [r12, #48]
     strd r2, r3, [r12, #56]
     cmp r12, r11
