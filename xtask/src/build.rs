@@ -56,10 +56,6 @@ impl Artifacts {
     }
 }
 
-/// Cargo configuration selecting sha2's compact software SHA-256 for firmware builds.
-pub const SHA2_COMPACT: &str =
-    r#"target.thumbv7em-none-eabihf.rustflags=["--cfg", "sha2_backend_soft=\"compact\""]"#;
-
 /// Environment variable overriding the application's version for signing (and its banner).
 pub const VERSION_VARIABLE: &str = "SLINGSHOT_APPLICATION_VERSION";
 /// Environment variable setting the signed application's security counter (default 0).
@@ -101,11 +97,7 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
             "example-application",
         ])
         .arg("--target-dir")
-        .arg(&target_directory)
-        // sha2's compact SHA-256 (7 KB smaller, 1.8x slower): without it the verifying
-        // bootloader with the update engine and logging does not fit its 32 KB partition.
-        // Appended to firmware/.cargo/config.toml's rustflags (arrays from --config merge).
-        .args(["--config", SHA2_COMPACT]);
+        .arg(&target_directory);
     let mut features = Vec::new();
     if arguments.layout == LayoutChoice::Single {
         features.push("slingshot-bootloader/single-slot");

@@ -9,6 +9,7 @@
 //! - [`mailbox`]: the no-init words at the top of SRAM shared with the application.
 //! - [`system`]: reading flash and resetting the chip.
 //! - [`flash`]: the flash driver (`embedded-storage` `NorFlash`).
+//! - [`clock`]: a burst of work at 168 MHz, then back to the reset clock state.
 //! - [`flash_interface`]: whether the flash interface is modelled at all (not in QEMU).
 //! - [`reset_reason`]: why the chip last reset (RCC_CSR).
 //! - [`watchdog`]: the independent watchdog, started before a trial boot.
@@ -20,6 +21,7 @@
 #![no_std]
 
 pub mod board;
+pub mod clock;
 pub mod flash;
 pub mod flash_interface;
 pub mod handoff;

@@ -135,10 +135,6 @@ pub fn foreign_application_binary(directory: &Path) -> Result<PathBuf> {
     Ok(binary)
 }
 
-/// `--config` that selects sha2's compact SHA-256, as `cargo xtask build` does.
-const SHA2_COMPACT: &str =
-    r#"target.thumbv7em-none-eabihf.rustflags=["--cfg", "sha2_backend_soft=\"compact\""]"#;
-
 /// Build the bootloader trusting two keys — `rotated` and the development key — through
 /// `SLINGSHOT_TRUSTED_KEYS`, into its own target directory (firmware/target/variants/
 /// rotated-keys), from the firmware workspace so its cargo configuration applies.
@@ -156,14 +152,7 @@ pub fn rotated_keys_bootloader(rotated: &KeyFiles) -> Result<PathBuf> {
     run(cargo()
         .current_dir(repository_root().join("firmware"))
         .env("SLINGSHOT_TRUSTED_KEYS", keys)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "slingshot-bootloader",
-            "--config",
-            SHA2_COMPACT,
-        ])
+        .args(["build", "--release", "-p", "slingshot-bootloader"])
         .arg("--target-dir")
         .arg(&target))?;
     Ok(target.join("thumbv7em-none-eabihf/release/slingshot-bootloader"))

@@ -1,0 +1,103 @@
+//! Running a burst of work (hashing and signature checks) on the PLL at 168 MHz, and going back
+//! to the reset clock state afterwards: HSI 16 MHz, no prescalers, PLL off with its reset
+//! configuration, zero flash wait states with the caches and prefetch off (RM0090 §6.3, §3.5.1).
+//!
+//! Every ready/switch poll is bounded: QEMU never reports the PLL ready, and a chip whose PLL
+//! does not lock keeps running the work on the HSI. The work itself must not use anything
+//! clocked from the buses (the USART's baud rate, for instance, assumes 16 MHz).
+
+use crate::device;
+
+/// RCC_CR.PLLON and PLLRDY.
+const PLL_ON: u32 = 1 << 24;
+const PLL_READY: u32 = 1 << 25;
+/// RCC_PLLCFGR for 168 MHz from the 16 MHz HSI: PLLM = 16 (1 MHz), PLLN = 336 (336 MHz VCO),
+/// PLLP = /2 (168 MHz), PLLQ = 7 (48 MHz), source HSI.
+const PLL_168_MHZ_FROM_HSI: u32 = 16 | (336 << 6) | (7 << 24);
+/// RCC_PLLCFGR reset value.
+const PLL_CONFIGURATION_RESET: u32 = 0x2400_3010;
+/// RCC_CFGR: APB1 = HCLK/4 (42 MHz, its maximum) and APB2 = HCLK/2 (84 MHz).
+const BUS_PRESCALERS: u32 = (0b101 << 10) | (0b100 << 13);
+/// RCC_CFGR.SW = PLL, and the SWS field that reports it.
+const SWITCH_TO_PLL: u32 = 0b10;
+const SWITCH_STATUS_MASK: u32 = 0b11 << 2;
+const SWITCH_STATUS_PLL: u32 = 0b10 << 2;
+/// FLASH_ACR: 5 wait states (168 MHz at 2.7–3.6 V), prefetch, instruction and data caches.
+const FLASH_FAST: u32 = 5 | (1 << 8) | (1 << 9) | (1 << 10);
+const FLASH_LATENCY_MASK: u32 = 0xF;
+/// Polls before giving up on a ready or switch flag: the PLL locks in well under 1 ms, and at
+/// 16 MHz this bound is a few milliseconds; under QEMU it costs a few thousand instructions.
+const POLL_LIMIT: u32 = 2_000;
+
+fn poll(mut done: impl FnMut() -> bool) -> bool {
+    (0..POLL_LIMIT).any(|_| done())
+}
+
+/// Try to run the core at 168 MHz from the PLL. Returns whether it switched; when it did not,
+/// everything is back in its reset state.
+fn speed_up() -> bool {
+    let peripherals = device();
+    let rcc = &peripherals.RCC;
+    let flash = &peripherals.FLASH;
+    // SAFETY: documented PLL configuration values for the HSI source (RM0090 §6.3.2); the PLL
+    // is off (reset state) while PLLCFGR is written.
+    rcc.pllcfgr()
+        .write(|w| unsafe { w.bits(PLL_168_MHZ_FROM_HSI) });
+    // SAFETY: setting PLLON only starts the PLL; the core still runs from the HSI.
+    rcc.cr().modify(|r, w| unsafe { w.bits(r.bits() | PLL_ON) });
+    if !poll(|| rcc.cr().read().bits() & PLL_READY != 0) {
+        slow_down();
+        return false;
+    }
+    // SAFETY: more wait states than the current clock needs are always safe; they must be in
+    // place before the clock rises (RM0090 §3.5.1).
+    flash.acr().write(|w| unsafe { w.bits(FLASH_FAST) });
+    if !poll(|| flash.acr().read().bits() & FLASH_LATENCY_MASK == 5) {
+        slow_down();
+        return false;
+    }
+    // SAFETY: bus prescalers keep APB1/APB2 within their limits before the switch.
+    rcc.cfgr().write(|w| unsafe { w.bits(BUS_PRESCALERS) });
+    // SAFETY: the PLL is locked and the flash has its wait states: switching SW is allowed.
+    rcc.cfgr()
+        .write(|w| unsafe { w.bits(BUS_PRESCALERS | SWITCH_TO_PLL) });
+    if !poll(|| rcc.cfgr().read().bits() & SWITCH_STATUS_MASK == SWITCH_STATUS_PLL) {
+        slow_down();
+        return false;
+    }
+    true
+}
+
+/// Back to the reset clock state, in the order that keeps every step safe: HSI first, then
+/// prescalers, PLL off and reset, and only then fewer flash wait states.
+fn slow_down() {
+    let peripherals = device();
+    let rcc = &peripherals.RCC;
+    let flash = &peripherals.FLASH;
+    // SAFETY: SW = HSI (0) with the bus prescalers still in place; the HSI is always on here.
+    rcc.cfgr().write(|w| unsafe { w.bits(BUS_PRESCALERS) });
+    poll(|| rcc.cfgr().read().bits() & SWITCH_STATUS_MASK == 0);
+    // SAFETY: CFGR's reset value (all prescalers /1, HSI) now that the core runs from the HSI.
+    rcc.cfgr().write(|w| unsafe { w.bits(0) });
+    // SAFETY: the PLL no longer clocks anything; turn it off and restore its configuration.
+    rcc.cr()
+        .modify(|r, w| unsafe { w.bits(r.bits() & !PLL_ON) });
+    poll(|| rcc.cr().read().bits() & PLL_READY == 0);
+    // SAFETY: PLLCFGR's documented reset value, written while the PLL is off.
+    rcc.pllcfgr()
+        .write(|w| unsafe { w.bits(PLL_CONFIGURATION_RESET) });
+    // SAFETY: zero wait states are enough at 16 MHz; ACR's reset value (caches and prefetch
+    // off, as after reset).
+    flash.acr().write(|w| unsafe { w.bits(0) });
+}
+
+/// Run `work` with the core at 168 MHz if the PLL locks (on HSI 16 MHz otherwise), then return
+/// to the reset clock state. Returns the work's result and whether it ran on the PLL.
+pub fn at_full_speed<R>(work: impl FnOnce() -> R) -> (R, bool) {
+    let fast = speed_up();
+    let result = work();
+    if fast {
+        slow_down();
+    }
+    (result, fast)
+}
