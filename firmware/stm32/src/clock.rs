@@ -12,8 +12,8 @@ use crate::device;
 const PLL_ON: u32 = 1 << 24;
 const PLL_READY: u32 = 1 << 25;
 /// RCC_PLLCFGR for 168 MHz from the 16 MHz HSI: PLLM = 16 (1 MHz), PLLN = 336 (336 MHz VCO),
-/// PLLP = /2 (168 MHz), PLLQ = 7 (48 MHz), source HSI.
-const PLL_168_MHZ_FROM_HSI: u32 = 16 | (336 << 6) | (7 << 24);
+/// PLLP = /2 (168 MHz), PLLQ = 7 (48 MHz), source HSI; reserved bit 29 kept at its reset 1.
+const PLL_168_MHZ_FROM_HSI: u32 = 16 | (336 << 6) | (7 << 24) | (1 << 29);
 /// RCC_PLLCFGR reset value.
 const PLL_CONFIGURATION_RESET: u32 = 0x2400_3010;
 /// RCC_CFGR: APB1 = HCLK/4 (42 MHz, its maximum) and APB2 = HCLK/2 (84 MHz).
@@ -24,6 +24,8 @@ const SWITCH_STATUS_MASK: u32 = 0b11 << 2;
 const SWITCH_STATUS_PLL: u32 = 0b10 << 2;
 /// FLASH_ACR: 5 wait states (168 MHz at 2.7–3.6 V), prefetch, instruction and data caches.
 const FLASH_FAST: u32 = 5 | (1 << 8) | (1 << 9) | (1 << 10);
+/// FLASH_ACR: reset the instruction and data caches (acts only while they are disabled).
+const FLASH_CACHE_RESETS: u32 = (1 << 11) | (1 << 12);
 const FLASH_LATENCY_MASK: u32 = 0xF;
 /// Polls before giving up on a ready or switch flag: the PLL locks in well under 1 ms, and at
 /// 16 MHz this bound is a few milliseconds; under QEMU it costs a few thousand instructions.
@@ -50,8 +52,13 @@ fn speed_up() -> bool {
         return false;
     }
     // SAFETY: more wait states than the current clock needs are always safe; they must be in
-    // place before the clock rises (RM0090 §3.5.1).
-    flash.acr().write(|w| unsafe { w.bits(FLASH_FAST) });
+    // place before the clock rises (RM0090 §3.5.1). The caches are off here (reset state, or
+    // `slow_down`), and flash may have been programmed since they were last on: reset them
+    // before enabling them.
+    unsafe {
+        flash.acr().write(|w| w.bits(5 | FLASH_CACHE_RESETS));
+        flash.acr().write(|w| w.bits(FLASH_FAST));
+    }
     if !poll(|| flash.acr().read().bits() & FLASH_LATENCY_MASK == 5) {
         slow_down();
         return false;
