@@ -74,7 +74,10 @@
 //! ```
 //!
 //! Ed25519 comes from `ed25519-compact` (default feature) or `salty` (feature `salty`);
-//! `docs/IMAGE_FORMAT.md` has the measurements behind the choice.
+//! `docs/IMAGE_FORMAT.md` has the measurements behind the choice. SHA-256 is sha2's block
+//! function by default; [`verify_slot_with`] and [`verify_flash_with`] take any
+//! [`Sha256Engine`] (e.g. the Cortex-M4 assembly in `slingshot_stm32::sha256`), with the
+//! padding done once in [`Sha256Hasher`].
 #![no_std]
 #![forbid(unsafe_code)]
 
