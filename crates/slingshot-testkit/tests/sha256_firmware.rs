@@ -52,8 +52,8 @@ fn build_firmware() -> Result<PathBuf> {
         .with_context(|| format!("running cargo build in {}", directory.display()))?;
     if !output.status.success() {
         bail!(
-            "the SHA-256 test firmware did not build (cargo build --release in {}, {}); it needs \
-             the thumbv7em-none-eabihf target (rustup target add thumbv7em-none-eabihf):\n{}",
+            "the SHA-256 test firmware did not build (cargo build --release in {}, {}; a missing \
+             target needs `rustup target add thumbv7em-none-eabihf`):\n{}",
             directory.display(),
             output.status,
             String::from_utf8_lossy(&output.stderr)
