@@ -135,6 +135,30 @@ pub fn foreign_application_binary(directory: &Path) -> Result<PathBuf> {
     Ok(binary)
 }
 
+/// Build the bootloader with `features` added to its defaults into
+/// firmware/target/variants/`name`, from the firmware workspace.
+pub fn bootloader_variant(name: &str, features: &str) -> Result<PathBuf> {
+    let _guard = BUILDS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let target = repository_root()
+        .join("firmware/target/variants")
+        .join(name);
+    run(cargo()
+        .current_dir(repository_root().join("firmware"))
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "slingshot-bootloader",
+            "--features",
+            features,
+        ])
+        .arg("--target-dir")
+        .arg(&target))?;
+    Ok(target.join("thumbv7em-none-eabihf/release/slingshot-bootloader"))
+}
+
 /// Build the bootloader trusting two keys — `rotated` and the development key — through
 /// `SLINGSHOT_TRUSTED_KEYS`, into its own target directory (firmware/target/variants/
 /// rotated-keys), from the firmware workspace so its cargo configuration applies.
