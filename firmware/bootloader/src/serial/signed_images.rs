@@ -1,12 +1,14 @@
 //! Verification of a received image for the update engine and the info reply:
-//! `slingshot_image::verify_flash` over any `ReadNorFlash`, with the keys build.rs embedded.
+//! `slingshot_image::verify_flash_with` over any `ReadNorFlash`, hashing with
+//! slingshot-stm32's assembly SHA-256 (so sha2 is not linked), with the keys build.rs embeds.
 //!
 //! The integration's `verified` module has the same verifier for its tracked flash driver;
 //! this one is generic so the serial handler does not depend on that driver. Both pack the
 //! version the same way (major, minor, patch, build in 16-bit fields, most significant first).
 
 use embedded_storage::nor_flash::{NorFlashErrorKind, ReadNorFlash};
-use slingshot_image::{verify_flash, ImageError, VerifiedImage, DIGEST_SIZE, SIGNATURE_SIZE};
+use slingshot_image::{verify_flash_with, ImageError, Sha256Engine, VerifiedImage};
+use slingshot_image::{DIGEST_SIZE, SHA256_BLOCK_SIZE, SIGNATURE_SIZE};
 use slingshot_layout::ACTIVE;
 use slingshot_protocol::info::Version;
 use slingshot_update::{ImageSummary, ImageVerifier, Rejection, SlotLocation, VerifyError};
@@ -16,6 +18,19 @@ mod keys {
     include!(concat!(env!("OUT_DIR"), "/trusted_keys.rs"));
 }
 
+/// slingshot-stm32's SHA-256 block function (Cortex-M4 assembly) as the image crate's engine.
+struct AssemblySha256;
+
+impl Sha256Engine for AssemblySha256 {
+    fn compress(state: &mut [u32; 8], blocks: &[[u8; SHA256_BLOCK_SIZE]]) {
+        slingshot_stm32::sha256::compress(state, blocks);
+    }
+
+    fn compress_bytes(state: &mut [u32; 8], data: &[u8]) {
+        slingshot_stm32::sha256::compress_bytes(state, data);
+    }
+}
+
 /// Verifies slots with the embedded trusted keys: descriptor, load address (the primary slot
 /// start for both slots: images run there), board, SHA-256, Ed25519.
 #[derive(Clone, Copy, Debug, Default)]
@@ -23,7 +38,7 @@ pub struct SignedImages;
 
 impl<F: ReadNorFlash> ImageVerifier<F> for SignedImages {
     fn verify(&mut self, flash: &mut F, slot: SlotLocation) -> Result<ImageSummary, VerifyError> {
-        let result = verify_flash(
+        let result = verify_flash_with::<_, AssemblySha256>(
             flash,
             slot.flash_offset,
             slot.region.size,
