@@ -68,6 +68,7 @@ impl Board {
             .advance(now_ps, apb1, transmit_by_dma, &mut |byte| {
                 receive_into_memory(clock, dma, writes, byte)
             });
+        self.diagnostics.append(&mut self.dma.diagnostics);
     }
 
     /// After a DMA register or `USART3_CR3` write: a byte already waiting in `DR` goes to a

@@ -70,3 +70,63 @@ fn a_message_in_flash_is_transmitted_by_dma_at_line_rate() {
         "{picoseconds} ps"
     );
 }
+
+/// Through the board's bus: DMA1 and USART3 clocked, USART3 at BRR 0x8B with DMAR, stream 1
+/// writing to `memory` (offsets from 0x4000_0000).
+fn board_receiving_into(memory: u32) -> slingshot_twin::board::Board {
+    let mut board = slingshot_twin::board::Board::new();
+    for (offset, value) in [
+        (0x2_3830, 1 << 21),     // RCC_AHB1ENR.DMA1EN
+        (0x2_3840, 1 << 18),     // RCC_APB1ENR.USART3EN
+        (0x4808, 0x8B),          // USART3_BRR
+        (0x480C, 0x200C),        // USART3_CR1: UE, TE, RE
+        (0x2_6030, 0x4000_4804), // S1PAR
+        (0x2_6034, memory),      // S1M0AR
+        (0x2_602C, 4),           // S1NDTR
+        (0x2_6028, 0x0800_0401), // S1CR: CHSEL 4, MINC, EN
+        (0x4814, 1 << 6),        // USART3_CR3.DMAR
+    ] {
+        board.peripheral_write(offset, 4, u64::from(value));
+    }
+    board
+}
+
+#[test]
+fn dma_to_ccm_ram_is_a_transfer_error() {
+    // CCM RAM sits on the core's data bus only: DMA1 cannot write it (RM0090 §2.3.1).
+    let mut board = board_receiving_into(0x1000_0000);
+    let now = board.picoseconds();
+    board.usart3.send_from_host(b"z", now, 16_000_000);
+    board.skip_cycles(2 * 1390);
+    board.advance();
+    assert_eq!(board.dma.interrupt_status[0] & (1 << 9), 1 << 9, "TEIF1");
+    assert!(!board.dma.streams[1].enabled(), "stream disabled");
+    assert!(board.dma_memory_writes.is_empty());
+    assert!(board
+        .diagnostics
+        .iter()
+        .any(|message| message.contains("transfer error at 0x10000000")));
+}
+
+#[test]
+fn dma_to_sram_queues_the_write_for_the_emulator() {
+    let mut board = board_receiving_into(0x2000_0040);
+    let now = board.picoseconds();
+    board.usart3.send_from_host(b"ok", now, 16_000_000);
+    board.skip_cycles(3 * 1390);
+    board.advance();
+    let written: Vec<(u32, u32)> = board
+        .dma_memory_writes
+        .iter()
+        .map(|write| (write.address, write.value))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            (0x2000_0040, u32::from(b'o')),
+            (0x2000_0041, u32::from(b'k'))
+        ]
+    );
+    assert_eq!(board.dma.streams[1].remaining, 2);
+    assert_eq!(board.usart3.overruns, 0);
+}
