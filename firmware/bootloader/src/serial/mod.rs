@@ -44,13 +44,15 @@ static RECEIVE_RING: ReceiveRing<RING_SIZE> = ReceiveRing::new();
 /// Checks whether the flash interface responds (it does not in QEMU; every flash request is
 /// then refused), verifies the slots once for the info reply, and runs [`serve_with`].
 pub fn serve() -> ! {
-    let flash_present = flash_interface_responds();
-    let handler = BootloaderHandler::new(Flash::new(), SignedImages, flash_present);
-    serve_with(handler)
+    serve_with(|| {
+        let flash_present = flash_interface_responds();
+        BootloaderHandler::new(Flash::new(), SignedImages, flash_present)
+    })
 }
 
-/// Serves the update protocol over `handler` on USART3 (receiving by DMA) forever.
-pub fn serve_with<H: DeviceHandler>(handler: H) -> ! {
+/// Serves the update protocol on USART3 (receiving by DMA) forever, over the handler
+/// `make_handler` builds once reception runs (so nothing sent while it verifies is lost).
+pub fn serve_with<H: DeviceHandler>(make_handler: impl FnOnce() -> H) -> ! {
     let clock = MillisecondTimer::start();
     let Some((mut usart, mut receiver)) = DmaReceiver::start(&RECEIVE_RING, BAUD) else {
         // The ring is taken only here, and this function never returns: unreachable.
@@ -58,7 +60,7 @@ pub fn serve_with<H: DeviceHandler>(handler: H) -> ! {
             cortex_m::asm::wfi();
         }
     };
-    let mut device = Device::new(handler, CONFIG, BAUD);
+    let mut device = Device::new(make_handler(), CONFIG, BAUD);
     loop {
         while let Some(byte) = receiver.pop() {
             if let Some(reply) = device.receive(byte) {
