@@ -95,6 +95,14 @@ impl SerialEndpoint {
         }
     }
 
+    /// Whether a TCP client is connected (standard I/O and pseudo-terminals: always true).
+    pub fn client_connected(&self) -> bool {
+        match self {
+            SerialEndpoint::Tcp { client, .. } => client.is_some(),
+            _ => true,
+        }
+    }
+
     /// Bytes the host sent since the last poll (never blocks).
     pub fn poll_input(&mut self) -> Vec<u8> {
         let mut bytes = Vec::new();
