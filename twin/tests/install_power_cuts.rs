@@ -2,9 +2,10 @@
 //! Validation): v1 runs, v2 waits in the secondary slot marked pending
 //! (`install_fixture`). Power is cut before flash operations, inside them (torn program or
 //! erase) and after fixed-seed samples of instruction counts, from power-on until the
-//! application that comes up has printed `tick 4` (v2 confirms itself at tick 3). After each cut the twin powers on and
-//! runs until the device is stable; the application that then runs must be exactly v1 or v2
-//! (banner and signed descriptor agree), never anything else and never nothing.
+//! application that comes up has printed `tick 4` (v2 confirms itself at tick 3). After each
+//! cut the twin powers on and runs until the device is stable; the application that then runs
+//! must be exactly v1 or v2 (banner and signed descriptor agree), never anything else and
+//! never nothing.
 //!
 //! Cuts at operation boundaries and inside operations are taken from one forward run of the
 //! real bootloader: power lost keeps nothing but flash, so the flash content at the cut (with
@@ -15,9 +16,10 @@
 //!
 //! Default: every erase, before and torn; fixed-seed samples of the application's operations
 //! (its confirmation of the trial image; all of them in release) and of the bootloader's
-//! programs, before and torn, and of instruction counts, sized to stay under ~3 minutes of CPU (larger samples in
-//! a release build, which runs ~5x faster). `SLINGSHOT_FULL_SWEEP=1` cuts before and inside
-//! every operation and at 1 000 instruction counts, on every core (hours: run it in release,
+//! programs, before and torn, and of instruction counts — sized to stay under ~3 minutes of
+//! CPU, larger in a release build, which runs ~5x faster. `SLINGSHOT_SWEEP_SAMPLE=N` samples
+//! N programs and N/2 instruction counts. `SLINGSHOT_FULL_SWEEP=1` cuts before and inside
+//! every operation and at 1 000 instruction counts, on every core (hours; in release:
 //! `cargo test --release -p slingshot-twin --test install_power_cuts -- --nocapture`).
 
 mod install_fixture;
@@ -135,6 +137,14 @@ fn plan(operations: &[Operation], instructions: u64) -> (Vec<Cut>, Vec<Cut>) {
         (true, _) => (usize::MAX, usize::MAX, 1_000),
         (false, true) => (4, 3, 3),
         (false, false) => (usize::MAX, 40, 20),
+    };
+    // SLINGSHOT_SWEEP_SAMPLE=N: N sampled programs and N/2 instruction counts instead.
+    let (programs, instruction_cuts) = match std::env::var("SLINGSHOT_SWEEP_SAMPLE")
+        .ok()
+        .and_then(|text| text.parse::<usize>().ok())
+    {
+        Some(count) => (count, count / 2),
+        None => (programs, instruction_cuts),
     };
     // Every erase always; samples of the application's operations (confirming the trial) and
     // of the bootloader's programs.
