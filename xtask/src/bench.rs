@@ -52,6 +52,7 @@ pub fn run(arguments: BenchArguments) -> Result<()> {
          chip is instructions ÷ clock (16 MHz HSI after reset).\n"
     )?;
     foundation(&mut report)?;
+    crate::reports::external_sections(&mut report)?;
     if arguments.print {
         print!("{report}");
     } else {
@@ -75,6 +76,7 @@ fn foundation(report: &mut String) -> Result<()> {
             BuildArguments {
                 layout: LayoutChoice::Dual,
                 quiet: true,
+                ..Default::default()
             },
             &NUCLEO_F429ZI_DUAL_SLOT,
         ),
@@ -83,6 +85,7 @@ fn foundation(report: &mut String) -> Result<()> {
             BuildArguments {
                 layout: LayoutChoice::Dual,
                 quiet: false,
+                ..Default::default()
             },
             &NUCLEO_F429ZI_DUAL_SLOT,
         ),
@@ -91,6 +94,7 @@ fn foundation(report: &mut String) -> Result<()> {
             BuildArguments {
                 layout: LayoutChoice::Single,
                 quiet: true,
+                ..Default::default()
             },
             &NUCLEO_F429ZI_SINGLE_SLOT,
         ),

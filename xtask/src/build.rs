@@ -32,6 +32,16 @@ pub struct BuildArguments {
     /// Build the quiet bootloader (no USART3 messages): the smallest validate-and-jump.
     #[arg(long)]
     pub quiet: bool,
+    /// Extra bootloader features (e.g. `serial-update`, `watchdog-on-trial`).
+    #[arg(long = "bootloader-feature")]
+    pub bootloader_features: Vec<String>,
+    /// Version to build into and sign the application with (default: its Cargo.toml).
+    #[arg(long)]
+    pub application_version: Option<String>,
+    /// Name of a separate output directory under firmware/target/variants/, so this build
+    /// does not replace the default one (e.g. a second application version for the demo).
+    #[arg(long)]
+    pub variant: Option<String>,
 }
 
 /// Paths of one build's outputs.
@@ -65,6 +75,9 @@ pub const SECURITY_COUNTER_VARIABLE: &str = "SLINGSHOT_APPLICATION_SECURITY_COUN
 /// so tests find it; variants get their own directories so they never overwrite it.
 pub fn target_directory(arguments: &BuildArguments) -> PathBuf {
     let base = firmware_directory().join("target");
+    if let Some(variant) = &arguments.variant {
+        return base.join("variants").join(variant);
+    }
     match (arguments.layout, arguments.quiet) {
         (LayoutChoice::Dual, false) => base,
         (LayoutChoice::Dual, true) => base.join("variants/dual-quiet"),
@@ -106,6 +119,15 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
     if arguments.quiet {
         command.args(["--no-default-features"]);
     }
+    let extra: Vec<String> = arguments
+        .bootloader_features
+        .iter()
+        .map(|feature| format!("slingshot-bootloader/{feature}"))
+        .collect();
+    features.extend(extra.iter().map(String::as_str));
+    if let Some(version) = &arguments.application_version {
+        command.env(VERSION_VARIABLE, version);
+    }
     if !features.is_empty() {
         command.arg("--features").arg(features.join(","));
     }
@@ -118,7 +140,12 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
     for elf in [&artifacts.bootloader, &artifacts.application] {
         write_binary_and_hex(elf)?;
     }
-    sign_application(&artifacts, arguments.layout, &key.files.private_pem)?;
+    sign_application(
+        &artifacts,
+        arguments.layout,
+        arguments.application_version.as_deref(),
+        &key.files.private_pem,
+    )?;
     eprintln!(
         "xtask: built {} and {} (+ .bin, .hex, .signed.bin, .signed.hex)",
         artifacts.bootloader.display(),
@@ -137,7 +164,10 @@ pub fn layout_name(layout: LayoutChoice) -> &'static str {
 
 /// The version to sign the application with: `SLINGSHOT_APPLICATION_VERSION`, else the
 /// `version` of firmware/application/Cargo.toml (what its banner prints too).
-fn application_version() -> Result<String> {
+fn application_version(requested: Option<&str>) -> Result<String> {
+    if let Some(version) = requested {
+        return Ok(version.to_string());
+    }
     if let Ok(version) = std::env::var(VERSION_VARIABLE) {
         return Ok(version);
     }
@@ -159,7 +189,12 @@ fn application_version() -> Result<String> {
 
 /// Sign the application ELF with `key` into `.signed.bin` and `.signed.hex` next to it,
 /// through the `slingshot sign` library code (same checks as the command line).
-fn sign_application(artifacts: &Artifacts, layout: LayoutChoice, key: &Path) -> Result<()> {
+fn sign_application(
+    artifacts: &Artifacts,
+    layout: LayoutChoice,
+    version: Option<&str>,
+    key: &Path,
+) -> Result<()> {
     let security_counter = match std::env::var(SECURITY_COUNTER_VARIABLE) {
         Ok(text) => text
             .parse()
@@ -169,7 +204,7 @@ fn sign_application(artifacts: &Artifacts, layout: LayoutChoice, key: &Path) -> 
     let sign = Sign {
         key: key.to_path_buf(),
         layout: layout_name(layout).to_string(),
-        version: Some(application_version()?),
+        version: Some(application_version(version)?),
         security_counter,
         address: None,
         input: artifacts.application.clone(),

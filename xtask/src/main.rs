@@ -7,12 +7,14 @@
 
 mod bench;
 mod build;
+mod demo;
 mod flash;
 mod fuzz;
 mod gdb;
 mod merge;
 mod prerequisites;
 mod process;
+mod reports;
 mod run;
 mod size;
 mod test;
@@ -36,6 +38,8 @@ enum Task {
     Build(build::BuildArguments),
     /// Build both programs and boot them: in QEMU when no board is attached.
     Run(run::RunArguments),
+    /// Board-free demo: boot v1 on the F429 twin, update it to v2 over serial with `slingshot flash`.
+    Demo(demo::DemoArguments),
     /// Program both programs into a Nucleo-F429ZI through probe-rs.
     Flash(flash::FlashArguments),
     /// Write one Intel HEX holding both programs, for production programming.
@@ -58,6 +62,7 @@ fn main() -> Result<()> {
         Task::Build(arguments) => build::run(arguments).map(|_| ()),
         Task::Run(arguments) => run::run(arguments),
         Task::Flash(arguments) => flash::run(arguments),
+        Task::Demo(arguments) => demo::run(arguments),
         Task::Merge(arguments) => merge::run(arguments),
         Task::Size(arguments) => size::run(arguments),
         Task::Gdb(arguments) => gdb::run(arguments),

@@ -47,10 +47,12 @@ pub fn run(arguments: TestArguments) -> Result<()> {
     build::run(BuildArguments {
         layout: LayoutChoice::Dual,
         quiet: true,
+        ..Default::default()
     })?;
     build::run(BuildArguments {
         layout: LayoutChoice::Single,
         quiet: false,
+        ..Default::default()
     })?;
     step("negative link test: an oversized bootloader must not link");
     oversized_bootloader_fails_to_link()?;

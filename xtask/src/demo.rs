@@ -1,0 +1,151 @@
+//! `cargo xtask demo`: the whole system without a board. Builds the bootloader and two
+//! versions of the example application, signs them, boots version 1 on the F429 twin, updates
+//! it to version 2 with `slingshot flash` over the twin's serial port (progress bar visible),
+//! and shows version 2 running after the reset.
+
+use crate::build::{self, Artifacts, BuildArguments};
+use crate::prerequisites::{ensure_packages, CMAKE, LIBCLANG};
+use crate::process::{cargo, describe, repository_root, run_checked};
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use slingshot_layout::ACTIVE;
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Arguments of `cargo xtask demo`.
+#[derive(Args)]
+pub struct DemoArguments {
+    /// Baud rate of the update (115200 by default; up to 1000000).
+    #[arg(long, default_value_t = 115_200)]
+    baud: u32,
+    /// Partition plan (dual: install by swap with rollback; single: overwrite in place).
+    #[arg(long, value_enum, default_value_t)]
+    layout: build::LayoutChoice,
+}
+
+/// Bootloader features the demo needs beyond the defaults.
+const DEMO_BOOTLOADER_FEATURES: &[&str] = &["serial-update"];
+
+fn host_binary(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repository_root().join("target"));
+    target.join("release").join(name)
+}
+
+/// A free TCP port on the loopback interface.
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// The twin, killed when dropped.
+struct RunningTwin(Child);
+
+impl Drop for RunningTwin {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_twin(artifacts: &Artifacts, port: u16) -> Result<RunningTwin> {
+    let mut command = Command::new(host_binary("slingshot-twin"));
+    command
+        .arg("run")
+        .arg("--flash")
+        .arg(&artifacts.bootloader)
+        .arg("--flash")
+        .arg(format!(
+            "{}@0x{:08x}",
+            artifacts.signed_application().display(),
+            ACTIVE.partitions.primary.start
+        ))
+        .arg("--serial")
+        .arg(format!("tcp:{port}"))
+        .stdout(Stdio::piped());
+    eprintln!("$ {}", describe(&command));
+    let mut child = command.spawn().context("starting the twin")?;
+    // Show what the board does (LD3 = bootloader mode), without LD1's blinking.
+    let stdout = child.stdout.take().expect("piped");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if !line.contains("LD1") {
+                println!("  twin | {line}");
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            bail!("the twin did not open its serial port 127.0.0.1:{port}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(RunningTwin(child))
+}
+
+fn slingshot(arguments: &[&str]) -> Result<()> {
+    run_checked(Command::new(host_binary("slingshot")).args(arguments))
+}
+
+/// Build everything, boot v1 on the twin, update it to v2 over serial, show v2 running.
+pub fn run(arguments: DemoArguments) -> Result<()> {
+    ensure_packages(&[CMAKE, LIBCLANG])?;
+    let features: Vec<String> = DEMO_BOOTLOADER_FEATURES
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    println!("== 1/5 build the bootloader and application v1.0.0, signed ==");
+    let version_1 = build::run(BuildArguments {
+        layout: arguments.layout,
+        bootloader_features: features.clone(),
+        application_version: Some("1.0.0".into()),
+        variant: Some("demo-v1".into()),
+        ..Default::default()
+    })?;
+    println!("== 2/5 build application v2.0.0, signed ==");
+    let version_2 = build::run(BuildArguments {
+        layout: arguments.layout,
+        bootloader_features: features,
+        application_version: Some("2.0.0".into()),
+        variant: Some("demo-v2".into()),
+        ..Default::default()
+    })?;
+    println!("== 3/5 build the F429 twin and the slingshot tool ==");
+    run_checked(cargo().current_dir(repository_root()).args([
+        "build",
+        "--release",
+        "-p",
+        "slingshot-twin",
+        "-p",
+        "slingshot-cli",
+    ]))?;
+    let port = free_port()?;
+    let address = format!("tcp:127.0.0.1:{port}");
+    println!("== 4/5 power on the twin: bootloader + application v1.0.0 ==");
+    let _twin = start_twin(&version_1, port)?;
+    slingshot(&["monitor", "--port", &address, "--seconds", "2"])?;
+    println!("== 5/5 update to v2.0.0 over the twin's serial port ==");
+    let image = version_2.signed_application();
+    let image = image.to_str().context("the image path is not UTF-8")?;
+    let baud = arguments.baud.to_string();
+    let layout = build::layout_name(arguments.layout);
+    slingshot(&[
+        "flash",
+        "--port",
+        &address,
+        "--baud",
+        &baud,
+        "--layout",
+        layout,
+        "--progress",
+        "bar",
+        image,
+    ])?;
+    slingshot(&["monitor", "--port", &address, "--seconds", "3"])?;
+    println!("== done: the twin runs application v2.0.0 ==");
+    Ok(())
+}

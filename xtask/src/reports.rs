@@ -1,0 +1,159 @@
+//! Benchmark sections measured by the crates' own harnesses: `cargo xtask bench` runs each
+//! command and embeds its Markdown output verbatim under a heading that names the command,
+//! so every figure in docs/BENCHMARKS.md can be reproduced by hand.
+
+use crate::process::{cargo, describe, repository_root};
+use anyhow::{bail, Result};
+use std::fmt::Write as _;
+use std::process::Command;
+
+/// One externally measured section.
+struct Section {
+    title: &'static str,
+    explanation: &'static str,
+    arguments: &'static [&'static str],
+    /// Keep only lines that start with this (the Markdown table rows), dropping test-harness
+    /// chatter.
+    keep_prefix: &'static str,
+    /// Whether the measurement needs the single-slot firmware build too.
+    needs_single_slot_build: bool,
+}
+
+const SECTIONS: &[Section] = &[
+    Section {
+        title: "Verified boot: instructions from reset to the application",
+        explanation: "The default (verifying) bootloader in QEMU with signed images of each \
+             size: SHA-256 of image and descriptor with the Thumb-2 assembly block function \
+             (27.2 instructions per byte) and an Ed25519 verify (salty). Counted from QEMU's \
+             per-instruction trace streamed through a FIFO; modelled time = instructions ÷ \
+             clock. The update engine is off in QEMU (no flash interface model), so this is the \
+             verify-before-every-boot path. \"1 MB\" is 992 KB, what QEMU's 1 MB flash holds \
+             after the bootloader (single-slot layout).",
+        arguments: &[
+            "test",
+            "--quiet",
+            "--release",
+            "-p",
+            "slingshot-testkit",
+            "--test",
+            "boot_instructions",
+            "--",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ],
+        keep_prefix: "|",
+        needs_single_slot_build: true,
+    },
+    Section {
+        title: "Update engine: modelled install time and wear on the F429",
+        explanation: "Dual-slot install on the F429 sector map with datasheet typical x32 timings \
+             (16 µs per word, 250 ms / 550 ms / 1 s per 16 / 64 / 128 KB sector erase), from the \
+             simulated flash's time model; signature verification not included. Slingshot swaps \
+             only the sectors the images occupy and packs the small sectors into one scratch \
+             erase; the whole-slot swap is the naive approach on the same layout.",
+        arguments: &[
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "slingshot-update",
+            "--example",
+            "install_time",
+        ],
+        keep_prefix: "|",
+        needs_single_slot_build: false,
+    },
+    Section {
+        title: "Serial protocol: goodput in the link simulator",
+        explanation: "256 KB image over an 8N1 link paced at the baud rate in virtual time, \
+             against a stop-and-wait exchange of 256-byte writes with three acknowledgements per \
+             write (the pattern of ST's ROM bootloader, AN3155) in the same harness and run. \
+             Line rate = baud / 10 bytes per second.",
+        arguments: &[
+            "test",
+            "--quiet",
+            "--release",
+            "-p",
+            "slingshot-protocol",
+            "--test",
+            "benchmark",
+            "--",
+            "--nocapture",
+            "--test-threads=1",
+        ],
+        keep_prefix: "|",
+        needs_single_slot_build: false,
+    },
+    Section {
+        title: "F429 twin: emulation speed",
+        explanation:
+            "Million instructions per second of the Unicorn-based twin with every hook in \
+             place, and one boot of the real bootloader and signed application (new twin, load \
+             both, power on, signature check, until the application prints its VTOR line). CPU \
+             time of the measuring thread is given beside wall time because the machine is \
+             shared.",
+        arguments: &[
+            "run",
+            "--quiet",
+            "--release",
+            "-p",
+            "slingshot-twin",
+            "--",
+            "bench",
+            "--markdown",
+        ],
+        keep_prefix: "|",
+        needs_single_slot_build: false,
+    },
+];
+
+/// Run every section's command and append its tables to `report`.
+pub fn external_sections(report: &mut String) -> Result<()> {
+    for section in SECTIONS {
+        if section.needs_single_slot_build {
+            crate::build::run(crate::build::BuildArguments {
+                layout: crate::build::LayoutChoice::Single,
+                quiet: false,
+                ..Default::default()
+            })?;
+            crate::build::run(crate::build::BuildArguments::default())?;
+        }
+        let mut command: Command = cargo();
+        command
+            .current_dir(repository_root())
+            .args(section.arguments);
+        let display =
+            describe(&command).replacen(&std::env::var("CARGO").unwrap_or_default(), "cargo", 1);
+        eprintln!("$ {display}");
+        let output = command.output()?;
+        if !output.status.success() {
+            bail!(
+                "`{display}` failed:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        writeln!(report, "## {}\n\n{}\n", section.title, section.explanation)?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let mut previous_was_table = false;
+        for line in text.lines() {
+            // `cargo test --quiet` prints a dot per test, sometimes in front of a line.
+            let line = line.trim_start_matches('.');
+            let is_table = line.starts_with(section.keep_prefix);
+            if is_table {
+                writeln!(report, "{line}")?;
+            } else if !line.trim().is_empty()
+                && !line.starts_with("running ")
+                && !line.starts_with("test ")
+            {
+                if previous_was_table {
+                    writeln!(report)?;
+                }
+                writeln!(report, "{}\n", line.trim())?;
+            }
+            previous_was_table = is_table;
+        }
+        writeln!(report, "\nReproduce: `{display}`\n")?;
+    }
+    Ok(())
+}
