@@ -35,8 +35,20 @@ pub const MAX_WIRE_FRAME: usize = encoded_size(MAX_BODY);
 /// The frame delimiter.
 pub const DELIMITER: u8 = 0x00;
 
-/// The checksum used for frames and for the resumption checksums.
-pub const CRC32: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
+/// How [`CRC32`] computes: a 1 KB lookup table by default (fast); bit by bit with the
+/// `small-crc` feature (no table: 1 KB less flash for the bootloader, about eight times the
+/// instructions per byte). Both give the same checksums.
+#[cfg(not(feature = "small-crc"))]
+pub type Crc32Implementation = crc::Table<1>;
+/// How [`CRC32`] computes: a 1 KB lookup table by default (fast); bit by bit with the
+/// `small-crc` feature (no table: 1 KB less flash for the bootloader, about eight times the
+/// instructions per byte). Both give the same checksums.
+#[cfg(feature = "small-crc")]
+pub type Crc32Implementation = crc::NoTable;
+
+/// The checksum used for frames and for the resumption checksums (CRC-32/ISO-HDLC).
+pub const CRC32: Crc<u32, Crc32Implementation> =
+    Crc::<u32, Crc32Implementation>::new(&CRC_32_ISO_HDLC);
 
 /// Bytes on the wire for a frame body of `body_length` bytes (COBS overhead and delimiter included).
 pub const fn encoded_size(body_length: usize) -> usize {

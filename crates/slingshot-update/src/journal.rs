@@ -49,7 +49,13 @@ pub const RECORD_FORMAT: u8 = 0x01;
 /// The commit word.
 pub const COMMIT_MAGIC: u32 = 0x5A17_C0DE;
 
+/// The record checksum (CRC-32/ISO-HDLC). Records are 20 bytes: with `small-crc` it is
+/// computed bit by bit, without the 1 KB table.
+#[cfg(not(feature = "small-crc"))]
 const CHECKSUM: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
+/// The record checksum (CRC-32/ISO-HDLC), computed bit by bit (`small-crc`: no 1 KB table).
+#[cfg(feature = "small-crc")]
+const CHECKSUM: Crc<u32, crc::NoTable> = Crc::<u32, crc::NoTable>::new(&CRC_32_ISO_HDLC);
 
 /// Where the update process stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,9 +11,9 @@
 mod dual_slot;
 #[cfg(feature = "single-slot")]
 mod single_slot;
-#[cfg(not(feature = "single-slot"))]
-mod tracked_flash;
-mod verifier;
+#[cfg(any(not(feature = "single-slot"), feature = "serial-update"))]
+pub(crate) mod tracked_flash;
+pub(crate) mod verifier;
 
 use crate::refusal::Refusal;
 use crate::start::Start;

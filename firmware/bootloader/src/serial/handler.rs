@@ -12,7 +12,6 @@
 //! code instead of touching addresses QEMU does not map.
 
 use super::admission::admit;
-use super::signed_images::protocol_version;
 use embedded_storage::nor_flash::NorFlash;
 use slingshot_image::ImageError;
 use slingshot_layout::{Region, UpdateMode as LayoutUpdateMode, ACTIVE};
@@ -325,6 +324,18 @@ impl<F: NorFlash, V: ImageVerifier<F>> DeviceHandler for BootloaderHandler<F, V>
 
     fn set_baud(&mut self, baud: u32) {
         usart_dma::switch_baud(baud);
+    }
+}
+
+/// The protocol's version (8-bit fields, saturated) from the engine's packed one (major, minor,
+/// patch, build in 16-bit fields, most significant first: `verifier::pack_version`).
+fn protocol_version(packed: u64) -> Version {
+    let field = |shift: u32| ((packed >> shift) & 0xFFFF).min(0xFF) as u8;
+    Version {
+        major: field(48),
+        minor: field(32),
+        patch: field(16),
+        build: (packed & 0xFFFF) as u32,
     }
 }
 

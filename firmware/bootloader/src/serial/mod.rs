@@ -10,14 +10,13 @@
 
 mod admission;
 mod handler;
-mod signed_images;
 
+use crate::verified::tracked_flash::TrackedFlash;
+use crate::verified::verifier::SignedImageVerifier;
 use handler::BootloaderHandler;
-use signed_images::SignedImages;
 use slingshot_protocol::device::{
     receive_buffer_size, Device, DeviceConfig, DeviceHandler, DEFAULT_WINDOW,
 };
-use slingshot_stm32::flash::Flash;
 use slingshot_stm32::flash_interface::flash_interface_responds;
 use slingshot_stm32::millisecond_timer::MillisecondTimer;
 use slingshot_stm32::usart_dma::{DmaReceiver, ReceiveRing};
@@ -46,7 +45,13 @@ static RECEIVE_RING: ReceiveRing<RING_SIZE> = ReceiveRing::new();
 pub fn serve() -> ! {
     serve_with(|| {
         let flash_present = flash_interface_responds();
-        BootloaderHandler::new(Flash::new(), SignedImages, flash_present)
+        // The boot flow's flash driver and verifier: one copy of the engine's journal code
+        // and of the image verification is linked.
+        BootloaderHandler::new(
+            TrackedFlash::for_primary_slot(),
+            SignedImageVerifier::on_reset_clock(),
+            flash_present,
+        )
     })
 }
 

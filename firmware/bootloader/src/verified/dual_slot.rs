@@ -14,20 +14,14 @@ use crate::refusal::{EngineCause, Refusal};
 use crate::report;
 use slingshot_image::ImageError;
 use slingshot_layout::ACTIVE;
-use slingshot_stm32::{flash::Flash, flash_interface};
+use slingshot_stm32::flash_interface;
 use slingshot_update::{
     BootAction, BootEvent, DualSlotConfiguration, DualSlotEngine, Rejection, StayCause, VerifyError,
 };
 
-/// The flash driver, counting changes to the primary slot. Reading works without the flash
-/// interface (flash is memory-mapped); writing and erasing need it.
+/// The flash driver, counting changes to the primary slot.
 fn tracked_flash() -> TrackedFlash {
-    let primary = ACTIVE.partitions.primary;
-    TrackedFlash::new(
-        Flash::new(),
-        primary.start - ACTIVE.board.flash.base,
-        primary.size,
-    )
+    TrackedFlash::for_primary_slot()
 }
 
 /// The engine, if it can run on this device.

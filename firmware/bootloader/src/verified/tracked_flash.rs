@@ -1,7 +1,10 @@
 //! The flash driver with a count of the writes and erases that touched the primary slot, so
-//! the hand-off can tell whether the primary image's last verification still holds.
+//! the hand-off can tell whether the primary image's last verification still holds. The
+//! serial update service (bootloader mode) uses the same driver, so the update engine's
+//! journal code and the verifier are linked once.
 
 use embedded_storage::nor_flash::{ErrorType, NorFlash, ReadNorFlash};
+use slingshot_layout::ACTIVE;
 use slingshot_stm32::flash::Flash;
 
 /// [`Flash`] plus a change counter for one region (the primary slot).
@@ -23,6 +26,17 @@ impl TrackedFlash {
             primary_end: primary_start + primary_size,
             changes: 0,
         }
+    }
+
+    /// The flash driver tracking the active layout's primary slot. Reading works without the
+    /// flash interface (flash is memory-mapped); writing and erasing need it.
+    pub fn for_primary_slot() -> Self {
+        let primary = ACTIVE.partitions.primary;
+        Self::new(
+            Flash::new(),
+            primary.start - ACTIVE.board.flash.base,
+            primary.size,
+        )
     }
 
     /// How many writes or erases touched (or tried to touch) the primary slot so far.

@@ -1,7 +1,8 @@
 //! Signature checks over `slingshot-image` with the keys embedded at build time: the
 //! memory-mapped check of the primary slot (single slot), and (dual slot) the update engine's
 //! `ImageVerifier` over the flash driver, which the dual-slot flow also uses for its own
-//! checks so that only one copy of the verification code is linked.
+//! checks and the serial update service (`serial-update`, both layouts) for received images,
+//! so that only one copy of the verification code is linked.
 
 use super::Cleared;
 use crate::report;
@@ -95,10 +96,10 @@ pub fn verify_primary_only() -> Result<Cleared, Refusal> {
     Ok(cleared(&summary(&image), false, false))
 }
 
-#[cfg(not(feature = "single-slot"))]
+#[cfg(any(not(feature = "single-slot"), feature = "serial-update"))]
 pub use engine_verifier::SignedImageVerifier;
 
-#[cfg(not(feature = "single-slot"))]
+#[cfg(any(not(feature = "single-slot"), feature = "serial-update"))]
 mod engine_verifier {
     //! The update engine's verifier, remembering when it last verified the primary slot.
 
@@ -117,16 +118,32 @@ mod engine_verifier {
     pub struct SignedImageVerifier {
         /// The primary slot's change count when it last verified, and what was found.
         primary: Option<(u32, ImageSummary)>,
+        /// Stay on the reset clock even with `fast-verify` (the serial service: USART3's baud
+        /// rate is derived from HSI 16 MHz and DMA keeps receiving while it verifies).
+        reset_clock_only: bool,
     }
 
     impl SignedImageVerifier {
-        /// A verifier that has verified nothing yet.
+        /// A verifier that has verified nothing yet (at verification speed: see
+        /// [`at_verification_speed`]).
+        #[cfg_attr(feature = "single-slot", allow(dead_code))]
         pub fn new() -> Self {
             Self::default()
         }
 
+        /// A verifier that always verifies on the reset clock, for bootloader mode's serial
+        /// service (the UART keeps receiving at a baud rate derived from HSI 16 MHz).
+        #[cfg(feature = "serial-update")]
+        pub fn on_reset_clock() -> Self {
+            Self {
+                reset_clock_only: true,
+                ..Self::default()
+            }
+        }
+
         /// What the primary slot's last verification found, if it passed and nothing wrote
         /// or erased the primary slot since.
+        #[cfg_attr(feature = "single-slot", allow(dead_code))]
         pub fn primary_unchanged_since_verified(
             &self,
             flash: &TrackedFlash,
@@ -138,6 +155,7 @@ mod engine_verifier {
         }
 
         /// Verify the primary slot now.
+        #[cfg_attr(feature = "single-slot", allow(dead_code))]
         pub fn verify_primary(
             &mut self,
             flash: &mut TrackedFlash,
@@ -162,7 +180,7 @@ mod engine_verifier {
             if slot.slot == Slot::Primary {
                 self.primary = None;
             }
-            let result = at_verification_speed(|| {
+            let mut verification = || {
                 verify_flash_with::<_, AssemblySha256>(
                     flash,
                     slot.flash_offset,
@@ -171,7 +189,12 @@ mod engine_verifier {
                     ACTIVE.board.board_id,
                     &TRUSTED_KEYS,
                 )
-            });
+            };
+            let result = if self.reset_clock_only {
+                verification()
+            } else {
+                at_verification_speed(verification)
+            };
             match result {
                 Ok(image) => {
                     let found = summary(&image);
