@@ -20,6 +20,31 @@ use crate::start::Start;
 use slingshot_boot::{Request, StartableApplication, StayReason};
 use slingshot_layout::ACTIVE;
 use slingshot_stm32::system;
+#[cfg(any(not(feature = "single-slot"), feature = "serial-update"))]
+use slingshot_update::DualSlotConfiguration;
+
+/// The update engine's configuration for the active layout, built at compile time (`None` for
+/// a single-slot layout). `DualSlotConfiguration::from_layout` would check the same constant
+/// partitions at every boot; slingshot-update's host tests run it on the F429 dual-slot layout
+/// (`tests/common`, "F429 dual-slot layout suits the engine"), and leaving that code out of
+/// the bootloader saves about 0.5 KB of flash.
+#[cfg(any(not(feature = "single-slot"), feature = "serial-update"))]
+pub const ENGINE_CONFIGURATION: Option<DualSlotConfiguration> = match (
+    ACTIVE.partitions.secondary,
+    ACTIVE.partitions.scratch,
+    ACTIVE.partitions.state,
+) {
+    (Some(secondary), Some(scratch), Some(state)) => Some(DualSlotConfiguration {
+        geometry: ACTIVE.board.flash,
+        primary: ACTIVE.partitions.primary,
+        secondary,
+        scratch,
+        state,
+        watchdog_before_trial: cfg!(feature = "watchdog-on-trial"),
+        whole_slot_swap: false,
+    }),
+    _ => None,
+};
 
 /// The image checks passed: the primary image may be started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

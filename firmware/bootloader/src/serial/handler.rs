@@ -12,6 +12,7 @@
 //! code instead of touching addresses QEMU does not map.
 
 use super::admission::admit;
+use crate::verified::ENGINE_CONFIGURATION;
 use embedded_storage::nor_flash::NorFlash;
 use slingshot_image::ImageError;
 use slingshot_layout::{Region, UpdateMode as LayoutUpdateMode, ACTIVE};
@@ -22,8 +23,8 @@ use slingshot_protocol::info::{
 };
 use slingshot_stm32::{system, usart_dma};
 use slingshot_update::{
-    DualSlotConfiguration, DualSlotEngine, ImageSummary, ImageVerifier, Phase, Slot, SlotLocation,
-    UpdateError, VerifyError,
+    DualSlotEngine, ImageSummary, ImageVerifier, Phase, Slot, SlotLocation, UpdateError,
+    VerifyError,
 };
 
 /// The slot images are received into: the secondary slot if the layout has one, else the
@@ -105,9 +106,7 @@ impl<F: NorFlash, V: ImageVerifier<F>> BootloaderHandler<F, V> {
     /// (for the info reply and the single-slot minimum), which takes up to about a second.
     pub fn new(flash: F, verifier: V, flash_present: bool) -> Self {
         let engine = match ACTIVE.update_mode {
-            LayoutUpdateMode::DualSlot => DualSlotConfiguration::from_layout(&ACTIVE)
-                .ok()
-                .map(DualSlotEngine::new),
+            LayoutUpdateMode::DualSlot => ENGINE_CONFIGURATION.map(DualSlotEngine::new),
             LayoutUpdateMode::SingleSlot => None,
         };
         let mut handler = Self {

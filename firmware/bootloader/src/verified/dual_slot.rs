@@ -9,15 +9,12 @@
 
 use super::tracked_flash::TrackedFlash;
 use super::verifier::{self, SignedImageVerifier};
-use super::Cleared;
+use super::{Cleared, ENGINE_CONFIGURATION};
 use crate::refusal::{EngineCause, Refusal};
 use crate::report;
 use slingshot_image::ImageError;
-use slingshot_layout::ACTIVE;
 use slingshot_stm32::flash_interface;
-use slingshot_update::{
-    BootAction, BootEvent, DualSlotConfiguration, DualSlotEngine, Rejection, StayCause, VerifyError,
-};
+use slingshot_update::{BootAction, BootEvent, DualSlotEngine, Rejection, StayCause, VerifyError};
 
 /// The flash driver, counting changes to the primary slot.
 fn tracked_flash() -> TrackedFlash {
@@ -29,9 +26,7 @@ fn engine() -> Result<DualSlotEngine, &'static str> {
     if !flash_interface::flash_interface_responds() {
         return Err("the flash interface does not respond");
     }
-    let mut configuration = DualSlotConfiguration::from_layout(&ACTIVE)
-        .map_err(|_| EngineCause::Configuration.message())?;
-    configuration.watchdog_before_trial = cfg!(feature = "watchdog-on-trial");
+    let configuration = ENGINE_CONFIGURATION.ok_or(EngineCause::Configuration.message())?;
     Ok(DualSlotEngine::new(configuration))
 }
 
