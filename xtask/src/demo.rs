@@ -1,7 +1,8 @@
-//! `cargo xtask demo`: the whole system without a board. Builds the bootloader and two
-//! versions of the example application, signs them, boots version 1 on the F429 twin, updates
-//! it to version 2 with `slingshot flash` over the twin's serial port (progress bar visible),
-//! and shows version 2 running after the reset.
+//! `cargo xtask demo`: the whole system. Builds the bootloader and two versions of the example
+//! application, signs them, boots version 1 — on the F429 twin, or on a Nucleo-F429ZI when a
+//! debug probe is attached (programmed through probe-rs) — updates it to version 2 with
+//! `slingshot flash` over the serial port (the twin's TCP port, or the ST-LINK virtual COM
+//! port), with the progress bar visible, and shows version 2 running after the reset.
 
 use crate::build::{self, Artifacts, BuildArguments};
 use crate::prerequisites::{ensure_packages, CMAKE, LIBCLANG};
@@ -24,10 +25,10 @@ pub struct DemoArguments {
     /// Partition plan (dual: install by swap with rollback; single: overwrite in place).
     #[arg(long, value_enum, default_value_t)]
     layout: build::LayoutChoice,
+    /// Use the twin even when a debug probe is attached.
+    #[arg(long)]
+    twin: bool,
 }
-
-/// Bootloader features the demo needs beyond the defaults.
-const DEMO_BOOTLOADER_FEATURES: &[&str] = &["serial-update"];
 
 fn host_binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -91,17 +92,15 @@ fn slingshot(arguments: &[&str]) -> Result<()> {
     run_checked(Command::new(host_binary("slingshot")).args(arguments))
 }
 
-/// Build everything, boot v1 on the twin, update it to v2 over serial, show v2 running.
+/// Build everything, boot v1 (twin or board), update it to v2 over serial, show v2 running.
 pub fn run(arguments: DemoArguments) -> Result<()> {
-    ensure_packages(&[CMAKE, LIBCLANG])?;
-    let features: Vec<String> = DEMO_BOOTLOADER_FEATURES
-        .iter()
-        .map(|f| f.to_string())
-        .collect();
+    let on_board = !arguments.twin && crate::flash::probe_attached();
+    if !on_board {
+        ensure_packages(&[CMAKE, LIBCLANG])?;
+    }
     println!("== 1/5 build the bootloader and application v1.0.0, signed ==");
     let version_1 = build::run(BuildArguments {
         layout: arguments.layout,
-        bootloader_features: features.clone(),
         application_version: Some("1.0.0".into()),
         variant: Some("demo-v1".into()),
         ..Default::default()
@@ -109,30 +108,39 @@ pub fn run(arguments: DemoArguments) -> Result<()> {
     println!("== 2/5 build application v2.0.0, signed ==");
     let version_2 = build::run(BuildArguments {
         layout: arguments.layout,
-        bootloader_features: features,
         application_version: Some("2.0.0".into()),
         variant: Some("demo-v2".into()),
         ..Default::default()
     })?;
-    println!("== 3/5 build the F429 twin and the slingshot tool ==");
-    run_checked(cargo().current_dir(repository_root()).args([
-        "build",
-        "--release",
-        "-p",
-        "slingshot-twin",
-        "-p",
-        "slingshot-cli",
-    ]))?;
+    println!("== 3/5 build the slingshot tool (and the F429 twin) ==");
+    let mut packages = vec!["-p", "slingshot-cli"];
+    if !on_board {
+        packages.extend(["-p", "slingshot-twin"]);
+    }
+    run_checked(
+        cargo()
+            .current_dir(repository_root())
+            .args(["build", "--release"])
+            .args(&packages),
+    )?;
+    let image = version_2.signed_application();
+    let image = image.to_str().context("the image path is not UTF-8")?;
+    let baud = arguments.baud.to_string();
+    let layout = build::layout_name(arguments.layout);
+    if on_board {
+        println!("== 4/5 program the Nucleo-F429ZI: bootloader + application v1.0.0 (probe-rs) ==");
+        crate::flash::flash_both(&version_1)?;
+        println!("== 5/5 update to v2.0.0 over the ST-LINK virtual COM port ==");
+        slingshot(&["flash", "--baud", &baud, "--layout", layout, image])?;
+        println!("== done: the board runs application v2.0.0 ==");
+        return Ok(());
+    }
     let port = free_port()?;
     let address = format!("tcp:127.0.0.1:{port}");
     println!("== 4/5 power on the twin: bootloader + application v1.0.0 ==");
     let _twin = start_twin(&version_1, port)?;
     slingshot(&["monitor", "--port", &address, "--seconds", "2"])?;
     println!("== 5/5 update to v2.0.0 over the twin's serial port ==");
-    let image = version_2.signed_application();
-    let image = image.to_str().context("the image path is not UTF-8")?;
-    let baud = arguments.baud.to_string();
-    let layout = build::layout_name(arguments.layout);
     slingshot(&[
         "flash",
         "--port",
