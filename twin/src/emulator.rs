@@ -32,6 +32,7 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
         .map_err(emulator)?;
     uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(emulator)?;
     uc.add_tlb_hook(1, 0, |uc, address, access| {
+        discard_restored_it_state(uc);
         let busy = uc.get_data().flash_access_stalls(address as u32);
         memory::translate(address, access, busy)
     })
@@ -172,6 +173,35 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
     })
     .map_err(emulator)?;
     Ok(uc)
+}
+
+/// The IT-state bits of the EPSR (ICI/IT[1:0] at 26:25, IT[7:2] at 15:10).
+const EPSR_IT_BITS: u32 = 0x0600_FC00;
+
+/// Undo the one side effect of Unicorn's TLB fill that corrupts execution.
+///
+/// Before calling the TLB hook, Unicorn's `unicorn_fill_tlb` runs QEMU's
+/// `cpu_restore_state(.., will_exit = false)` to give the hook an exact PC. That also writes
+/// the IT state recorded for the faulting instruction into the CPU state, yet execution then
+/// continues in the same translated block, and the translated code never writes the IT state
+/// back when the block ends outside an IT block (QEMU keeps it in translation-time state and
+/// only stores it when leaving a block inside one). After a TLB miss on a load or store inside
+/// an IT block, the stale IT state thus reaches the next block lookup (an indirect branch such
+/// as `pop {.., pc}`, `bx lr`, `blx r6`) — the target is translated as if inside the IT block
+/// and its first instructions are skipped when the stale condition fails — and exception
+/// entry (SVC) stacks it. The symptoms depended on where runs stopped, because every stop
+/// restores the IT state of the stop instruction correctly.
+///
+/// Clearing it here is always safe: the translated code never reads the CPU copy of the IT
+/// state; a block that ends inside an IT block stores the right value, a block that starts
+/// inside one is looked up with it before this hook can run, and every exit or exception in
+/// the middle of a block restores it from the instruction's record again.
+fn discard_restored_it_state(uc: &mut Unicorn<'_, Board>) {
+    let epsr = uc.reg_read(RegisterARM::EPSR).unwrap_or(0) as u32;
+    if epsr & EPSR_IT_BITS != 0 {
+        // EPSR writes touch only the IT and T bits.
+        let _ = uc.reg_write(RegisterARM::EPSR, (epsr & !EPSR_IT_BITS) as u64);
+    }
 }
 
 /// A data read of flash through a port (the stall port, or the write port when a store's

@@ -207,11 +207,12 @@ pub fn exit(uc: &mut Machine, exception_return: u32) -> Result<(), FrameError> {
     }
     write(uc, stack_register, new_stack)?;
     let returning_ipsr = if to_thread { 0 } else { xpsr & 0x1FF };
-    // XPSR writes IPSR, NZCVQ and the EPSR (IT, T) bits together (an interrupted IT block
-    // resumes correctly).
+    // XPSR_NZCVQG writes IPSR, NZCVQ, the SIMD GE flags and the EPSR (IT, T) bits together
+    // (an interrupted IT block resumes correctly). Plain XPSR would leave GE as the handler
+    // left it: Unicorn writes GE only for the `_G` register variants.
     write(
         uc,
-        RegisterARM::XPSR,
+        RegisterARM::XPSR_NZCVQG,
         (xpsr & !0x1FF) | returning_ipsr | (1 << 24),
     )?;
     let control = read(uc, RegisterARM::CONTROL)?;
