@@ -1,0 +1,518 @@
+//! The real bootloader on the F429 twin, driven by the real host library
+//! (`slingshot_cli::flashing::flash`) over [`TwinLink`]: a `Transport` on the twin's USART3
+//! whose clock is the twin's modelled time. Writing queues bytes on the twin's receive line
+//! (paced at the device's baud rate by the USART model); reading runs the twin until bytes
+//! arrive or the timeout in modelled time has passed. Deterministic and faster than real time.
+//!
+//! The link models a host UART: bytes pass only when both sides use the same baud rate (within
+//! 3 %), otherwise the receiver sees garbage. [`LinkFaults`] adds seeded corruption and loss in
+//! both directions and a cable pull (the transport returns `Disconnected` for a stretch of
+//! modelled time, during which the board's output is lost).
+//!
+//! Images: v2 is built from the signed v1 of the same build (banner patched to the new version,
+//! seeded filler appended, signed with the development key or another one), as
+//! `install_fixture` does, so each layout's test needs only `cargo xtask build` (dual slot) and
+//! `cargo xtask build --layout single` (firmware/target/variants/single).
+
+#![allow(dead_code)]
+
+use anyhow::{bail, Context, Result};
+use slingshot_cli::flashing::SignedImage;
+use slingshot_flash_sim::SplitMix64;
+use slingshot_image::signing::{sign_image, SigningParameters};
+use slingshot_image::{parse_trailer, Descriptor, Version};
+use slingshot_layout::Layout;
+use slingshot_protocol::host::{Transport, TransportError};
+use slingshot_testkit::artifacts::{firmware_file, repository_root, Program};
+use slingshot_twin::{Stop, Twin, TwinConfig};
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Banner prefix of the example application.
+pub const BANNER: &str = "slingshot example application v";
+/// Instructions per `run_until` call inside the link (the condition ends it much earlier).
+const RUN_BUDGET: u64 = 50_000_000;
+/// Picoseconds per second.
+const PS_PER_SECOND: u64 = 1_000_000_000_000;
+
+/// Which build of bootloader and application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    /// `cargo xtask build`: dual-slot layout, install by swap.
+    Dual,
+    /// `cargo xtask build --layout single`: single-slot layout, overwrite in place.
+    Single,
+}
+
+impl Build {
+    /// The layout the build uses.
+    pub fn layout(self) -> &'static Layout {
+        match self {
+            Build::Dual => &slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT,
+            Build::Single => &slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT,
+        }
+    }
+
+    /// Path of a firmware file of this build (`name` with extension).
+    fn file(self, program: Program, extension: &str) -> Result<PathBuf> {
+        match self {
+            Build::Dual => firmware_file(program, extension),
+            Build::Single => {
+                let base = match program {
+                    Program::Bootloader => "slingshot-bootloader",
+                    _ => "example-application",
+                };
+                let path = repository_root()
+                    .join("firmware/target/variants/single/thumbv7em-none-eabihf/release")
+                    .join(format!("{base}.{extension}"));
+                if !path.exists() {
+                    bail!(
+                        "{} is missing: run `cargo xtask build --layout single`",
+                        path.display()
+                    );
+                }
+                Ok(path)
+            }
+        }
+    }
+
+    /// The signed application v1 of this build.
+    pub fn signed_v1(self) -> Result<Vec<u8>> {
+        let path = self.file(Program::Application, "signed.bin")?;
+        std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+    }
+
+    /// A twin, powered on, with this build's bootloader and signed v1 in the primary slot.
+    pub fn twin(self, seed: u64) -> Result<Twin> {
+        let mut twin = Twin::new(TwinConfig { strict: true, seed })?;
+        let bootloader = self.file(Program::Bootloader, "bin")?;
+        twin.load_flash_file(&bootloader, Some(0x0800_0000))?;
+        let primary = self.layout().partitions.primary.start;
+        twin.load_flash_file(
+            &self.file(Program::Application, "signed.bin")?,
+            Some(primary),
+        )?;
+        twin.power_on()?;
+        Ok(twin)
+    }
+}
+
+/// How to derive an image from v1.
+#[derive(Clone, Copy, Debug)]
+pub struct ImageSpec {
+    /// Version in the banner and descriptor (major.minor.patch).
+    pub version: (u16, u16, u16),
+    /// Security counter; `None` keeps v1's.
+    pub security_counter: Option<u32>,
+    /// Board id; `None` keeps v1's.
+    pub board_id: Option<u32>,
+    /// Seeded filler appended after the application, in bytes.
+    pub filler: usize,
+    /// Signing seed; `None` signs with the development key.
+    pub signing_seed: Option<[u8; 32]>,
+}
+
+impl ImageSpec {
+    /// Version 2.0.0 with `filler` bytes appended, signed by the development key.
+    pub fn version_2(filler: usize) -> Self {
+        ImageSpec {
+            version: (2, 0, 0),
+            security_counter: None,
+            board_id: None,
+            filler,
+            signing_seed: None,
+        }
+    }
+}
+
+/// The development key's signing seed.
+pub fn development_seed() -> Result<[u8; 32]> {
+    let key_path = repository_root().join("keys/development.pem");
+    let key_pair = slingshot_cli::keys::load_private_key(&key_path)
+        .context("the development key (run `cargo xtask build` first)")?;
+    Ok(*key_pair.sk.seed())
+}
+
+/// v1's unsigned application bytes and descriptor.
+pub fn v1_parts(signed_v1: &[u8]) -> Result<(Vec<u8>, Descriptor)> {
+    let trailer = parse_trailer(signed_v1).map_err(|error| anyhow::anyhow!("{error:?}"))?;
+    let descriptor = trailer.descriptor;
+    Ok((
+        signed_v1[..descriptor.image_size as usize].to_vec(),
+        descriptor,
+    ))
+}
+
+/// The application of `signed_v1` with its banner set to `spec.version` and the filler
+/// appended, unsigned (word 7, the trailer offset, cleared).
+pub fn patched_application(signed_v1: &[u8], spec: &ImageSpec) -> Result<Vec<u8>> {
+    let (mut image, _) = v1_parts(signed_v1)?;
+    let old = format!("{BANNER}1.0.0");
+    let positions: Vec<usize> = image
+        .windows(old.len())
+        .enumerate()
+        .filter(|(_, window)| *window == old.as_bytes())
+        .map(|(position, _)| position)
+        .collect();
+    let [position] = positions[..] else {
+        bail!("expected the banner {old:?} once in the application, found {positions:?}");
+    };
+    let (major, minor, patch) = spec.version;
+    let new = format!("{major}.{minor}.{patch}");
+    if new.len() != 5 {
+        bail!("version {new} must have five characters to patch the banner in place");
+    }
+    image[position + BANNER.len()..position + BANNER.len() + 5].copy_from_slice(new.as_bytes());
+    image[28..32].fill(0);
+    let mut filler = vec![0u8; spec.filler];
+    SplitMix64::new(u64::from(major) * 1000 + spec.filler as u64).fill(&mut filler);
+    image.extend_from_slice(&filler);
+    Ok(image)
+}
+
+/// The signed bytes `spec` describes.
+pub fn signed_bytes(signed_v1: &[u8], spec: &ImageSpec) -> Result<Vec<u8>> {
+    let (_, descriptor) = v1_parts(signed_v1)?;
+    let image = patched_application(signed_v1, spec)?;
+    let (major, minor, patch) = spec.version;
+    let parameters = SigningParameters {
+        load_address: descriptor.load_address,
+        board_id: spec.board_id.unwrap_or(descriptor.board_id),
+        version: Version {
+            major,
+            minor,
+            patch,
+            build: 0,
+        },
+        security_counter: spec.security_counter.unwrap_or(descriptor.security_counter),
+    };
+    let seed = match spec.signing_seed {
+        Some(seed) => seed,
+        None => development_seed()?,
+    };
+    sign_image(&image, &parameters, &seed).map_err(|error| anyhow::anyhow!("{error}"))
+}
+
+/// A [`SignedImage`] without the host's own checks (board, size), so that the device's and
+/// `flash`'s refusals are what the test sees.
+pub fn unchecked_image(bytes: Vec<u8>) -> Result<SignedImage> {
+    let trailer = parse_trailer(&bytes).map_err(|error| anyhow::anyhow!("{error:?}"))?;
+    let descriptor = trailer.descriptor;
+    let start = descriptor.image_size as usize;
+    let descriptor_bytes = bytes[start..start + usize::from(descriptor.descriptor_size)].to_vec();
+    Ok(SignedImage {
+        bytes,
+        descriptor_bytes,
+        descriptor,
+    })
+}
+
+/// Faults the link injects, from a fixed seed.
+#[derive(Clone, Debug)]
+pub struct LinkFaults {
+    /// Bytes corrupted (one bit flipped), per million, in each direction.
+    pub corrupt_per_million: u64,
+    /// Bytes dropped, per million, in each direction.
+    pub drop_per_million: u64,
+    /// Cable pull: after this many host bytes written, the transport fails with
+    /// `Disconnected` for `pull_duration` of modelled time (the board keeps running, its
+    /// output is lost).
+    pub pull_after_bytes: Option<u64>,
+    /// How long the cable stays out.
+    pub pull_duration: Duration,
+    /// Source of the faults.
+    pub random: SplitMix64,
+}
+
+impl LinkFaults {
+    /// A perfect link.
+    pub fn none() -> Self {
+        LinkFaults {
+            corrupt_per_million: 0,
+            drop_per_million: 0,
+            pull_after_bytes: None,
+            pull_duration: Duration::ZERO,
+            random: SplitMix64::new(0),
+        }
+    }
+
+    /// Apply corruption and loss to `bytes` (one direction).
+    fn apply(&mut self, bytes: &[u8], counts: &mut FaultCounts) -> Vec<u8> {
+        if self.corrupt_per_million == 0 && self.drop_per_million == 0 {
+            return bytes.to_vec();
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        for &byte in bytes {
+            let draw = self.random.next_u64() % 1_000_000;
+            if draw < self.drop_per_million {
+                counts.dropped += 1;
+            } else if draw < self.drop_per_million + self.corrupt_per_million {
+                counts.corrupted += 1;
+                out.push(byte ^ (1 << (self.random.next_u64() % 8)));
+            } else {
+                out.push(byte);
+            }
+        }
+        out
+    }
+}
+
+/// What the link did to the bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaultCounts {
+    /// Bytes corrupted.
+    pub corrupted: u64,
+    /// Bytes dropped.
+    pub dropped: u64,
+    /// Bytes garbled by a baud-rate mismatch.
+    pub garbled: u64,
+    /// Transport calls refused during a cable pull.
+    pub refused: u64,
+}
+
+/// A `Transport` on the twin's USART3 in modelled time.
+pub struct TwinLink<'a> {
+    twin: &'a mut Twin,
+    host_baud: u32,
+    /// Output bytes of the twin already taken into `to_host`.
+    output_seen: usize,
+    to_host: VecDeque<u8>,
+    /// Modelled time added while the board slept with nothing to wake it.
+    idle_ps: u64,
+    start_ps: u64,
+    faults: LinkFaults,
+    /// Host bytes written so far.
+    pub written: u64,
+    pull_until_ps: Option<u64>,
+    /// What the faults did.
+    pub counts: FaultCounts,
+}
+
+impl<'a> TwinLink<'a> {
+    /// A link at 115200 baud (the reset rate) without faults.
+    pub fn new(twin: &'a mut Twin) -> Self {
+        Self::with_faults(twin, LinkFaults::none())
+    }
+
+    /// A link at 115200 baud with `faults`.
+    pub fn with_faults(twin: &'a mut Twin, faults: LinkFaults) -> Self {
+        let output_seen = twin.serial_output().len();
+        let start_ps = twin.board().picoseconds();
+        TwinLink {
+            twin,
+            host_baud: 115_200,
+            output_seen,
+            to_host: VecDeque::new(),
+            idle_ps: 0,
+            start_ps,
+            faults,
+            written: 0,
+            pull_until_ps: None,
+            counts: FaultCounts::default(),
+        }
+    }
+
+    /// Modelled time now (the twin's, plus time skipped while it slept).
+    fn now_ps(&self) -> u64 {
+        self.twin.board().picoseconds() + self.idle_ps
+    }
+
+    /// The baud rate USART3 is configured for.
+    fn device_baud(&self) -> u64 {
+        let board = self.twin.board();
+        board.usart3.baud_rate(board.rcc.apb1_clock_hz())
+    }
+
+    fn rates_match(&self) -> bool {
+        let device = self.device_baud() as f64;
+        let host = f64::from(self.host_baud);
+        (device - host).abs() / host < 0.03
+    }
+
+    /// Take the board's new output, as the host UART receives it.
+    fn collect_output(&mut self) {
+        let output = self.twin.serial_output();
+        if output.len() <= self.output_seen {
+            return;
+        }
+        let fresh = output[self.output_seen..].to_vec();
+        self.output_seen = output.len();
+        if self.pulled() {
+            return;
+        }
+        if !self.rates_match() {
+            self.counts.garbled += fresh.len() as u64;
+            self.to_host.extend(fresh.iter().map(|_| 0xF8));
+            return;
+        }
+        let mut counts = self.counts;
+        let delivered = self.faults.apply(&fresh, &mut counts);
+        self.counts = counts;
+        self.to_host.extend(delivered);
+    }
+
+    fn pulled(&self) -> bool {
+        self.pull_until_ps
+            .is_some_and(|until| self.now_ps() < until)
+    }
+
+    /// Run the twin until `deadline_ps` or until `done` holds; output is collected each stop.
+    fn run_until_time(
+        &mut self,
+        deadline_ps: u64,
+        mut done: impl FnMut(&Self) -> bool,
+    ) -> Result<(), TransportError> {
+        loop {
+            self.collect_output();
+            if done(self) || self.now_ps() >= deadline_ps {
+                return Ok(());
+            }
+            let seen = self.output_seen;
+            let twin_deadline = deadline_ps - self.idle_ps;
+            let input_pending = !self.twin.board().usart3.input.is_empty();
+            let stop = self
+                .twin
+                .run_until(RUN_BUDGET, |twin| {
+                    twin.serial_output().len() > seen
+                        || twin.board().picoseconds() >= twin_deadline
+                        || (input_pending && twin.board().usart3.input.is_empty())
+                })
+                .map_err(|error| TransportError::Io(std::io::Error::other(error.to_string())))?;
+            match stop {
+                Stop::Condition | Stop::InstructionLimit => {}
+                Stop::Asleep => {
+                    self.collect_output();
+                    let now = self.now_ps();
+                    if now < deadline_ps {
+                        self.idle_ps += deadline_ps - now;
+                    }
+                }
+                Stop::PowerLost => {
+                    return Err(TransportError::Io(std::io::Error::other("power lost")))
+                }
+                Stop::Breakpoint => {
+                    return Err(TransportError::Io(std::io::Error::other(
+                        "the board hit a breakpoint",
+                    )))
+                }
+            }
+        }
+    }
+
+    /// Let `duration` of modelled time pass (the host does nothing).
+    pub fn idle(&mut self, duration: Duration) -> Result<(), TransportError> {
+        let deadline = self.now_ps() + duration.as_nanos() as u64 * 1000;
+        self.run_until_time(deadline, |_| false)
+    }
+
+    /// Bytes received and not read yet (e.g. a banner after `flash` returned).
+    pub fn received_text(&mut self) -> String {
+        self.collect_output();
+        String::from_utf8_lossy(&self.to_host.drain(..).collect::<Vec<_>>()).into_owned()
+    }
+}
+
+impl Transport for TwinLink<'_> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        if let (Some(after), None) = (self.faults.pull_after_bytes, self.pull_until_ps) {
+            if self.written + bytes.len() as u64 >= after {
+                self.pull_until_ps =
+                    Some(self.now_ps() + self.faults.pull_duration.as_nanos() as u64 * 1000);
+            }
+        }
+        if self.pulled() {
+            self.counts.refused += 1;
+            return Err(TransportError::Disconnected);
+        }
+        self.written += bytes.len() as u64;
+        let sent = if self.rates_match() {
+            let mut counts = self.counts;
+            let sent = self.faults.apply(bytes, &mut counts);
+            self.counts = counts;
+            sent
+        } else {
+            self.counts.garbled += bytes.len() as u64;
+            vec![0xF8; bytes.len()]
+        };
+        self.twin.send_serial(&sent);
+        Ok(())
+    }
+
+    fn read(&mut self, buffer: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        if self.pulled() {
+            self.counts.refused += 1;
+            // Time passes while the port is gone (as a real read would block, then fail).
+            self.idle(timeout.min(Duration::from_millis(100)))?;
+            return Err(TransportError::Disconnected);
+        }
+        let deadline = self.now_ps() + timeout.as_nanos() as u64 * 1000;
+        self.run_until_time(deadline, |link| !link.to_host.is_empty())?;
+        let count = buffer.len().min(self.to_host.len());
+        for (slot, byte) in buffer.iter_mut().zip(self.to_host.drain(..count)) {
+            *slot = byte;
+        }
+        Ok(count)
+    }
+
+    fn flush(&mut self) -> Result<(), TransportError> {
+        let deadline = self.now_ps() + 10 * PS_PER_SECOND;
+        self.run_until_time(deadline, |link| link.twin.board().usart3.input.is_empty())
+    }
+
+    fn set_baud(&mut self, baud: u32) -> Result<(), TransportError> {
+        self.host_baud = baud;
+        Ok(())
+    }
+
+    fn baud(&self) -> u32 {
+        self.host_baud
+    }
+
+    fn elapsed(&self) -> Duration {
+        Duration::from_nanos((self.now_ps() - self.start_ps) / 1000)
+    }
+}
+
+/// What came up after a power-on or reset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Boot {
+    /// The application printed its banner with this version and then `tick 4`; `confirmed`
+    /// whether it printed `confirmed` on the way.
+    Application {
+        /// The banner's version.
+        version: String,
+        /// Whether `confirmed` was printed.
+        confirmed: bool,
+    },
+    /// No application started; the bootloader's lines (its reason for staying).
+    Bootloader(String),
+}
+
+/// Run the twin until the application is stable (`tick 4`) or, without an application
+/// banner, for `seconds` of modelled time; what came up.
+pub fn observe_boot(twin: &mut Twin, seconds: u64) -> Result<Boot> {
+    let start = twin.serial_output().len();
+    let deadline = twin.board().picoseconds() + seconds * PS_PER_SECOND;
+    let stop = twin.run_until(4_000_000_000, |twin| {
+        let text = String::from_utf8_lossy(&twin.serial_output()[start..]).into_owned();
+        let stable = text
+            .rfind(BANNER)
+            .is_some_and(|index| text[index..].contains("tick 4\r\n"));
+        stable || twin.board().picoseconds() >= deadline
+    })?;
+    if stop == Stop::PowerLost || stop == Stop::Breakpoint {
+        bail!("the boot stopped: {stop:?}");
+    }
+    let text = String::from_utf8_lossy(&twin.serial_output()[start..]).into_owned();
+    match text.rfind(BANNER) {
+        Some(index) if text[index..].contains("tick 4\r\n") => {
+            let after = &text[index + BANNER.len()..];
+            Ok(Boot::Application {
+                version: after.lines().next().unwrap_or("").trim().to_string(),
+                confirmed: after.contains("confirmed\r\n"),
+            })
+        }
+        _ => Ok(Boot::Bootloader(text)),
+    }
+}
