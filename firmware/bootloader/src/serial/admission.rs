@@ -1,14 +1,15 @@
 //! The checks a StartUpdate request passes before anything is erased: the descriptor the host
 //! announces (the signed image's descriptor, as `slingshot-image` lays it out) must parse, be
-//! for this board and the primary slot's load address, fit the update target, end inside the
-//! announced image, and carry a security counter not below the minimum.
+//! for this board and the primary slot's load address, name a trusted key, fit the update
+//! target, end inside the announced image, and carry a security counter not below the minimum.
 //!
 //! These checks only refuse early; the signature over the received bytes is what counts
 //! (`verify` checks everything again on what flash holds).
 
+use crate::verified::verifier::{AssemblySha256, TRUSTED_KEYS};
 use slingshot_image::{
-    Descriptor, DESCRIPTOR_SIZE, DIGEST_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256, MAGIC,
-    MAXIMUM_DESCRIPTOR_SIZE, SIGNATURE_ALGORITHM_ED25519, SIGNATURE_SIZE,
+    key_id_with, Descriptor, DESCRIPTOR_SIZE, DIGEST_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256,
+    MAGIC, MAXIMUM_DESCRIPTOR_SIZE, SIGNATURE_ALGORITHM_ED25519, SIGNATURE_SIZE,
 };
 use slingshot_layout::{Region, ACTIVE};
 use slingshot_protocol::device::Refusal;
@@ -58,6 +59,12 @@ pub fn admit(
     }
     if fields.load_address != ACTIVE.partitions.primary.start {
         return Err(Refusal::new(ErrorCode::WrongLoadAddress));
+    }
+    let trusted = TRUSTED_KEYS
+        .iter()
+        .any(|key| key_id_with::<AssemblySha256>(key) == fields.key_id);
+    if !trusted {
+        return Err(Refusal::new(ErrorCode::NoTrustedKey));
     }
     let extent = fields
         .image_size
