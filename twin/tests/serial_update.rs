@@ -9,9 +9,12 @@ mod serial_fixture;
 
 use anyhow::{bail, ensure, Result};
 use serial_fixture::{
-    observe_boot, signed_bytes, unchecked_image, Boot, Build, ImageSpec, TwinLink,
+    observe_boot, settle_after_flash, signed_bytes, unchecked_image, Boot, Build, ImageSpec,
+    TwinLink,
 };
-use slingshot_cli::flashing::{flash, FlashEvent, FlashOptions, FlashReport, RunningVersion};
+use slingshot_cli::flashing::{
+    flash, FlashEvent, FlashOptions, FlashReport, ImageRefusal, RunningVersion, SignedImage,
+};
 use slingshot_twin::Twin;
 
 /// Seeded filler appended to v2: one sector more than v1 occupies.
@@ -71,24 +74,11 @@ fn full_update(build: Build) -> Result<()> {
         report.running
     );
     // The application keeps running: in dual slot it is a trial image that confirms itself.
-    let boot = observe_boot(&mut twin, 5)?;
-    let confirmed = build == Build::Dual;
-    if let Boot::Application { version, .. } = &boot {
-        ensure!(version == "2.0.0", "{boot:?}");
-    }
-    // `observe_boot` starts after the banner flash already read: check the whole output.
-    let text = String::from_utf8_lossy(twin.serial_output()).into_owned();
-    let last = text.rfind(serial_fixture::BANNER).unwrap_or(0);
-    ensure!(
-        text[last..].starts_with("slingshot example application v2.0.0"),
-        "last banner: {}",
-        &text[last..]
-    );
-    ensure!(
-        text[last..].contains("confirmed\r\n") == confirmed,
-        "confirmation in dual slot only; output after the banner:\n{}",
-        &text[last..]
-    );
+    expect_application(
+        &settle_after_flash(&mut twin)?,
+        "2.0.0",
+        build == Build::Dual,
+    )?;
     // Power cycle: v2 again, and (dual slot) no second trial: it stays confirmed.
     twin.power_on()?;
     expect_application(&observe_boot(&mut twin, 5)?, "2.0.0", false)?;
@@ -103,4 +93,178 @@ fn full_update_dual_slot_boots_v2_confirmed() -> Result<()> {
 #[test]
 fn full_update_single_slot_boots_v2() -> Result<()> {
     full_update(Build::Single)
+}
+
+/// One refused image: `flash` fails with a message containing `expected`, and the device
+/// erased and programmed nothing; v1 still boots after a power cycle.
+fn expect_refusal(twin: &mut Twin, bytes: Vec<u8>, expected: &str) -> Result<()> {
+    let image = unchecked_image(bytes)?;
+    let mut link = TwinLink::new(twin);
+    link.track_erases = true;
+    let outcome = flash(&mut link, &image, &options(), &mut |_| {});
+    let (operations, erased) = (link.flash_operations, link.erased_sectors.clone());
+    let error = match outcome {
+        Ok(report) => bail!("the image was accepted: {report:?}"),
+        Err(error) => error.to_string(),
+    };
+    ensure!(
+        error.contains(expected),
+        "expected a refusal mentioning {expected:?}, got: {error}"
+    );
+    ensure!(
+        operations == 0 && erased.is_empty(),
+        "refused ({error}) after {operations} flash operations, erasing sectors {erased:?}"
+    );
+    twin.power_on()?;
+    expect_application(&observe_boot(twin, 5)?, "1.0.0", false)
+}
+
+#[test]
+fn rejections_before_any_erase_keep_v1() -> Result<()> {
+    let build = Build::Dual;
+    let signed_v1 = build.signed_v1()?;
+    let (_, descriptor) = serial_fixture::v1_parts(&signed_v1)?;
+    let mut twin = build.twin(21)?;
+    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+
+    let wrong_board = ImageSpec {
+        board_id: Some(descriptor.board_id ^ 0x0000_0100),
+        ..ImageSpec::version_2(0)
+    };
+    expect_refusal(
+        &mut twin,
+        signed_bytes(&signed_v1, &wrong_board)?,
+        "board id",
+    )?;
+
+    let slot = build.layout().partitions.secondary.expect("dual slot").size as usize;
+    let too_large = ImageSpec::version_2(slot);
+    expect_refusal(&mut twin, signed_bytes(&signed_v1, &too_large)?, "bytes")?;
+
+    // Unsigned: the host library refuses it before opening a session.
+    let unsigned = serial_fixture::patched_application(&signed_v1, &ImageSpec::version_2(0))?;
+    let refusal = SignedImage::from_bytes("unsigned", unsigned, build.layout())
+        .expect_err("an unsigned image was accepted");
+    ensure!(
+        matches!(refusal, ImageRefusal::NotSigned { .. }),
+        "{refusal}"
+    );
+    Ok(())
+}
+
+/// An image the device can only judge by its signature: refused at Verify, after the transfer
+/// wrote (and erased) the secondary slot only — the primary slot is byte for byte unchanged
+/// and v1 still boots. (StartUpdate does not check the descriptor's key id, so "before any
+/// erase" does not hold for these two cases; see the report in docs.)
+fn expect_signature_refusal(
+    twin: &mut Twin,
+    build: Build,
+    bytes: Vec<u8>,
+    expected: &str,
+) -> Result<()> {
+    let layout = build.layout();
+    let primary = layout.partitions.primary;
+    let base = layout.board.flash.region().start;
+    let range = (primary.start - base) as usize..(primary.end() - base) as usize;
+    let before = twin.board().flash.content[range.clone()].to_vec();
+    let image = unchecked_image(bytes)?;
+    let mut link = TwinLink::new(twin);
+    link.track_erases = true;
+    let outcome = flash(&mut link, &image, &options(), &mut |_| {});
+    let erased = link.erased_sectors.clone();
+    let error = match outcome {
+        Ok(report) => bail!("the image was accepted: {report:?}"),
+        Err(error) => error.to_string(),
+    };
+    ensure!(
+        error.contains(expected),
+        "expected a refusal at verification, got: {error}"
+    );
+    let secondary = layout.partitions.secondary.expect("dual slot");
+    for number in &erased {
+        let sector = layout
+            .board
+            .flash
+            .sectors_in(layout.board.flash.region())
+            .find(|sector| sector.number == *number)
+            .expect("sector");
+        ensure!(
+            secondary.contains_region(sector.region()),
+            "sector {number} at 0x{:08x} erased outside the secondary slot",
+            sector.start
+        );
+    }
+    ensure!(
+        twin.board().flash.content[range] == before[..],
+        "the primary slot changed"
+    );
+    twin.power_on()?;
+    expect_application(&observe_boot(twin, 5)?, "1.0.0", false)
+}
+
+#[test]
+fn unknown_key_and_bad_signature_are_refused_and_keep_v1() -> Result<()> {
+    let build = Build::Dual;
+    let signed_v1 = build.signed_v1()?;
+    let mut twin = build.twin(22)?;
+    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+    let unknown_key = ImageSpec {
+        signing_seed: Some([0x5A; 32]),
+        ..ImageSpec::version_2(0)
+    };
+    let bytes = signed_bytes(&signed_v1, &unknown_key)?;
+    expect_signature_refusal(&mut twin, build, bytes, "not signed by a trusted key")?;
+    // A signature field of zeros: the image carries no valid signature at all (on a fresh
+    // device, so that nothing of the previous attempt is resumed).
+    let mut twin = build.twin(24)?;
+    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+    let mut stripped = signed_bytes(&signed_v1, &ImageSpec::version_2(0))?;
+    let length = stripped.len();
+    stripped[length - 64..].fill(0);
+    expect_signature_refusal(&mut twin, build, stripped, "signature invalid")
+}
+
+#[test]
+fn older_than_the_anti_rollback_minimum_is_refused_before_any_erase() -> Result<()> {
+    let build = Build::Dual;
+    let signed_v1 = build.signed_v1()?;
+    let (_, descriptor) = serial_fixture::v1_parts(&signed_v1)?;
+    let mut twin = build.twin(23)?;
+    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+    // v2 raises the security counter; once it is confirmed, v3 with v1's counter is too old.
+    let newer = ImageSpec {
+        security_counter: Some(descriptor.security_counter + 1),
+        ..ImageSpec::version_2(0)
+    };
+    let (report, _) = flash_image(&mut twin, signed_bytes(&signed_v1, &newer)?, &options())?;
+    ensure!(
+        report.running == Some(RunningVersion::Application("2.0.0".into())),
+        "{:?}",
+        report.running
+    );
+    expect_application(&settle_after_flash(&mut twin)?, "2.0.0", true)?;
+    let older = ImageSpec {
+        version: (3, 0, 0),
+        security_counter: Some(descriptor.security_counter),
+        ..ImageSpec::version_2(0)
+    };
+    let image = unchecked_image(signed_bytes(&signed_v1, &older)?)?;
+    let mut link = TwinLink::new(&mut twin);
+    link.track_erases = true;
+    let error = match flash(&mut link, &image, &options(), &mut |_| {}) {
+        Ok(report) => bail!("the older image was accepted: {report:?}"),
+        Err(error) => error.to_string(),
+    };
+    ensure!(
+        error.contains("0x0012") || error.to_lowercase().contains("too old"),
+        "expected VersionTooOld, got: {error}"
+    );
+    ensure!(
+        link.flash_operations == 0,
+        "refused after {} flash operations (erased {:?})",
+        link.flash_operations,
+        link.erased_sectors
+    );
+    twin.power_on()?;
+    expect_application(&observe_boot(&mut twin, 5)?, "2.0.0", false)
 }

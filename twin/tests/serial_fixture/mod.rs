@@ -24,6 +24,7 @@ use slingshot_image::{parse_trailer, Descriptor, Version};
 use slingshot_layout::Layout;
 use slingshot_protocol::host::{Transport, TransportError};
 use slingshot_testkit::artifacts::{firmware_file, repository_root, Program};
+use slingshot_twin::flash_controller::OperationKind;
 use slingshot_twin::{Stop, Twin, TwinConfig};
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -287,6 +288,12 @@ pub struct TwinLink<'a> {
     pull_until_ps: Option<u64>,
     /// What the faults did.
     pub counts: FaultCounts,
+    /// Stop at every flash operation to record erases (slower).
+    pub track_erases: bool,
+    /// Sectors whose erase started while the link ran, in order.
+    pub erased_sectors: Vec<u8>,
+    /// Flash operations that started while the link ran.
+    pub flash_operations: u64,
 }
 
 impl<'a> TwinLink<'a> {
@@ -310,6 +317,9 @@ impl<'a> TwinLink<'a> {
             written: 0,
             pull_until_ps: None,
             counts: FaultCounts::default(),
+            track_erases: false,
+            erased_sectors: Vec::new(),
+            flash_operations: 0,
         }
     }
 
@@ -371,14 +381,28 @@ impl<'a> TwinLink<'a> {
             let seen = self.output_seen;
             let twin_deadline = deadline_ps - self.idle_ps;
             let input_pending = !self.twin.board().usart3.input.is_empty();
+            let operations = self.twin.board().flash.operations_started;
+            let track = self.track_erases;
             let stop = self
                 .twin
                 .run_until(RUN_BUDGET, |twin| {
                     twin.serial_output().len() > seen
                         || twin.board().picoseconds() >= twin_deadline
                         || (input_pending && twin.board().usart3.input.is_empty())
+                        || (track && twin.board().flash.operations_started != operations)
                 })
                 .map_err(|error| TransportError::Io(std::io::Error::other(error.to_string())))?;
+            let started = self.twin.board().flash.operations_started;
+            if started > operations {
+                self.flash_operations += started - operations;
+            }
+            if let Some(operation) = &self.twin.board().flash.operation {
+                if let OperationKind::Erase { sectors } = &operation.kind {
+                    if track && started != operations {
+                        self.erased_sectors.extend(sectors);
+                    }
+                }
+            }
             match stop {
                 Stop::Condition | Stop::InstructionLimit => {}
                 Stop::Asleep => {
@@ -505,6 +529,58 @@ pub fn observe_boot(twin: &mut Twin, seconds: u64) -> Result<Boot> {
         bail!("the boot stopped: {stop:?}");
     }
     let text = String::from_utf8_lossy(&twin.serial_output()[start..]).into_owned();
+    match text.rfind(BANNER) {
+        Some(index) if text[index..].contains("tick 4\r\n") => {
+            let after = &text[index + BANNER.len()..];
+            Ok(Boot::Application {
+                version: after.lines().next().unwrap_or("").trim().to_string(),
+                confirmed: after.contains("confirmed\r\n"),
+            })
+        }
+        _ => Ok(Boot::Bootloader(text)),
+    }
+}
+
+/// Lends a link to `flash` (which takes its transport by value) and keeps its counters.
+impl Transport for &mut TwinLink<'_> {
+    fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
+        (**self).write(bytes)
+    }
+
+    fn read(&mut self, buffer: &mut [u8], timeout: Duration) -> Result<usize, TransportError> {
+        (**self).read(buffer, timeout)
+    }
+
+    fn flush(&mut self) -> Result<(), TransportError> {
+        (**self).flush()
+    }
+
+    fn set_baud(&mut self, baud: u32) -> Result<(), TransportError> {
+        (**self).set_baud(baud)
+    }
+
+    fn baud(&self) -> u32 {
+        (**self).baud()
+    }
+
+    fn elapsed(&self) -> Duration {
+        (**self).elapsed()
+    }
+}
+
+/// After `flash` returned (it read the new application's banner): run until that application
+/// is stable (`tick 4`) and report it from the whole output since the last banner.
+pub fn settle_after_flash(twin: &mut Twin) -> Result<Boot> {
+    let deadline = twin.board().picoseconds() + 10 * PS_PER_SECOND;
+    let stable = |twin: &Twin| {
+        let text = String::from_utf8_lossy(twin.serial_output()).into_owned();
+        text.rfind(BANNER)
+            .is_some_and(|index| text[index..].contains("tick 4\r\n"))
+    };
+    twin.run_until(4_000_000_000, |twin| {
+        stable(twin) || twin.board().picoseconds() >= deadline
+    })?;
+    let text = String::from_utf8_lossy(twin.serial_output()).into_owned();
     match text.rfind(BANNER) {
         Some(index) if text[index..].contains("tick 4\r\n") => {
             let after = &text[index + BANNER.len()..];
