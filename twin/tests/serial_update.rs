@@ -7,15 +7,17 @@
 
 mod serial_fixture;
 
-use anyhow::{bail, ensure, Result};
+use anyhow::{bail, ensure, Context, Result};
 use serial_fixture::{
-    observe_boot, settle_after_flash, signed_bytes, unchecked_image, Boot, Build, ImageSpec,
-    TwinLink,
+    observe_boot, settle_after_flash, signed_bytes, unchecked_image, Boot, Build, FaultCounts,
+    ImageSpec, LinkFaults, TwinLink,
 };
 use slingshot_cli::flashing::{
     flash, FlashEvent, FlashOptions, FlashReport, ImageRefusal, RunningVersion, SignedImage,
 };
+use slingshot_flash_sim::SplitMix64;
 use slingshot_twin::Twin;
+use std::time::Duration;
 
 /// Seeded filler appended to v2: one sector more than v1 occupies.
 const V2_FILLER: usize = 24 * 1024;
@@ -40,7 +42,7 @@ fn flash_image(
 /// swap erases and copies sector pairs before the application starts).
 fn options() -> FlashOptions {
     FlashOptions {
-        banner_timeout: std::time::Duration::from_secs(30),
+        banner_timeout: Duration::from_secs(30),
         ..FlashOptions::default()
     }
 }
@@ -267,4 +269,104 @@ fn older_than_the_anti_rollback_minimum_is_refused_before_any_erase() -> Result<
     );
     twin.power_on()?;
     expect_application(&observe_boot(&mut twin, 5)?, "2.0.0", false)
+}
+
+/// Image for the link-fault tests: v2 with 64 KB of filler (about 81 KB on the wire).
+fn link_test_image(build: Build) -> Result<Vec<u8>> {
+    signed_bytes(&build.signed_v1()?, &ImageSpec::version_2(64 * 1024))
+}
+
+#[test]
+fn corrupted_and_dropped_bytes_one_in_ten_thousand_update_completes() -> Result<()> {
+    let build = Build::Dual;
+    let bytes = link_test_image(build)?;
+    let image = unchecked_image(bytes)?;
+    let mut twin = build.twin(31)?;
+    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+    let mut injected = FaultCounts::default();
+    let mut failures = Vec::new();
+    let mut report = None;
+    for run in 0..3u64 {
+        let faults = LinkFaults {
+            corrupt_per_million: 100,
+            drop_per_million: 100,
+            random: SplitMix64::new(0x5EED + run),
+            ..LinkFaults::none()
+        };
+        let mut link = TwinLink::with_faults(&mut twin, faults);
+        let outcome = flash(&mut link, &image, &options(), &mut |_| {});
+        injected.corrupted += link.counts.corrupted;
+        injected.dropped += link.counts.dropped;
+        match outcome {
+            Ok(done) => {
+                report = Some(done);
+                break;
+            }
+            Err(error) => {
+                let message = error.to_string();
+                ensure!(
+                    message.contains("run `slingshot flash` again"),
+                    "run {run}: not a resumable link error: {message}"
+                );
+                failures.push(message);
+            }
+        }
+    }
+    let report = report.with_context(|| format!("three runs failed: {failures:#?}"))?;
+    eprintln!(
+        "link faults: {injected:?}, failed runs {}, transfer {:?}, running {:?}",
+        failures.len(),
+        report.transfer,
+        report.running
+    );
+    ensure!(
+        injected.corrupted + injected.dropped >= 4,
+        "too few faults injected to mean anything: {injected:?}"
+    );
+    // The banner itself may have been hit by a fault: judge by what runs afterwards.
+    expect_application(&settle_after_flash(&mut twin)?, "2.0.0", true)
+}
+
+#[test]
+fn cable_pull_mid_transfer_stops_with_a_clear_error_and_the_next_run_resumes() -> Result<()> {
+    let build = Build::Dual;
+    let bytes = link_test_image(build)?;
+    let total = bytes.len() as u64;
+    let image = unchecked_image(bytes)?;
+    let mut twin = build.twin(32)?;
+    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+    let faults = LinkFaults {
+        pull_after_bytes: Some(total / 2),
+        pull_duration: Duration::from_secs(2),
+        ..LinkFaults::none()
+    };
+    let mut link = TwinLink::with_faults(&mut twin, faults);
+    let error = match flash(&mut link, &image, &options(), &mut |_| {}) {
+        Ok(report) => bail!("the transfer survived a cable pull: {report:?}"),
+        Err(error) => error.to_string(),
+    };
+    ensure!(
+        error.contains("disconnected") && error.contains("run `slingshot flash` again"),
+        "unclear error after a cable pull: {error}"
+    );
+    // The cable is back after two seconds; the board kept running in its bootloader.
+    link.idle(Duration::from_secs(3))?;
+    let (report, resumed) = flash_image(&mut twin, image.bytes.clone(), &options())?;
+    let offset = resumed.context("the second run did not resume")?;
+    ensure!(
+        offset > 0 && offset < total && u64::from(report.transfer.resumed_from) == offset,
+        "resumed at {offset} of {total}: {:?}",
+        report.transfer
+    );
+    ensure!(
+        report.transfer.data_bytes_sent < total,
+        "the resumed run sent {} of {total} bytes",
+        report.transfer.data_bytes_sent
+    );
+    ensure!(
+        report.running == Some(RunningVersion::Application("2.0.0".into())),
+        "{:?}",
+        report.running
+    );
+    expect_application(&settle_after_flash(&mut twin)?, "2.0.0", true)
 }
