@@ -16,7 +16,8 @@ use slingshot_cli::flashing::{
     flash, FlashEvent, FlashOptions, FlashReport, ImageRefusal, RunningVersion, SignedImage,
 };
 use slingshot_flash_sim::SplitMix64;
-use slingshot_twin::Twin;
+use slingshot_protocol::host::{HostConfig, HostSession};
+use slingshot_twin::{PowerCut, Stop, Twin};
 use std::time::Duration;
 
 /// Seeded filler appended to v2: one sector more than v1 occupies.
@@ -369,4 +370,144 @@ fn cable_pull_mid_transfer_stops_with_a_clear_error_and_the_next_run_resumes() -
         report.running
     );
     expect_application(&settle_after_flash(&mut twin)?, "2.0.0", true)
+}
+
+/// What a power-on after a cut brought up must be: v1 or v2 running, or the bootloader
+/// staying with a reason and answering hello.
+fn check_power_on(twin: &mut Twin, label: &str) -> Result<String> {
+    twin.power_on()?;
+    match observe_boot(twin, 40)? {
+        Boot::Application { version, .. } if version == "1.0.0" || version == "2.0.0" => {
+            Ok(format!("v{version}"))
+        }
+        Boot::Application { version, .. } => bail!("{label}: unexpected application v{version}"),
+        Boot::Bootloader(text) => {
+            ensure!(
+                text.contains("slingshot: "),
+                "{label}: no application and no bootloader line: {text:?}"
+            );
+            let mut session = HostSession::new(TwinLink::new(twin), HostConfig::default());
+            let info = session
+                .hello()
+                .with_context(|| format!("{label}: the bootloader does not answer: {text}"))?;
+            Ok(format!("bootloader ({:?})", info.state))
+        }
+    }
+}
+
+#[test]
+fn power_cuts_during_transfer_erase_and_install_never_brick() -> Result<()> {
+    let build = Build::Dual;
+    let bytes = signed_bytes(&build.signed_v1()?, &ImageSpec::version_2(V2_FILLER))?;
+    let image = unchecked_image(bytes)?;
+    const SEED: u64 = 41;
+    // Reference run: which flash operations (counted from the moment a cut would be armed)
+    // the update makes, and which of them come after the host's last request (the install
+    // at the next boot).
+    let mut twin = build.twin(SEED)?;
+    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+    let armed_at = twin.board().flash.operations_started;
+    let mut link = TwinLink::new(&mut twin);
+    link.track_erases = true;
+    flash(&mut link, &image, &options(), &mut |_| {})?;
+    let log: Vec<(u64, bool)> = link
+        .operation_log
+        .iter()
+        .map(|&(index, erase)| (index - armed_at, erase))
+        .collect();
+    let last_request = link.operations_at_last_write - armed_at;
+    let transfer_programs: Vec<u64> = log
+        .iter()
+        .filter(|&&(index, erase)| !erase && index <= last_request)
+        .map(|&(index, _)| index)
+        .collect();
+    let transfer_erases: Vec<u64> = log
+        .iter()
+        .filter(|&&(index, erase)| erase && index <= last_request)
+        .map(|&(index, _)| index)
+        .collect();
+    let install: Vec<(u64, bool)> = log
+        .iter()
+        .copied()
+        .filter(|&(index, _)| index > last_request)
+        .collect();
+    ensure!(
+        !transfer_programs.is_empty() && !transfer_erases.is_empty() && !install.is_empty(),
+        "reference run: {} transfer programs, {} transfer erases, {} install operations",
+        transfer_programs.len(),
+        transfer_erases.len(),
+        install.len()
+    );
+    let install_erases: Vec<u64> = install.iter().filter(|op| op.1).map(|op| op.0).collect();
+    let install_programs: Vec<u64> = install.iter().filter(|op| !op.1).map(|op| op.0).collect();
+    let mut random = SplitMix64::new(0xC0FFEE);
+    let mut pick = |from: &[u64]| from[(random.next_u64() % from.len() as u64) as usize];
+    let cuts = [
+        (
+            "transfer, before a program",
+            PowerCut::BeforeFlashOperation(pick(&transfer_programs)),
+        ),
+        (
+            "transfer, torn program",
+            PowerCut::DuringFlashOperation {
+                index: pick(&transfer_programs),
+                per_mille: 400,
+            },
+        ),
+        (
+            "torn erase during the transfer",
+            PowerCut::DuringFlashOperation {
+                index: pick(&transfer_erases),
+                per_mille: 500,
+            },
+        ),
+        (
+            "install, torn erase",
+            PowerCut::DuringFlashOperation {
+                index: pick(if install_erases.is_empty() {
+                    &install_programs
+                } else {
+                    &install_erases
+                }),
+                per_mille: 300,
+            },
+        ),
+        (
+            "install, torn program",
+            PowerCut::DuringFlashOperation {
+                index: pick(if install_programs.is_empty() {
+                    &install_erases
+                } else {
+                    &install_programs
+                }),
+                per_mille: 700,
+            },
+        ),
+    ];
+    for (label, cut) in cuts {
+        let mut twin = build.twin(SEED)?;
+        expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+        twin.arm_power_cut(cut);
+        let outcome = flash(TwinLink::new(&mut twin), &image, &options(), &mut |_| {});
+        if twin.is_powered() {
+            // The cut fell after `flash` returned (an install operation at the next boot):
+            // run on until it happens.
+            let stop = twin.run(4_000_000_000)?;
+            ensure!(
+                stop == Stop::PowerLost,
+                "{label}: the cut never happened ({stop:?}), flash: {outcome:?}"
+            );
+        }
+        let state = check_power_on(&mut twin, label)?;
+        let (report, resumed) = flash_image(&mut twin, image.bytes.clone(), &options())
+            .with_context(|| format!("{label}: flash after the cut ({state})"))?;
+        ensure!(
+            report.running == Some(RunningVersion::Application("2.0.0".into())),
+            "{label}: running {:?}",
+            report.running
+        );
+        expect_application(&settle_after_flash(&mut twin)?, "2.0.0", true)?;
+        eprintln!("{label} ({cut:?}): power-on showed {state}; flash again resumed at {resumed:?}: v2 confirmed");
+    }
+    Ok(())
 }

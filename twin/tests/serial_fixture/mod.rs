@@ -294,6 +294,10 @@ pub struct TwinLink<'a> {
     pub erased_sectors: Vec<u8>,
     /// Flash operations that started while the link ran.
     pub flash_operations: u64,
+    /// With `track_erases`: every operation seen, as (index since power-on, is an erase).
+    pub operation_log: Vec<(u64, bool)>,
+    /// The twin's operation count (since power-on) at the host's last write.
+    pub operations_at_last_write: u64,
 }
 
 impl<'a> TwinLink<'a> {
@@ -320,6 +324,8 @@ impl<'a> TwinLink<'a> {
             track_erases: false,
             erased_sectors: Vec::new(),
             flash_operations: 0,
+            operation_log: Vec::new(),
+            operations_at_last_write: 0,
         }
     }
 
@@ -397,8 +403,10 @@ impl<'a> TwinLink<'a> {
                 self.flash_operations += started - operations;
             }
             if let Some(operation) = &self.twin.board().flash.operation {
-                if let OperationKind::Erase { sectors } = &operation.kind {
-                    if track && started != operations {
+                if track && started != operations {
+                    let erase = matches!(operation.kind, OperationKind::Erase { .. });
+                    self.operation_log.push((operation.index, erase));
+                    if let OperationKind::Erase { sectors } = &operation.kind {
                         self.erased_sectors.extend(sectors);
                     }
                 }
@@ -450,6 +458,7 @@ impl Transport for TwinLink<'_> {
             return Err(TransportError::Disconnected);
         }
         self.written += bytes.len() as u64;
+        self.operations_at_last_write = self.twin.board().flash.operations_started;
         let sent = if self.rates_match() {
             let mut counts = self.counts;
             let sent = self.faults.apply(bytes, &mut counts);
