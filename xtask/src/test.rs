@@ -77,11 +77,12 @@ pub fn run(arguments: TestArguments) -> Result<()> {
         ]))?;
     }
     step("host tests (unit, property, sweeps, QEMU and twin system tests)");
-    run_checked(
-        cargo()
-            .current_dir(root)
-            .args(["test", "--workspace", "--release"]),
-    )?;
+    run_checked(cargo().current_dir(root).args([
+        "test",
+        "--workspace",
+        "--release",
+        "--no-fail-fast",
+    ]))?;
     step("fuzzing: every parser for a short, fixed-seed run");
     crate::fuzz::run(crate::fuzz::FuzzArguments {
         seconds: arguments.fuzz_seconds,
