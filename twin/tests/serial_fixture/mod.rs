@@ -16,6 +16,8 @@
 
 #![allow(dead_code)]
 
+pub mod stop_and_wait;
+
 use anyhow::{bail, Context, Result};
 use slingshot_cli::flashing::SignedImage;
 use slingshot_flash_sim::SplitMix64;

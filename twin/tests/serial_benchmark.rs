@@ -1,0 +1,148 @@
+//! Benchmark of the serial update on the F429 twin (issue 6, Benchmark; ignored by default):
+//! the real bootloader, USART3 paced at the real baud rate in modelled time, modelled flash
+//! erase and program times. A 256 KB signed image (the example application padded with
+//! seeded filler) is sent by `slingshot_cli::flashing::flash` (windowed protocol) at 115200
+//! and 1 000 000 baud, and in the same harness and run by a stop-and-wait client
+//! (`serial_fixture::stop_and_wait`: per 256-byte write, Data → Ack plus two Hello → Info
+//! round trips, the pattern of ST's ROM bootloader). Prints a Markdown table:
+//!
+//! `cargo test --release -p slingshot-twin --test serial_benchmark -- --ignored --nocapture`
+
+mod serial_fixture;
+
+use anyhow::{ensure, Result};
+use serial_fixture::{
+    settle_after_flash, signed_bytes, unchecked_image, Boot, Build, ImageSpec, TwinLink,
+};
+use slingshot_cli::flashing::{flash, read_banner, FlashOptions, RunningVersion};
+use slingshot_protocol::host::{HostConfig, HostSession, Transport};
+use std::time::Duration;
+
+const IMAGE_SIZE: usize = 256 * 1024;
+
+struct Row {
+    method: String,
+    baud: u32,
+    image: usize,
+    transfer: Duration,
+    end_to_end: Duration,
+}
+
+impl Row {
+    fn line(&self) -> String {
+        let seconds = self.transfer.as_secs_f64();
+        let goodput = self.image as f64 / seconds;
+        let line_rate = f64::from(self.baud) / 10.0;
+        format!(
+            "| {} | {} | {} | {:.2} | {:.0} | {:.1} % | {:.2} |",
+            self.method,
+            self.baud,
+            self.image,
+            seconds,
+            goodput,
+            100.0 * goodput / line_rate,
+            self.end_to_end.as_secs_f64()
+        )
+    }
+}
+
+fn image(build: Build) -> Result<Vec<u8>> {
+    let v1 = build.signed_v1()?;
+    let (application, _) = serial_fixture::v1_parts(&v1)?;
+    // The trailer adds its descriptor, key and signature: aim at 256 KB in all.
+    let filler = IMAGE_SIZE - application.len() - 224;
+    let bytes = signed_bytes(&v1, &ImageSpec::version_2(filler))?;
+    Ok(bytes)
+}
+
+fn windowed(build: Build, bytes: &[u8], baud: u32) -> Result<Row> {
+    let mut twin = build.twin(51)?;
+    twin.run_until(2_000_000_000, |twin| {
+        String::from_utf8_lossy(twin.serial_output()).contains("tick 1\r\n")
+    })?;
+    let image = unchecked_image(bytes.to_vec())?;
+    let options = FlashOptions {
+        baud: (baud != 115_200).then_some(baud),
+        banner_timeout: Duration::from_secs(60),
+        ..FlashOptions::default()
+    };
+    let mut link = TwinLink::new(&mut twin);
+    let report = flash(&mut link, &image, &options, &mut |_| {})?;
+    let end_to_end = link.elapsed();
+    ensure!(
+        report.running == Some(RunningVersion::Application("2.0.0".into())),
+        "{:?}",
+        report.running
+    );
+    ensure!(matches!(
+        settle_after_flash(&mut twin)?,
+        Boot::Application { .. }
+    ));
+    Ok(Row {
+        method: format!(
+            "windowed (`flash`; {} timeouts, {} gaps, {} B sent)",
+            report.transfer.timeouts, report.transfer.gaps, report.transfer.data_bytes_sent
+        ),
+        baud,
+        image: bytes.len(),
+        transfer: report.transfer.elapsed,
+        end_to_end,
+    })
+}
+
+fn stop_and_wait(build: Build, bytes: &[u8]) -> Result<Row> {
+    let mut twin = build.twin(51)?;
+    twin.run_until(2_000_000_000, |twin| {
+        String::from_utf8_lossy(twin.serial_output()).contains("tick 1\r\n")
+    })?;
+    let image = unchecked_image(bytes.to_vec())?;
+    let mut link = TwinLink::new(&mut twin);
+    // Into the bootloader as `flash` does it: 'b' to the application, then hello.
+    link.write(b"b")?;
+    link.flush()?;
+    link.idle(Duration::from_millis(500))?;
+    let mut session = HostSession::new(&mut link, HostConfig::default());
+    session.hello()?;
+    let report = serial_fixture::stop_and_wait::transfer(
+        &mut session,
+        &image.bytes,
+        &image.descriptor_bytes,
+    )
+    .map_err(anyhow::Error::msg)?;
+    session.reboot()?;
+    let version = read_banner(session.transport_mut(), Duration::from_secs(60));
+    ensure!(version.as_deref() == Some("2.0.0"), "{version:?}");
+    let end_to_end = link.elapsed();
+    Ok(Row {
+        method: format!(
+            "stop-and-wait: 256 B writes, 3 round trips each ({} writes, {} round trips, {} resends)",
+            report.writes, report.round_trips, report.resends
+        ),
+        baud: 115_200,
+        image: bytes.len(),
+        transfer: report.elapsed,
+        end_to_end,
+    })
+}
+
+#[test]
+#[ignore = "benchmark: about a minute of CPU in release"]
+fn serial_update_goodput_windowed_versus_stop_and_wait() -> Result<()> {
+    let build = Build::Dual;
+    let bytes = image(build)?;
+    let rows = [
+        windowed(build, &bytes, 115_200)?,
+        windowed(build, &bytes, 1_000_000)?,
+        stop_and_wait(build, &bytes)?,
+    ];
+    println!("| method | baud | image (B) | transfer (s) | goodput (B/s) | of line rate (10 bits/B) | end to end (s) |");
+    println!("|---|---|---|---|---|---|---|");
+    for row in &rows {
+        println!("{}", row.line());
+    }
+    ensure!(
+        rows[0].transfer < rows[2].transfer,
+        "stop-and-wait was faster"
+    );
+    Ok(())
+}
