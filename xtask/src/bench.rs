@@ -53,6 +53,17 @@ pub fn run(arguments: BenchArguments) -> Result<()> {
     )?;
     foundation(&mut report)?;
     crate::reports::external_sections(&mut report)?;
+    crate::reports::signing_time(&mut report)?;
+    writeln!(
+        report,
+        "## Crypto options for the bootloader\n\nFlash size and instructions of each Ed25519 \
+         backend (salty, ed25519-compact) and SHA-256 implementation (sha2 unrolled or compact, \
+         the Thumb-2 assembly block function) are measured by \
+         `firmware/crypto-bench/measure.sh` (needs `arm-none-eabi-size` from Debian's \
+         binutils-arm-none-eabi); the table and the per-round instruction breakdown are in \
+         docs/IMAGE_FORMAT.md. The assembly SHA-256's 27.18 instructions per byte are checked \
+         by `cargo test -p slingshot-testkit --test sha256_firmware` on every test run.\n"
+    )?;
     if arguments.print {
         print!("{report}");
     } else {

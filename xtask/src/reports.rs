@@ -157,3 +157,68 @@ pub fn external_sections(report: &mut String) -> Result<()> {
     }
     Ok(())
 }
+
+/// Time `slingshot sign` (the library code behind the command) on the largest image the
+/// single-slot layout takes: 2016 KB minus the trailer reserve, random content behind a valid
+/// vector table. Wall-clock time (median of five), with the machine's load in mind.
+pub fn signing_time(report: &mut String) -> Result<()> {
+    use slingshot_cli::commands::sign::Sign;
+    let layout = &slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT;
+    let slot = layout.partitions.primary;
+    let size = (slot.size - slingshot_layout::SIGNATURE_TRAILER_RESERVE) as usize;
+    let directory = tempfile::tempdir()?;
+    let mut image = vec![0u8; size];
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for byte in image.iter_mut() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        *byte = state as u8;
+    }
+    image[0..4].copy_from_slice(&layout.board.ram.end().to_le_bytes());
+    image[4..8].copy_from_slice(&(slot.start + 0x201).to_le_bytes());
+    image[0x1C..0x20].fill(0);
+    let input = directory.path().join("large.bin");
+    std::fs::write(&input, &image)?;
+    let key = slingshot_cli::keys::ensure_development_key(repository_root())?;
+    let mut times = Vec::new();
+    for (round, extension) in ["bin", "hex"]
+        .iter()
+        .flat_map(|e| (0..5).map(move |r| (r, *e)))
+    {
+        let output = directory.path().join(format!("signed-{round}.{extension}"));
+        let sign = Sign {
+            key: key.files.private_pem.clone(),
+            layout: layout.name.to_string(),
+            version: Some("1.0.0".into()),
+            security_counter: 0,
+            address: Some(slot.start),
+            input: input.clone(),
+            output: vec![output],
+        };
+        let started = std::time::Instant::now();
+        sign.run(&mut Vec::new())?;
+        times.push((extension, started.elapsed().as_secs_f64()));
+    }
+    writeln!(report, "## Signing a 2 MB image\n")?;
+    writeln!(
+        report,
+        "`slingshot sign` (its library code) on a {size}-byte image, the largest the single-slot \
+         layout takes; median wall-clock time of five runs on this shared machine.\n"
+    )?;
+    writeln!(report, "| output | median time |\n|---|---|")?;
+    for extension in ["bin", "hex"] {
+        let mut runs: Vec<f64> = times
+            .iter()
+            .filter(|(e, _)| *e == extension)
+            .map(|(_, t)| *t)
+            .collect();
+        runs.sort_by(f64::total_cmp);
+        writeln!(report, "| .{extension} | {:.3} s |", runs[runs.len() / 2])?;
+    }
+    writeln!(
+        report,
+        "\nReproduce: `cargo xtask bench` (section computed by xtask itself).\n"
+    )?;
+    Ok(())
+}
