@@ -9,14 +9,13 @@ mod serial_fixture;
 
 use anyhow::{bail, ensure, Context, Result};
 use serial_fixture::{
-    observe_boot, settle_after_flash, signed_bytes, unchecked_image, Boot, Build, FaultCounts,
-    ImageSpec, LinkFaults, TwinLink,
+    check_power_on, expect_application, observe_boot, settle_after_flash, signed_bytes,
+    unchecked_image, Build, FaultCounts, ImageSpec, LinkFaults, TwinLink,
 };
 use slingshot_cli::flashing::{
     flash, FlashEvent, FlashOptions, FlashReport, ImageRefusal, RunningVersion, SignedImage,
 };
 use slingshot_flash_sim::SplitMix64;
-use slingshot_protocol::host::{HostConfig, HostSession};
 use slingshot_twin::{PowerCut, Stop, Twin};
 use std::time::Duration;
 
@@ -45,16 +44,6 @@ fn options() -> FlashOptions {
     FlashOptions {
         banner_timeout: Duration::from_secs(30),
         ..FlashOptions::default()
-    }
-}
-
-fn expect_application(boot: &Boot, version: &str, confirmed: bool) -> Result<()> {
-    match boot {
-        Boot::Application {
-            version: found,
-            confirmed: was_confirmed,
-        } if found == version && *was_confirmed == confirmed => Ok(()),
-        other => bail!("expected application v{version} (confirmed: {confirmed}), got {other:?}"),
     }
 }
 
@@ -158,7 +147,7 @@ fn rejections_before_any_erase_keep_v1() -> Result<()> {
 /// An image the device can only judge by its signature: refused at Verify, after the transfer
 /// wrote (and erased) the secondary slot only — the primary slot is byte for byte unchanged
 /// and v1 still boots. (StartUpdate does not check the descriptor's key id, so "before any
-/// erase" does not hold for these two cases; see the report in docs.)
+/// erase" does not hold for these two cases: the bootloader can only tell at Verify.)
 fn expect_signature_refusal(
     twin: &mut Twin,
     build: Build,
@@ -370,29 +359,6 @@ fn cable_pull_mid_transfer_stops_with_a_clear_error_and_the_next_run_resumes() -
         report.running
     );
     expect_application(&settle_after_flash(&mut twin)?, "2.0.0", true)
-}
-
-/// What a power-on after a cut brought up must be: v1 or v2 running, or the bootloader
-/// staying with a reason and answering hello.
-fn check_power_on(twin: &mut Twin, label: &str) -> Result<String> {
-    twin.power_on()?;
-    match observe_boot(twin, 40)? {
-        Boot::Application { version, .. } if version == "1.0.0" || version == "2.0.0" => {
-            Ok(format!("v{version}"))
-        }
-        Boot::Application { version, .. } => bail!("{label}: unexpected application v{version}"),
-        Boot::Bootloader(text) => {
-            ensure!(
-                text.contains("slingshot: "),
-                "{label}: no application and no bootloader line: {text:?}"
-            );
-            let mut session = HostSession::new(TwinLink::new(twin), HostConfig::default());
-            let info = session
-                .hello()
-                .with_context(|| format!("{label}: the bootloader does not answer: {text}"))?;
-            Ok(format!("bootloader ({:?})", info.state))
-        }
-    }
 }
 
 #[test]

@@ -14,15 +14,20 @@
 //! `install_fixture` does, so each layout's test needs only `cargo xtask build` (dual slot) and
 //! `cargo xtask build --layout single` (firmware/target/variants/single).
 
-#![allow(dead_code)]
+// Each test binary uses a different part of the fixture.
+#![allow(dead_code, unused_imports)]
 
+mod boot;
+mod images;
 pub mod stop_and_wait;
 
+pub use boot::{check_power_on, expect_application, observe_boot, settle_after_flash, Boot};
+pub use images::{
+    development_seed, patched_application, signed_bytes, unchecked_image, v1_parts, ImageSpec,
+};
+
 use anyhow::{bail, Context, Result};
-use slingshot_cli::flashing::SignedImage;
 use slingshot_flash_sim::SplitMix64;
-use slingshot_image::signing::{sign_image, SigningParameters};
-use slingshot_image::{parse_trailer, Descriptor, Version};
 use slingshot_layout::Layout;
 use slingshot_protocol::host::{Transport, TransportError};
 use slingshot_testkit::artifacts::{firmware_file, repository_root, Program};
@@ -99,116 +104,6 @@ impl Build {
         twin.power_on()?;
         Ok(twin)
     }
-}
-
-/// How to derive an image from v1.
-#[derive(Clone, Copy, Debug)]
-pub struct ImageSpec {
-    /// Version in the banner and descriptor (major.minor.patch).
-    pub version: (u16, u16, u16),
-    /// Security counter; `None` keeps v1's.
-    pub security_counter: Option<u32>,
-    /// Board id; `None` keeps v1's.
-    pub board_id: Option<u32>,
-    /// Seeded filler appended after the application, in bytes.
-    pub filler: usize,
-    /// Signing seed; `None` signs with the development key.
-    pub signing_seed: Option<[u8; 32]>,
-}
-
-impl ImageSpec {
-    /// Version 2.0.0 with `filler` bytes appended, signed by the development key.
-    pub fn version_2(filler: usize) -> Self {
-        ImageSpec {
-            version: (2, 0, 0),
-            security_counter: None,
-            board_id: None,
-            filler,
-            signing_seed: None,
-        }
-    }
-}
-
-/// The development key's signing seed.
-pub fn development_seed() -> Result<[u8; 32]> {
-    let key_path = repository_root().join("keys/development.pem");
-    let key_pair = slingshot_cli::keys::load_private_key(&key_path)
-        .context("the development key (run `cargo xtask build` first)")?;
-    Ok(*key_pair.sk.seed())
-}
-
-/// v1's unsigned application bytes and descriptor.
-pub fn v1_parts(signed_v1: &[u8]) -> Result<(Vec<u8>, Descriptor)> {
-    let trailer = parse_trailer(signed_v1).map_err(|error| anyhow::anyhow!("{error:?}"))?;
-    let descriptor = trailer.descriptor;
-    Ok((
-        signed_v1[..descriptor.image_size as usize].to_vec(),
-        descriptor,
-    ))
-}
-
-/// The application of `signed_v1` with its banner set to `spec.version` and the filler
-/// appended, unsigned (word 7, the trailer offset, cleared).
-pub fn patched_application(signed_v1: &[u8], spec: &ImageSpec) -> Result<Vec<u8>> {
-    let (mut image, _) = v1_parts(signed_v1)?;
-    let old = format!("{BANNER}1.0.0");
-    let positions: Vec<usize> = image
-        .windows(old.len())
-        .enumerate()
-        .filter(|(_, window)| *window == old.as_bytes())
-        .map(|(position, _)| position)
-        .collect();
-    let [position] = positions[..] else {
-        bail!("expected the banner {old:?} once in the application, found {positions:?}");
-    };
-    let (major, minor, patch) = spec.version;
-    let new = format!("{major}.{minor}.{patch}");
-    if new.len() != 5 {
-        bail!("version {new} must have five characters to patch the banner in place");
-    }
-    image[position + BANNER.len()..position + BANNER.len() + 5].copy_from_slice(new.as_bytes());
-    image[28..32].fill(0);
-    let mut filler = vec![0u8; spec.filler];
-    SplitMix64::new(u64::from(major) * 1000 + spec.filler as u64).fill(&mut filler);
-    image.extend_from_slice(&filler);
-    Ok(image)
-}
-
-/// The signed bytes `spec` describes.
-pub fn signed_bytes(signed_v1: &[u8], spec: &ImageSpec) -> Result<Vec<u8>> {
-    let (_, descriptor) = v1_parts(signed_v1)?;
-    let image = patched_application(signed_v1, spec)?;
-    let (major, minor, patch) = spec.version;
-    let parameters = SigningParameters {
-        load_address: descriptor.load_address,
-        board_id: spec.board_id.unwrap_or(descriptor.board_id),
-        version: Version {
-            major,
-            minor,
-            patch,
-            build: 0,
-        },
-        security_counter: spec.security_counter.unwrap_or(descriptor.security_counter),
-    };
-    let seed = match spec.signing_seed {
-        Some(seed) => seed,
-        None => development_seed()?,
-    };
-    sign_image(&image, &parameters, &seed).map_err(|error| anyhow::anyhow!("{error}"))
-}
-
-/// A [`SignedImage`] without the host's own checks (board, size), so that the device's and
-/// `flash`'s refusals are what the test sees.
-pub fn unchecked_image(bytes: Vec<u8>) -> Result<SignedImage> {
-    let trailer = parse_trailer(&bytes).map_err(|error| anyhow::anyhow!("{error:?}"))?;
-    let descriptor = trailer.descriptor;
-    let start = descriptor.image_size as usize;
-    let descriptor_bytes = bytes[start..start + usize::from(descriptor.descriptor_size)].to_vec();
-    Ok(SignedImage {
-        bytes,
-        descriptor_bytes,
-        descriptor,
-    })
 }
 
 /// Faults the link injects, from a fixed seed.
@@ -509,49 +404,6 @@ impl Transport for TwinLink<'_> {
     }
 }
 
-/// What came up after a power-on or reset.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Boot {
-    /// The application printed its banner with this version and then `tick 4`; `confirmed`
-    /// whether it printed `confirmed` on the way.
-    Application {
-        /// The banner's version.
-        version: String,
-        /// Whether `confirmed` was printed.
-        confirmed: bool,
-    },
-    /// No application started; the bootloader's lines (its reason for staying).
-    Bootloader(String),
-}
-
-/// Run the twin until the application is stable (`tick 4`) or, without an application
-/// banner, for `seconds` of modelled time; what came up.
-pub fn observe_boot(twin: &mut Twin, seconds: u64) -> Result<Boot> {
-    let start = twin.serial_output().len();
-    let deadline = twin.board().picoseconds() + seconds * PS_PER_SECOND;
-    let stop = twin.run_until(4_000_000_000, |twin| {
-        let text = String::from_utf8_lossy(&twin.serial_output()[start..]).into_owned();
-        let stable = text
-            .rfind(BANNER)
-            .is_some_and(|index| text[index..].contains("tick 4\r\n"));
-        stable || twin.board().picoseconds() >= deadline
-    })?;
-    if stop == Stop::PowerLost || stop == Stop::Breakpoint {
-        bail!("the boot stopped: {stop:?}");
-    }
-    let text = String::from_utf8_lossy(&twin.serial_output()[start..]).into_owned();
-    match text.rfind(BANNER) {
-        Some(index) if text[index..].contains("tick 4\r\n") => {
-            let after = &text[index + BANNER.len()..];
-            Ok(Boot::Application {
-                version: after.lines().next().unwrap_or("").trim().to_string(),
-                confirmed: after.contains("confirmed\r\n"),
-            })
-        }
-        _ => Ok(Boot::Bootloader(text)),
-    }
-}
-
 /// Lends a link to `flash` (which takes its transport by value) and keeps its counters.
 impl Transport for &mut TwinLink<'_> {
     fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
@@ -576,30 +428,5 @@ impl Transport for &mut TwinLink<'_> {
 
     fn elapsed(&self) -> Duration {
         (**self).elapsed()
-    }
-}
-
-/// After `flash` returned (it read the new application's banner): run until that application
-/// is stable (`tick 4`) and report it from the whole output since the last banner.
-pub fn settle_after_flash(twin: &mut Twin) -> Result<Boot> {
-    let deadline = twin.board().picoseconds() + 10 * PS_PER_SECOND;
-    let stable = |twin: &Twin| {
-        let text = String::from_utf8_lossy(twin.serial_output()).into_owned();
-        text.rfind(BANNER)
-            .is_some_and(|index| text[index..].contains("tick 4\r\n"))
-    };
-    twin.run_until(4_000_000_000, |twin| {
-        stable(twin) || twin.board().picoseconds() >= deadline
-    })?;
-    let text = String::from_utf8_lossy(twin.serial_output()).into_owned();
-    match text.rfind(BANNER) {
-        Some(index) if text[index..].contains("tick 4\r\n") => {
-            let after = &text[index + BANNER.len()..];
-            Ok(Boot::Application {
-                version: after.lines().next().unwrap_or("").trim().to_string(),
-                confirmed: after.contains("confirmed\r\n"),
-            })
-        }
-        _ => Ok(Boot::Bootloader(text)),
     }
 }
