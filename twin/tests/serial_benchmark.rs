@@ -26,6 +26,28 @@ struct Row {
     image: usize,
     transfer: Duration,
     end_to_end: Duration,
+    /// Sectors erased while the host talked (transfer and install), and their modelled time.
+    erases: usize,
+    erase_time: Duration,
+}
+
+/// The modelled (DS9405 typical, x32) erase time of the sectors `numbers`.
+fn erase_time(build: Build, numbers: &[u8]) -> Duration {
+    let flash = &build.layout().board.flash;
+    numbers
+        .iter()
+        .map(|number| {
+            let sector = flash
+                .sectors_in(flash.region())
+                .find(|sector| sector.number == *number)
+                .expect("a sector of the map");
+            Duration::from_millis(match sector.size / 1024 {
+                16 => 250,
+                64 => 550,
+                _ => 1000,
+            })
+        })
+        .sum()
 }
 
 impl Row {
@@ -34,14 +56,16 @@ impl Row {
         let goodput = self.image as f64 / seconds;
         let line_rate = f64::from(self.baud) / 10.0;
         format!(
-            "| {} | {} | {} | {:.2} | {:.0} | {:.1} % | {:.2} |",
+            "| {} | {} | {} | {:.2} | {:.0} | {:.1} % | {:.2} | {} sectors, {:.2} s |",
             self.method,
             self.baud,
             self.image,
             seconds,
             goodput,
             100.0 * goodput / line_rate,
-            self.end_to_end.as_secs_f64()
+            self.end_to_end.as_secs_f64(),
+            self.erases,
+            self.erase_time.as_secs_f64()
         )
     }
 }
@@ -67,8 +91,10 @@ fn windowed(build: Build, bytes: &[u8], baud: u32) -> Result<Row> {
         ..FlashOptions::default()
     };
     let mut link = TwinLink::new(&mut twin);
+    link.track_erases = true;
     let report = flash(&mut link, &image, &options, &mut |_| {})?;
     let end_to_end = link.elapsed();
+    let erased = link.erased_sectors.clone();
     ensure!(
         report.running == Some(RunningVersion::Application("2.0.0".into())),
         "{:?}",
@@ -87,22 +113,28 @@ fn windowed(build: Build, bytes: &[u8], baud: u32) -> Result<Row> {
         image: bytes.len(),
         transfer: report.transfer.elapsed,
         end_to_end,
+        erases: erased.len(),
+        erase_time: erase_time(build, &erased),
     })
 }
 
-fn stop_and_wait(build: Build, bytes: &[u8]) -> Result<Row> {
+fn stop_and_wait(build: Build, bytes: &[u8], baud: u32) -> Result<Row> {
     let mut twin = build.twin(51)?;
     twin.run_until(2_000_000_000, |twin| {
         String::from_utf8_lossy(twin.serial_output()).contains("tick 1\r\n")
     })?;
     let image = unchecked_image(bytes.to_vec())?;
     let mut link = TwinLink::new(&mut twin);
+    link.track_erases = true;
     // Into the bootloader as `flash` does it: 'b' to the application, then hello.
     link.write(b"b")?;
     link.flush()?;
     link.idle(Duration::from_millis(500))?;
     let mut session = HostSession::new(&mut link, HostConfig::default());
     session.hello()?;
+    if baud != 115_200 {
+        session.set_baud(baud)?;
+    }
     let report = serial_fixture::stop_and_wait::transfer(
         &mut session,
         &image.bytes,
@@ -110,18 +142,22 @@ fn stop_and_wait(build: Build, bytes: &[u8]) -> Result<Row> {
     )
     .map_err(anyhow::Error::msg)?;
     session.reboot()?;
+    session.transport_mut().set_baud(115_200)?;
     let version = read_banner(session.transport_mut(), Duration::from_secs(60));
     ensure!(version.as_deref() == Some("2.0.0"), "{version:?}");
     let end_to_end = link.elapsed();
+    let erased = link.erased_sectors.clone();
     Ok(Row {
         method: format!(
             "stop-and-wait: 256 B writes, 3 round trips each ({} writes, {} round trips, {} resends)",
             report.writes, report.round_trips, report.resends
         ),
-        baud: 115_200,
+        baud,
         image: bytes.len(),
         transfer: report.elapsed,
         end_to_end,
+        erases: erased.len(),
+        erase_time: erase_time(build, &erased),
     })
 }
 
@@ -133,10 +169,11 @@ fn serial_update_goodput_windowed_versus_stop_and_wait() -> Result<()> {
     let rows = [
         windowed(build, &bytes, 115_200)?,
         windowed(build, &bytes, 1_000_000)?,
-        stop_and_wait(build, &bytes)?,
+        stop_and_wait(build, &bytes, 115_200)?,
+        stop_and_wait(build, &bytes, 1_000_000)?,
     ];
-    println!("| method | baud | image (B) | transfer (s) | goodput (B/s) | of line rate (10 bits/B) | end to end (s) |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| method | baud | image (B) | transfer (s) | goodput (B/s) | of line rate (10 bits/B) | end to end (s) | erases (modelled) |");
+    println!("|---|---|---|---|---|---|---|---|");
     for row in &rows {
         println!("{}", row.line());
     }
