@@ -13,9 +13,11 @@ use serial_fixture::{
     unchecked_image, Build, FaultCounts, ImageSpec, LinkFaults, TwinLink,
 };
 use slingshot_cli::flashing::{
-    flash, FlashEvent, FlashOptions, FlashReport, ImageRefusal, RunningVersion, SignedImage,
+    connect, flash, FlashEvent, FlashOptions, FlashReport, ImageRefusal, RunningVersion,
+    SignedImage,
 };
 use slingshot_flash_sim::SplitMix64;
+use slingshot_protocol::host::HostError;
 use slingshot_twin::{PowerCut, Stop, Twin};
 use std::time::Duration;
 
@@ -133,6 +135,32 @@ fn rejections_before_any_erase_keep_v1() -> Result<()> {
     let too_large = ImageSpec::version_2(slot);
     expect_refusal(&mut twin, signed_bytes(&signed_v1, &too_large)?, "bytes")?;
 
+    // The same two, past the host's own checks: the bootloader's StartUpdate refuses them.
+    for (spec, label) in [(wrong_board, "wrong board"), (too_large, "too large")] {
+        let image = unchecked_image(signed_bytes(&signed_v1, &spec)?)?;
+        let mut link = TwinLink::new(&mut twin);
+        link.track_erases = true;
+        let (mut session, _) = connect(&mut link, &options(), &mut |_| {})?;
+        let size = image.bytes.len() as u32;
+        let outcome = session.start_update(size, &image.descriptor_bytes);
+        drop(session);
+        ensure!(
+            matches!(
+                (label, &outcome),
+                ("wrong board", Err(HostError::WrongBoard { .. }))
+                    | ("too large", Err(HostError::ImageTooLarge { .. }))
+            ),
+            "{label}: StartUpdate answered {outcome:?}"
+        );
+        ensure!(
+            link.flash_operations == 0,
+            "{label}: {} flash operations",
+            link.flash_operations
+        );
+        twin.power_on()?;
+        expect_application(&observe_boot(&mut twin, 5)?, "1.0.0", false)?;
+    }
+
     // Unsigned: the host library refuses it before opening a session.
     let unsigned = serial_fixture::patched_application(&signed_v1, &ImageSpec::version_2(0))?;
     let refusal = SignedImage::from_bytes("unsigned", unsigned, build.layout())
@@ -146,8 +174,8 @@ fn rejections_before_any_erase_keep_v1() -> Result<()> {
 
 /// An image the device can only judge by its signature: refused at Verify, after the transfer
 /// wrote (and erased) the secondary slot only — the primary slot is byte for byte unchanged
-/// and v1 still boots. (StartUpdate does not check the descriptor's key id, so "before any
-/// erase" does not hold for these two cases: the bootloader can only tell at Verify.)
+/// and v1 still boots. ("Before any erase" cannot hold here: the signature covers the whole
+/// image, which the device sees only at the end.)
 fn expect_signature_refusal(
     twin: &mut Twin,
     build: Build,
@@ -195,19 +223,21 @@ fn expect_signature_refusal(
 }
 
 #[test]
-fn unknown_key_and_bad_signature_are_refused_and_keep_v1() -> Result<()> {
+fn unknown_key_refused_before_any_erase_and_bad_signature_at_verify_keep_v1() -> Result<()> {
     let build = Build::Dual;
     let signed_v1 = build.signed_v1()?;
     let mut twin = build.twin(22)?;
     expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+    // StartUpdate checks the descriptor's key id against the embedded keys: nothing erased.
     let unknown_key = ImageSpec {
         signing_seed: Some([0x5A; 32]),
         ..ImageSpec::version_2(0)
     };
     let bytes = signed_bytes(&signed_v1, &unknown_key)?;
-    expect_signature_refusal(&mut twin, build, bytes, "not signed by a trusted key")?;
-    // A signature field of zeros: the image carries no valid signature at all (on a fresh
-    // device, so that nothing of the previous attempt is resumed).
+    expect_refusal(&mut twin, bytes, "not signed by a trusted key")?;
+    // A signature field of zeros under the trusted key's id: only Verify can tell, after the
+    // secondary slot was written (on a fresh device, so nothing of an earlier attempt is
+    // resumed).
     let mut twin = build.twin(24)?;
     expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
     let mut stripped = signed_bytes(&signed_v1, &ImageSpec::version_2(0))?;
