@@ -9,13 +9,10 @@ mod serial_fixture;
 
 use anyhow::{bail, ensure, Context, Result};
 use serial_fixture::{
-    check_power_on, expect_application, observe_boot, settle_after_flash, signed_bytes,
-    unchecked_image, Build, FaultCounts, ImageSpec, LinkFaults, TwinLink,
+    check_power_on, expect_application, flash_image, observe_boot, options, settle_after_flash,
+    signed_bytes, unchecked_image, Build, FaultCounts, ImageSpec, LinkFaults, TwinLink,
 };
-use slingshot_cli::flashing::{
-    connect, flash, FlashEvent, FlashOptions, FlashReport, ImageRefusal, RunningVersion,
-    SignedImage,
-};
+use slingshot_cli::flashing::{connect, flash, ImageRefusal, RunningVersion, SignedImage};
 use slingshot_flash_sim::SplitMix64;
 use slingshot_protocol::host::HostError;
 use slingshot_twin::{PowerCut, Stop, Twin};
@@ -23,31 +20,6 @@ use std::time::Duration;
 
 /// Seeded filler appended to v2: one sector more than v1 occupies.
 const V2_FILLER: usize = 24 * 1024;
-
-/// Runs `flash` over a fault-free link; the report and whether a resume was reported.
-fn flash_image(
-    twin: &mut Twin,
-    bytes: Vec<u8>,
-    options: &FlashOptions,
-) -> Result<(FlashReport, Option<u64>)> {
-    let image = unchecked_image(bytes)?;
-    let mut resumed = None;
-    let report = flash(TwinLink::new(twin), &image, options, &mut |event| {
-        if let FlashEvent::Resuming { offset } = event {
-            resumed = Some(offset);
-        }
-    })?;
-    Ok((report, resumed))
-}
-
-/// `flash`'s defaults, but waiting long enough for the banner after a dual-slot install (the
-/// swap erases and copies sector pairs before the application starts).
-fn options() -> FlashOptions {
-    FlashOptions {
-        banner_timeout: Duration::from_secs(30),
-        ..FlashOptions::default()
-    }
-}
 
 fn full_update(build: Build) -> Result<()> {
     let mut twin = build.twin(11)?;

@@ -27,6 +27,7 @@ pub use images::{
 };
 
 use anyhow::{bail, Context, Result};
+use slingshot_cli::flashing::{flash, FlashEvent, FlashOptions, FlashReport};
 use slingshot_flash_sim::SplitMix64;
 use slingshot_layout::Layout;
 use slingshot_protocol::host::{Transport, TransportError};
@@ -428,5 +429,30 @@ impl Transport for &mut TwinLink<'_> {
 
     fn elapsed(&self) -> Duration {
         (**self).elapsed()
+    }
+}
+
+/// Runs `flash` over a fault-free link; the report and whether a resume was reported.
+pub fn flash_image(
+    twin: &mut Twin,
+    bytes: Vec<u8>,
+    options: &FlashOptions,
+) -> Result<(FlashReport, Option<u64>)> {
+    let image = unchecked_image(bytes)?;
+    let mut resumed = None;
+    let report = flash(TwinLink::new(twin), &image, options, &mut |event| {
+        if let FlashEvent::Resuming { offset } = event {
+            resumed = Some(offset);
+        }
+    })?;
+    Ok((report, resumed))
+}
+
+/// `flash`'s defaults, but waiting long enough for the banner after a dual-slot install (the
+/// swap erases and copies sector pairs before the application starts).
+pub fn options() -> FlashOptions {
+    FlashOptions {
+        banner_timeout: Duration::from_secs(30),
+        ..FlashOptions::default()
     }
 }
