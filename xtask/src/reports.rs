@@ -86,6 +86,32 @@ const SECTIONS: &[Section] = &[
         needs_single_slot_build: false,
     },
     Section {
+        title: "Serial update on the F429 twin: the real bootloader, the real host library",
+        explanation: "256 KB image into the dual-slot bootloader on the twin, the UART paced at \
+             the real baud rate in modelled time (10 bits per byte), DMA reception, datasheet \
+             erase and program times, read-while-write stalls. Beside it, in the same harness \
+             and run, a stop-and-wait client that talks to the same bootloader with three \
+             round trips per 256-byte write (a Data frame and its Ack, then Hello/Info twice), \
+             the pattern of ST's ROM bootloader (AN3155). End to end runs from the first hello \
+             (including the `b` that puts the application into the bootloader) to the new \
+             banner after the install swap.",
+        arguments: &[
+            "test",
+            "--quiet",
+            "--release",
+            "-p",
+            "slingshot-twin",
+            "--test",
+            "serial_benchmark",
+            "--",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ],
+        keep_prefix: "|",
+        needs_single_slot_build: false,
+    },
+    Section {
         title: "F429 twin: emulation speed",
         explanation:
             "Million instructions per second of the Unicorn-based twin with every hook in \
