@@ -365,35 +365,23 @@ impl Board {
         let now = self.picoseconds();
         let picoseconds_per_instruction =
             (self.cycles_per_instruction * 1_000_000_000_000 / self.core_clock_hz).max(1);
-        let mut events = [
-            self.usart3.next_event_ps(),
-            self.rcc.next_event_ps(),
-            self.flash
-                .operation
-                .as_ref()
-                .map(|operation| operation.completes_ps),
-            self.iwdg.expires_ps,
-            self.power_plan.next_time_ps(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(|time| {
-            time.saturating_sub(now)
-                .div_ceil(picoseconds_per_instruction)
-        })
-        .min()
-        .unwrap_or(limit);
+        let mut events = self
+            .pending_event_times()
+            .map(|time| {
+                time.saturating_sub(now)
+                    .div_ceil(picoseconds_per_instruction)
+            })
+            .min()
+            .unwrap_or(limit);
         if let Some(cycles) = self.system.cycles_to_systick(self.cycles()) {
             events = events.min(cycles.div_ceil(self.cycles_per_instruction));
         }
         events.clamp(1, limit.max(1))
     }
 
-    /// The next event's time in picoseconds, for WFI (None: nothing will ever wake the core).
-    pub fn next_event_cycles(&self) -> Option<u64> {
-        let now = self.picoseconds();
-        let to_cycles =
-            |time: u64| time.saturating_sub(now) * self.core_clock_hz / 1_000_000_000_000 + 1;
+    /// Modelled times (picoseconds) of the events that are scheduled: the next UART frame, a
+    /// clock becoming ready, the end of a flash operation, the watchdog expiring, a power cut.
+    fn pending_event_times(&self) -> impl Iterator<Item = u64> {
         [
             self.usart3.next_event_ps(),
             self.rcc.next_event_ps(),
@@ -406,9 +394,17 @@ impl Board {
         ]
         .into_iter()
         .flatten()
-        .map(to_cycles)
-        .chain(self.system.cycles_to_systick(self.cycles()))
-        .min()
+    }
+
+    /// The next event's time in picoseconds, for WFI (None: nothing will ever wake the core).
+    pub fn next_event_cycles(&self) -> Option<u64> {
+        let now = self.picoseconds();
+        let to_cycles =
+            |time: u64| time.saturating_sub(now) * self.core_clock_hz / 1_000_000_000_000 + 1;
+        self.pending_event_times()
+            .map(to_cycles)
+            .chain(self.system.cycles_to_systick(self.cycles()))
+            .min()
     }
 
     /// Record LED changes.
