@@ -30,7 +30,8 @@ pub struct DemoArguments {
     twin: bool,
 }
 
-fn host_binary(name: &str) -> PathBuf {
+/// A host binary built by `cargo build --release` in the host workspace.
+pub fn host_binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repository_root().join("target"));
