@@ -52,6 +52,7 @@ pub fn run(arguments: BenchArguments) -> Result<()> {
          chip is instructions ÷ clock (16 MHz HSI after reset).\n"
     )?;
     foundation(&mut report)?;
+    flash_breakdown(&mut report)?;
     crate::reports::external_sections(&mut report)?;
     crate::reports::signing_time(&mut report)?;
     writeln!(
@@ -134,5 +135,30 @@ fn foundation(report: &mut String) -> Result<()> {
          Reproduce: `cargo xtask bench` (this table), `cargo xtask size --quiet` (sizes \
          alone).\n"
     )?;
+    Ok(())
+}
+
+/// For each standard bootloader build, the top lines of `cargo xtask size --breakdown`.
+fn flash_breakdown(report: &mut String) -> Result<()> {
+    writeln!(report, "## Where the bootloader's flash goes\n")?;
+    writeln!(
+        report,
+        "Bytes per crate and the largest functions and data objects, read from each ELF's \
+         symbols after link-time optimisation (code inlined into a caller counts for the \
+         caller; `[no symbol]` is mostly string literals and padding). Earlier states are \
+         kept in docs/SIZE_HISTORY.md.\n\nReproduce: `cargo xtask size --breakdown` (every \
+         crate and the 20 largest objects).\n"
+    )?;
+    for (name, arguments) in size::standard_builds() {
+        let artifacts = build::run(arguments)?;
+        let bytes = std::fs::read(&artifacts.bootloader)
+            .with_context(|| format!("reading {}", artifacts.bootloader.display()))?;
+        let breakdown = crate::breakdown::analyse(&bytes)?;
+        writeln!(
+            report,
+            "{}",
+            breakdown.to_markdown(&format!("**Bootloader, {name}**"), 8, 10)
+        )?;
+    }
     Ok(())
 }

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod breakdown;
 mod build;
 mod demo;
 mod flash;

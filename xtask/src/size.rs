@@ -1,5 +1,6 @@
 //! `cargo xtask size`: flash and RAM used by each program against its budget (the
 //! partition from slingshot-layout; for the application, minus the signature reserve).
+//! With `--breakdown`: for each bootloader build, where its flash goes ([`crate::breakdown`]).
 
 use crate::build::{self, BuildArguments};
 use anyhow::{Context, Result};
@@ -14,6 +15,56 @@ use std::path::Path;
 pub struct SizeArguments {
     #[command(flatten)]
     build: BuildArguments,
+    /// For each bootloader build (default, quiet, single-slot), flash per crate and the 20
+    /// largest functions and data objects, read from the ELF's symbols.
+    #[arg(long)]
+    breakdown: bool,
+}
+
+/// The bootloader builds the test command makes, with a name for each.
+pub fn standard_builds() -> [(&'static str, BuildArguments); 3] {
+    [
+        (
+            "default (dual slot)",
+            BuildArguments {
+                layout: build::LayoutChoice::Dual,
+                ..Default::default()
+            },
+        ),
+        (
+            "quiet validate-and-jump (dual slot)",
+            BuildArguments {
+                layout: build::LayoutChoice::Dual,
+                quiet: true,
+                ..Default::default()
+            },
+        ),
+        (
+            "default (single slot)",
+            BuildArguments {
+                layout: build::LayoutChoice::Single,
+                ..Default::default()
+            },
+        ),
+    ]
+}
+
+/// Objects listed per build by `--breakdown`.
+pub const LARGEST_OBJECTS: usize = 20;
+
+/// Build every standard bootloader and print where its flash goes.
+fn print_breakdowns() -> Result<()> {
+    for (name, arguments) in standard_builds() {
+        let artifacts = build::run(arguments)?;
+        let bytes = std::fs::read(&artifacts.bootloader)
+            .with_context(|| format!("reading {}", artifacts.bootloader.display()))?;
+        let breakdown = crate::breakdown::analyse(&bytes)?;
+        println!(
+            "{}",
+            breakdown.to_text(&format!("bootloader, {name}"), LARGEST_OBJECTS)
+        );
+    }
+    Ok(())
 }
 
 /// Flash and RAM use of one program.
@@ -79,6 +130,9 @@ pub fn measure_both(
 
 /// Build and print the table.
 pub fn run(arguments: SizeArguments) -> Result<()> {
+    if arguments.breakdown {
+        return print_breakdowns();
+    }
     let layout = match arguments.build.layout {
         build::LayoutChoice::Dual => &slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT,
         build::LayoutChoice::Single => &slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT,
