@@ -9,7 +9,8 @@
 # instruction, and TIM2 (1 GHz) counts executed instructions. Flash size is the variant's
 # .text + .rodata + .data minus the embedded test image, minus the same for the harness-only
 # baseline: what the verification adds to a program that already prints.
-# Variants: Ed25519 backend (salty, ed25519-compact opt_size, ed25519-compact default) and
+# Variants: Ed25519 backend (salty = salty's own verify, salty-joint = slingshot_image::ed25519
+# on salty's field arithmetic, ed25519-compact opt_size, ed25519-compact default) and
 # the SHA-256 block function: sha2 0.11's software backend (default "unroll" or
 # `--cfg sha2_backend_soft="compact"`) or "asm", the Cortex-M4 assembly of
 # firmware/stm32/src/sha256.rs (feature sha-asm).
@@ -19,11 +20,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/../target/crypto-bench}"
 ELF="$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/slingshot-crypto-bench"
 # The firmware workspace's .cargo/config.toml supplies the target and -Tlink.x; --config
 # appends the sha2 backend cfg to those flags (a RUSTFLAGS override would replace them).
-flash_bytes() {
-    # .text + .rodata + .data of the ELF minus the embedded image (when it is in .rodata).
-    local image_size
-    image_size=$(stat -c %s "$(ls -t "$CARGO_TARGET_DIR"/thumbv7em-none-eabihf/release/build/slingshot-crypto-bench-*/out/image.bin | head -1)")
-    arm-none-eabi-size -A "$ELF" | awk -v image="$image_size" '
+flash_bytes() { # embedded-image-bytes
+    # .text + .rodata + .data of the ELF minus the embedded image (when it is in .rodata). The
+    # image size comes from the firmware's own output: picking the newest build-script
+    # image.bin went wrong when cargo reused an older build script run.
+    arm-none-eabi-size -A "$ELF" | awk -v image="$1" '
         $1 == ".vector_table" || $1 == ".text" || $1 == ".rodata" || $1 == ".data" { total += $2 }
         $1 == ".rodata" { rodata = $2 }
         END { if (rodata >= image) total -= image; print total }'
@@ -46,15 +47,15 @@ run() {
 }
 
 build baseline unroll 1
-baseline=$(flash_bytes)
+baseline=$(flash_bytes "$(run | awk '/^baseline image/ { print $3 }')")
 echo "| Ed25519 backend | SHA-256 block function | image | flash added | SHA-256 instr/byte | Ed25519 verify instr | verify_slot instr | at 16 MHz | at 168 MHz |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for image_kb in ${IMAGE_SIZES:-64 256}; do
-    for backend in ${BACKENDS:-salty compact compact-fast}; do
+    for backend in ${BACKENDS:-salty salty-joint compact compact-fast}; do
         for sha in ${SHA_BACKENDS:-unroll compact asm}; do
             build "$backend" "$sha" "$image_kb"
-            size=$(( $(flash_bytes) - baseline ))
             output=$(run)
+            size=$(( $(flash_bytes "$(echo "$output" | awk '/^verify_slot/ { print $2 }')") - baseline ))
             sha_bytes=$(echo "$output" | awk '/^sha256/ { print $2 }')
             sha_count=$(echo "$output" | awk '/^sha256/ { print $4 }')
             verify=$(echo "$output" | awk '/^ed25519/ { print $3 }')

@@ -1,5 +1,6 @@
 //! The two primitives the format uses: SHA-256 (sha2) and Ed25519 verification, from
-//! `salty` when its feature is on, else from `ed25519-compact`.
+//! [`crate::ed25519`] (on salty's field arithmetic) when feature `salty` is on, else from
+//! `ed25519-compact`.
 
 use crate::{DIGEST_SIZE, KEY_ID_SIZE, PUBLIC_KEY_SIZE, SIGNATURE_SIZE};
 use sha2::{Digest, Sha256};
@@ -21,7 +22,19 @@ pub fn key_id(public_key: &[u8; PUBLIC_KEY_SIZE]) -> [u8; KEY_ID_SIZE] {
 }
 
 /// Whether `signature` is a valid Ed25519 signature of the 32-byte `digest` by `public_key`.
-#[cfg(feature = "salty")]
+#[cfg(all(feature = "salty", not(feature = "salty-verify")))]
+pub fn verify_signature(
+    public_key: &[u8; PUBLIC_KEY_SIZE],
+    digest: &[u8; DIGEST_SIZE],
+    signature: &[u8; SIGNATURE_SIZE],
+) -> bool {
+    crate::ed25519::verify(public_key, digest, signature)
+}
+
+/// Whether `signature` is a valid Ed25519 signature of the 32-byte `digest` by `public_key`,
+/// by salty's own verification (feature `salty-verify`, for measurements only: it also
+/// accepts `s + L`, which [`crate::ed25519::verify`] rejects).
+#[cfg(feature = "salty-verify")]
 pub fn verify_signature(
     public_key: &[u8; PUBLIC_KEY_SIZE],
     digest: &[u8; DIGEST_SIZE],

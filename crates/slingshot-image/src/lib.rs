@@ -73,7 +73,8 @@
 //! }
 //! ```
 //!
-//! Ed25519 comes from `ed25519-compact` (default feature) or `salty` (feature `salty`);
+//! Ed25519 comes from `ed25519-compact` (default feature) or, with feature `salty`, from
+//! `ed25519::verify` (one joint double-scalar multiplication on salty's field arithmetic);
 //! `docs/IMAGE_FORMAT.md` has the measurements behind the choice. SHA-256 is sha2's block
 //! function by default; [`verify_slot_with`] and [`verify_flash_with`] take any
 //! [`Sha256Engine`] (e.g. the Cortex-M4 assembly in `slingshot_stm32::sha256`), with the
@@ -86,6 +87,8 @@ extern crate alloc;
 
 mod crypto;
 mod descriptor;
+#[cfg(feature = "salty")]
+pub mod ed25519;
 mod engine;
 mod error;
 mod parse;
