@@ -30,7 +30,7 @@ fn reset_handler(artifacts: &Artifacts) -> Result<u32> {
 }
 
 /// Instructions QEMU executes from reset to the first instruction of the application.
-fn boot_instructions(artifacts: &Artifacts) -> Result<usize> {
+pub(crate) fn boot_instructions(artifacts: &Artifacts) -> Result<usize> {
     let machine = Machine::new(&artifacts.bootloader).with_raw_image(
         &artifacts.signed_application(),
         NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start,
@@ -54,6 +54,7 @@ pub fn run(arguments: BenchArguments) -> Result<()> {
     foundation(&mut report)?;
     flash_breakdown(&mut report)?;
     crate::reports::external_sections(&mut report)?;
+    writeln!(report, "{}", include_str!("bench_notes.md"))?;
     crate::reports::signing_time(&mut report)?;
     writeln!(
         report,

@@ -7,6 +7,7 @@
 
 mod bench;
 mod breakdown;
+mod budgets;
 mod build;
 mod demo;
 mod flash;

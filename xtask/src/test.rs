@@ -2,12 +2,15 @@
 //!
 //! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev, gdb-multiarch);
 //! 2. `cargo fmt --check` on both workspaces;
-//! 3. firmware builds: default, quiet and single-slot variants, each within its budget;
+//! 3. firmware builds: default, quiet and single-slot variants, each within its budget
+//!    ([`crate::budgets`]: flash of each build, instructions of the quiet boot);
 //! 4. the negative link test: a bootloader larger than its partition must not link;
 //! 5. `cargo clippy --all-targets -D warnings` on both workspaces;
 //! 6. `cargo test --workspace` on the host: unit, property, power-cut sweeps, QEMU system
 //!    tests and twin tests of the real binaries;
-//! 7. a short fuzzing run of every parser (`cargo xtask fuzz` runs longer).
+//! 7. the bootloader's Ed25519 verifier (`slingshot-image --features salty`, which the host
+//!    workspace does not enable);
+//! 8. a short fuzzing run of every parser (`cargo xtask fuzz` runs longer).
 
 use crate::build::{self, BuildArguments, LayoutChoice};
 use crate::prerequisites::{ensure_firmware_target, ensure_packages, CMAKE, GDB, LIBCLANG, QEMU};
@@ -54,6 +57,8 @@ pub fn run(arguments: TestArguments) -> Result<()> {
         quiet: false,
         ..Default::default()
     })?;
+    step("size and boot budgets of the bootloader builds");
+    crate::budgets::check()?;
     step("negative link test: an oversized bootloader must not link");
     oversized_bootloader_fails_to_link()?;
     if !arguments.no_lints {
@@ -82,6 +87,15 @@ pub fn run(arguments: TestArguments) -> Result<()> {
         "--workspace",
         "--release",
         "--no-fail-fast",
+    ]))?;
+    step("Ed25519 verifier of the bootloader (slingshot-image with feature salty)");
+    run_checked(cargo().current_dir(root).args([
+        "test",
+        "--release",
+        "-p",
+        "slingshot-image",
+        "--features",
+        "salty",
     ]))?;
     step("fuzzing: every parser for a short, fixed-seed run");
     crate::fuzz::run(crate::fuzz::FuzzArguments {

@@ -1,5 +1,5 @@
-//! The Slingshot bootloader: runs from sectors 0–1 on the reset clock (HSI 16 MHz), decides
-//! what to run and hands off to it; otherwise it stays in bootloader mode, says why over
+//! The Slingshot bootloader: runs from sectors 0–1, decides what to run (on the PLL at 168 MHz
+//! with `fast-verify`, a default feature) and hands off to it on the reset clock (HSI 16 MHz); otherwise it stays in bootloader mode, says why over
 //! USART3 (115200 8N1) and lights LD3.
 //!
 //! With the `verify` feature (default) the image must be signed by an embedded trusted key
@@ -32,9 +32,25 @@ use verified as flow;
 #[entry]
 fn main() -> ! {
     let request = mailbox::take().request;
-    match flow::decide(request, board::button_held()) {
+    let button_held = board::button_held();
+    match at_decision_speed(|| flow::decide(request, button_held)) {
         Ok(start) => start.hand_off(),
         Err(refusal) => stay(refusal),
+    }
+}
+
+/// Run the boot decision (update engine, verification, its messages) on the PLL at 168 MHz
+/// with the `fast-verify` feature, and return to the exact reset clock state before the
+/// hand-off or bootloader mode; on the reset clock otherwise. Without a locked PLL (QEMU) the
+/// decision runs on the HSI.
+fn at_decision_speed<R>(decision: impl FnOnce() -> R) -> R {
+    #[cfg(feature = "fast-verify")]
+    {
+        slingshot_stm32::clock::at_full_speed(decision).0
+    }
+    #[cfg(not(feature = "fast-verify"))]
+    {
+        decision()
     }
 }
 

@@ -11,13 +11,19 @@ use crate::device;
 /// RCC_CR.PLLON and PLLRDY.
 const PLL_ON: u32 = 1 << 24;
 const PLL_READY: u32 = 1 << 25;
-/// RCC_PLLCFGR for 168 MHz from the 16 MHz HSI: PLLM = 16 (1 MHz), PLLN = 336 (336 MHz VCO),
-/// PLLP = /2 (168 MHz), PLLQ = 7 (48 MHz), source HSI; reserved bit 29 kept at its reset 1.
-const PLL_168_MHZ_FROM_HSI: u32 = 16 | (336 << 6) | (7 << 24) | (1 << 29);
+/// RCC_PLLCFGR for 168 MHz from the 16 MHz HSI: PLLM = 8 (a 2 MHz VCO input, which RM0090
+/// §6.3.2 recommends "to limit PLL jitter"; 1–2 MHz allowed), PLLN = 168 (336 MHz VCO, within
+/// 100–432 MHz), PLLP = /2 (168 MHz), PLLQ = 7 (48 MHz), source HSI; reserved bit 29 kept at
+/// its reset 1.
+const PLL_168_MHZ_FROM_HSI: u32 = 8 | (168 << 6) | (7 << 24) | (1 << 29);
 /// RCC_PLLCFGR reset value.
 const PLL_CONFIGURATION_RESET: u32 = 0x2400_3010;
 /// RCC_CFGR: APB1 = HCLK/4 (42 MHz, its maximum) and APB2 = HCLK/2 (84 MHz).
 const BUS_PRESCALERS: u32 = (0b101 << 10) | (0b100 << 13);
+/// The core clock on the PLL (HSI 16 MHz / PLLM 8 × PLLN 168 / PLLP 2).
+pub const PLL_CORE_HZ: u32 = 168_000_000;
+/// APB1 on the PLL: HCLK / 4 ([`BUS_PRESCALERS`]).
+const PLL_APB1_HZ: u32 = PLL_CORE_HZ / 4;
 /// RCC_CFGR.SW = PLL, and the SWS field that reports it.
 const SWITCH_TO_PLL: u32 = 0b10;
 const SWITCH_STATUS_MASK: u32 = 0b11 << 2;
@@ -96,6 +102,17 @@ fn slow_down() {
     // SAFETY: zero wait states are enough at 16 MHz; ACR's reset value (caches and prefetch
     // off, as after reset).
     flash.acr().write(|w| unsafe { w.bits(0) });
+}
+
+/// The APB1 clock (USART3's kernel clock) now: 42 MHz while [`at_full_speed`] runs on the
+/// PLL, the 16 MHz HSI otherwise (the only two states the firmware ever sets).
+pub fn apb1_clock_hz() -> u32 {
+    let status = device().RCC.cfgr().read().bits() & SWITCH_STATUS_MASK;
+    if status == SWITCH_STATUS_PLL {
+        PLL_APB1_HZ
+    } else {
+        crate::HSI_HZ
+    }
 }
 
 /// Run `work` with the core at 168 MHz if the PLL locks (on HSI 16 MHz otherwise), then return

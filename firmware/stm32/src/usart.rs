@@ -1,22 +1,24 @@
 //! USART3 on PD8 (TX) / PD9 (RX), alternate function 7: the ST-LINK virtual COM port of the
-//! Nucleo-F429ZI. Polled, 8N1, clocked from HSI 16 MHz (RM0090 §30.6).
+//! Nucleo-F429ZI. Polled, 8N1, clocked from APB1: the 16 MHz HSI, or 42 MHz while the
+//! bootloader decides on the PLL (RM0090 §30.6).
 
-use crate::{device, HSI_HZ};
+use crate::device;
 
 /// USART3, configured for 8N1 at a given baud rate.
 pub struct Usart3 {
     _private: (),
 }
 
-/// The baud-rate register value for `baud` from a 16 MHz clock with 16× oversampling:
-/// 115200 baud gives 0x8B (115 108 baud, −0.08 %).
+/// The baud-rate register value for `baud` from `clock_hz` with 16× oversampling: 115200
+/// baud gives 0x8B from 16 MHz (115 108 baud, −0.08 %) and 365 from 42 MHz (115 068 baud,
+/// −0.11 %).
 pub const fn baud_rate_register(clock_hz: u32, baud: u32) -> u32 {
     (clock_hz + baud / 2) / baud
 }
 
 impl Usart3 {
     /// Enable the clocks of GPIOD and USART3, route PD8/PD9 to USART3 and enable the
-    /// transmitter and receiver at `baud` (8N1, HSI clock).
+    /// transmitter and receiver at `baud` (8N1) for the APB1 clock that runs now.
     pub fn new(baud: u32) -> Self {
         let peripherals = device();
         peripherals
@@ -35,10 +37,10 @@ impl Usart3 {
         gpio.moder()
             .modify(|_, w| w.moder8().alternate().moder9().alternate());
         let usart = &peripherals.USART3;
-        // SAFETY: BRR accepts any 16-bit value; the divider fits 16 bits for baud ≥ 245.
-        usart
-            .brr()
-            .write(|w| unsafe { w.bits(baud_rate_register(HSI_HZ, baud) as u16) });
+        let divider = baud_rate_register(crate::clock::apb1_clock_hz(), baud);
+        // SAFETY: BRR accepts any 16-bit value; the divider fits 16 bits for baud ≥ 642 at
+        // 42 MHz (≥ 245 at 16 MHz).
+        usart.brr().write(|w| unsafe { w.bits(divider as u16) });
         usart
             .cr1()
             .write(|w| w.ue().set_bit().te().set_bit().re().set_bit());

@@ -49,7 +49,7 @@ pub fn serve() -> ! {
         // and of the image verification is linked.
         BootloaderHandler::new(
             TrackedFlash::for_primary_slot(),
-            SignedImageVerifier::on_reset_clock(),
+            SignedImageVerifier::new(),
             flash_present,
         )
     })

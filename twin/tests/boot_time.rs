@@ -1,0 +1,148 @@
+//! Boot time of the default bootloader on the twin: modelled time (which follows the clock the
+//! bootloader sets: 16 MHz HSI after reset, 168 MHz on the PLL while it verifies, with the
+//! flash wait states it programs) from power-on to the application's first instruction, for
+//! signed images of 64 KB, 256 KB and 864 KB (the dual-slot layout's largest).
+//!
+//! Each image is the example application with its first instruction replaced by `bkpt`, padded
+//! with seeded filler to N KB − 1 KB (the trailer reserve) and signed with the development key:
+//! the twin stops exactly on the application's first instruction. The first power-on of a
+//! blank device also formats the update journal (one state-sector erase); the figure that
+//! counts is the next power-on.
+//!
+//! ```text
+//! cargo xtask build
+//! cargo test --release -p slingshot-twin --test boot_time -- --nocapture
+//! ```
+//!
+//! The budgets below are regression ceilings in modelled time (deterministic, not wall clock).
+
+use anyhow::{ensure, Context, Result};
+use slingshot_flash_sim::SplitMix64;
+use slingshot_image::signing::{sign_image, SigningParameters};
+use slingshot_image::{parse_trailer, Version};
+use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
+use slingshot_testkit::artifacts::{firmware_file, repository_root, Program};
+use slingshot_twin::{Stop, Twin, TwinConfig};
+
+/// `bkpt #0` in Thumb.
+const BREAKPOINT: [u8; 2] = [0x00, 0xBE];
+
+/// One measured boot.
+#[derive(Clone, Copy, Debug)]
+struct Boot {
+    /// Modelled microseconds from power-on to the application's first instruction.
+    microseconds: f64,
+    /// Instructions executed in that time.
+    instructions: u64,
+}
+
+/// Image sizes (bytes, trailer reserve included) and the ceiling of the second power-on's
+/// modelled boot time in milliseconds.
+const CASES: [(u32, f64); 3] = [
+    (64 * 1024, BUDGET_64_KB_MILLISECONDS),
+    (256 * 1024, BUDGET_256_KB_MILLISECONDS),
+    (864 * 1024, BUDGET_864_KB_MILLISECONDS),
+];
+
+/// Regression ceilings (modelled ms), set a little above the figures measured when they were
+/// last lowered; docs/BENCHMARKS.md has the figures and the goals (20, 50 and 150 ms).
+const BUDGET_64_KB_MILLISECONDS: f64 = 36.0;
+const BUDGET_256_KB_MILLISECONDS: f64 = 68.0;
+const BUDGET_864_KB_MILLISECONDS: f64 = 170.0;
+
+/// The development key's signing seed.
+fn development_seed() -> Result<[u8; 32]> {
+    let key_path = repository_root().join("keys/development.pem");
+    let key_pair = slingshot_cli::keys::load_private_key(&key_path)
+        .context("the development key (run `cargo xtask build` first)")?;
+    Ok(*key_pair.sk.seed())
+}
+
+/// The example application stopped at its first instruction, padded to `total` bytes minus the
+/// trailer reserve, signed with the development key for the dual-slot layout.
+fn stopping_image(total: u32) -> Result<(Vec<u8>, u32)> {
+    let signed = std::fs::read(firmware_file(Program::Application, "signed.bin")?)?;
+    let trailer = parse_trailer(&signed).map_err(|error| anyhow::anyhow!("{error:?}"))?;
+    let descriptor = trailer.descriptor;
+    let mut image = signed[..descriptor.image_size as usize].to_vec();
+    image[28..32].fill(0);
+    let reset_handler = u32::from_le_bytes(image[4..8].try_into()?) & !1;
+    let offset = (reset_handler - descriptor.load_address) as usize;
+    image[offset..offset + 2].copy_from_slice(&BREAKPOINT);
+    let size = (total - slingshot_layout::SIGNATURE_TRAILER_RESERVE) as usize;
+    ensure!(image.len() <= size, "the application exceeds {size} bytes");
+    let mut filler = vec![0u8; size - image.len()];
+    SplitMix64::new(u64::from(total)).fill(&mut filler);
+    image.extend_from_slice(&filler);
+    let parameters = SigningParameters {
+        load_address: descriptor.load_address,
+        board_id: descriptor.board_id,
+        version: Version {
+            major: 1,
+            minor: 0,
+            patch: 0,
+            build: 0,
+        },
+        security_counter: descriptor.security_counter,
+    };
+    let bytes = sign_image(&image, &parameters, &development_seed()?)
+        .map_err(|error| anyhow::anyhow!("{error}"))?;
+    Ok((bytes, reset_handler))
+}
+
+/// Power on and run to the breakpoint at `reset_handler`.
+fn boot(twin: &mut Twin, reset_handler: u32) -> Result<Boot> {
+    let (started, first_instruction) = (twin.board().picoseconds(), twin.instructions());
+    twin.power_on()?;
+    let stop = twin.run(2_000_000_000)?;
+    let output = String::from_utf8_lossy(twin.serial_output()).into_owned();
+    ensure!(
+        stop == Stop::Breakpoint && twin.pc() == reset_handler,
+        "the application's first instruction at 0x{reset_handler:08x} was not reached \
+         ({stop:?}, pc 0x{:08x}); output:\n{output}",
+        twin.pc()
+    );
+    Ok(Boot {
+        microseconds: (twin.board().picoseconds() - started) as f64 / 1e6,
+        instructions: twin.instructions() - first_instruction,
+    })
+}
+
+#[test]
+fn default_bootloader_boot_time_on_the_twin() -> Result<()> {
+    println!(
+        "| signed image | first power-on (journal formatted) | next power-on | instructions | \
+         ceiling |"
+    );
+    println!("|---|---|---|---|---|");
+    let mut over = Vec::new();
+    for (total, budget) in CASES {
+        let (image, reset_handler) = stopping_image(total)?;
+        let mut twin = Twin::new(TwinConfig {
+            strict: true,
+            seed: 5,
+        })?;
+        twin.load_flash_file(&firmware_file(Program::Bootloader, "")?, None)?;
+        let slot = NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start;
+        twin.load_flash_image(&slingshot_files::MemoryImage::from_binary(&image, slot)?)?;
+        let first = boot(&mut twin, reset_handler)?;
+        twin.take_serial_output();
+        let next = boot(&mut twin, reset_handler)?;
+        println!(
+            "| {} KB | {:.1} ms | {:.1} ms | {} | {budget:.0} ms |",
+            total / 1024,
+            first.microseconds / 1e3,
+            next.microseconds / 1e3,
+            next.instructions
+        );
+        if next.microseconds / 1e3 > budget {
+            over.push(format!(
+                "{} KB: {:.1} ms > {budget} ms",
+                total / 1024,
+                next.microseconds / 1e3
+            ));
+        }
+    }
+    ensure!(over.is_empty(), "boot time over its ceiling: {over:?}");
+    Ok(())
+}
