@@ -52,7 +52,7 @@ fn expect_stay(session: &mut Session, code: u8, message: &str) -> Result<()> {
     // Give the core time to do anything wrong (it must sit in WFI).
     std::thread::sleep(Duration::from_millis(200));
     assert!(
-        !session.printed("starting application"),
+        !session.printed("slingshot: starting"),
         "{}",
         session.output()
     );
@@ -63,7 +63,10 @@ fn expect_stay(session: &mut Session, code: u8, message: &str) -> Result<()> {
 fn valid_application_boots_with_relocated_vector_table_and_systick() -> Result<()> {
     let mut session = boot_with_slot_content(Some(&signed_application()?))?;
     session.wait_for(
-        &format!("slingshot: starting application at 0x{:08x}", slot()),
+        &format!(
+            "slingshot: starting v1.0.0+0 (security counter 0) at 0x{:08x}",
+            slot()
+        ),
         LIMIT,
     )?;
     session.wait_for("slingshot example application v", LIMIT)?;

@@ -44,6 +44,17 @@ use embedded_storage::nor_flash::NorFlash;
 
 /// Size of one record in bytes.
 pub const RECORD_SIZE: u32 = 32;
+
+/// Records [`Journal::open`] reads at a time (a 256-byte stack buffer).
+const RECORDS_PER_READ: u32 = 8;
+
+/// Whether every byte of `record` is the erased value, compared a word at a time.
+fn is_erased(record: &[u8], erased: u8) -> bool {
+    let erased_word = u32::from_ne_bytes([erased; 4]);
+    record
+        .chunks_exact(4)
+        .all(|word| u32::from_ne_bytes([word[0], word[1], word[2], word[3]]) == erased_word)
+}
 /// Value of the format byte.
 pub const RECORD_FORMAT: u8 = 0x01;
 /// The commit word.
@@ -215,19 +226,28 @@ impl Journal {
             let slots = sector.size / RECORD_SIZE;
             let mut next_free = 0;
             let mut newest: Option<(UpdateState, u32)> = None;
-            for slot in 0..slots {
-                let mut record = [0u8; RECORD_SIZE as usize];
+            // A batch of records per flash read: the scan covers every slot of both sectors
+            // at every boot.
+            let mut batch = [0u8; (RECORD_SIZE * RECORDS_PER_READ) as usize];
+            for first in (0..slots).step_by(RECORDS_PER_READ as usize) {
+                let count = (slots - first).min(RECORDS_PER_READ);
+                let bytes = &mut batch[..(count * RECORD_SIZE) as usize];
                 flash.read(
-                    configuration.offset(sector.start + slot * RECORD_SIZE),
-                    &mut record,
+                    configuration.offset(sector.start + first * RECORD_SIZE),
+                    bytes,
                 )?;
-                if record.iter().all(|byte| *byte == erased) {
-                    continue;
-                }
-                next_free = slot + 1;
-                if let Some((state, sequence)) = decode(&record) {
-                    if newest.is_none_or(|(_, newest_sequence)| sequence > newest_sequence) {
-                        newest = Some((state, sequence));
+                for (slot, record) in (first..).zip(bytes.chunks_exact(RECORD_SIZE as usize)) {
+                    if is_erased(record, erased) {
+                        continue;
+                    }
+                    next_free = slot + 1;
+                    let decoded = <&[u8; RECORD_SIZE as usize]>::try_from(record)
+                        .ok()
+                        .and_then(decode);
+                    if let Some((state, sequence)) = decoded {
+                        if newest.is_none_or(|(_, newest_sequence)| sequence > newest_sequence) {
+                            newest = Some((state, sequence));
+                        }
                     }
                 }
             }

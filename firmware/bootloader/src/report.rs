@@ -81,7 +81,8 @@ fn refusal_line(text: &str, refusal: Refusal) {
         .end();
 }
 
-/// Say that the application at `vector_table` is being started.
+/// Say that the application at `vector_table` is being started (the plain validate-and-jump).
+#[cfg(not(feature = "verify"))]
 pub fn handing_off(vector_table: u32) {
     #[cfg(feature = "logging")]
     Line::start()
@@ -90,6 +91,45 @@ pub fn handing_off(vector_table: u32) {
         .end();
     #[cfg(not(feature = "logging"))]
     let _ = vector_table;
+}
+
+/// Say, in the one line before the hand-off, which verified image starts: its version, its
+/// security counter, whether it runs on trial and under a watchdog of `watchdog` ms, e.g.
+/// `slingshot: starting v2.0.0+0 (security counter 1, on trial, watchdog 8000 ms) at
+/// 0x08008000`. One line rather than two: each character costs 87 µs of boot time at 115200
+/// baud.
+#[cfg(feature = "verify")]
+pub fn starting_verified(
+    vector_table: u32,
+    image: &slingshot_update::ImageSummary,
+    trial: bool,
+    watchdog: Option<u32>,
+) {
+    #[cfg(feature = "logging")]
+    {
+        // 16-bit fields printed as u32: no 64-bit division is linked.
+        let field = |shift: u32| ((image.version >> shift) & 0xFFFF) as u32;
+        let mut line = Line::start();
+        line.text("starting v")
+            .decimal(field(48))
+            .text(".")
+            .decimal(field(32))
+            .text(".")
+            .decimal(field(16))
+            .text("+")
+            .decimal(field(0))
+            .text(" (security counter ")
+            .decimal(image.security_counter);
+        if trial {
+            line.text(", on trial");
+        }
+        if let Some(milliseconds) = watchdog {
+            line.text(", watchdog ").decimal(milliseconds).text(" ms");
+        }
+        line.text(") at ").hex(vector_table, 8).end();
+    }
+    #[cfg(not(feature = "logging"))]
+    let _ = (vector_table, image, trial, watchdog);
 }
 
 /// Say why the bootloader stays in bootloader mode.
@@ -129,43 +169,4 @@ pub fn engine_event(what: &str) {
     Line::start().text(what).end();
     #[cfg(not(feature = "logging"))]
     let _ = what;
-}
-
-/// Say which image verified: its version (packed by `verified::pack_version`), its security
-/// counter and whether it runs on trial.
-#[cfg(feature = "verify")]
-pub fn verified_image(version: u64, security_counter: u32, trial: bool) {
-    #[cfg(feature = "logging")]
-    {
-        // 16-bit fields printed as u32: no 64-bit division is linked.
-        let field = |shift: u32| ((version >> shift) & 0xFFFF) as u32;
-        Line::start()
-            .text("verified image v")
-            .decimal(field(48))
-            .text(".")
-            .decimal(field(32))
-            .text(".")
-            .decimal(field(16))
-            .text("+")
-            .decimal(field(0))
-            .text(" (security counter ")
-            .decimal(security_counter)
-            .text(if trial { "), on trial" } else { ")" })
-            .end();
-    }
-    #[cfg(not(feature = "logging"))]
-    let _ = (version, security_counter, trial);
-}
-
-/// Say that the independent watchdog is started before a trial boot.
-#[cfg(feature = "watchdog-on-trial")]
-pub fn starting_watchdog(milliseconds: u32) {
-    #[cfg(feature = "logging")]
-    Line::start()
-        .text("trial boot: independent watchdog started (")
-        .decimal(milliseconds)
-        .text(" ms)")
-        .end();
-    #[cfg(not(feature = "logging"))]
-    let _ = milliseconds;
 }

@@ -6,9 +6,9 @@ use slingshot_boot::StartableApplication;
 /// and, with the `verify` feature, its signature verified after the last flash write.
 pub struct Start {
     application: StartableApplication,
-    /// Start the independent watchdog first (a trial boot with `watchdog-on-trial`).
+    /// What the verification found, whether it runs on trial and under the watchdog.
     #[cfg(feature = "verify")]
-    start_watchdog: bool,
+    cleared: crate::verified::Cleared,
 }
 
 /// Timeout of the watchdog started before a trial boot.
@@ -16,36 +16,41 @@ pub struct Start {
 const TRIAL_WATCHDOG_MILLISECONDS: u32 = 8_000;
 
 impl Start {
-    /// Start `application` without a watchdog.
+    /// Start `application` (the plain validate-and-jump).
     #[cfg(not(feature = "verify"))]
     pub fn new(application: StartableApplication) -> Self {
-        Self {
-            application,
-            #[cfg(feature = "verify")]
-            start_watchdog: false,
-        }
+        Self { application }
     }
 
-    /// Start `application`, with the independent watchdog running if `start_watchdog`.
+    /// Start the verified `application` as `cleared` says (trial, watchdog).
     #[cfg(feature = "verify")]
-    pub fn with_watchdog(application: StartableApplication, start_watchdog: bool) -> Self {
+    pub fn verified(application: StartableApplication, cleared: crate::verified::Cleared) -> Self {
         Self {
             application,
-            start_watchdog,
+            cleared,
         }
     }
 
-    /// Say so over USART3 and hand off (never returns).
+    /// Say so over USART3 in one line and hand off (never returns).
     pub fn hand_off(self) -> ! {
+        let vector_table = self.application.vector_table();
         #[cfg(feature = "verify")]
-        if self.start_watchdog {
+        {
+            let cleared = self.cleared;
             #[cfg(feature = "watchdog-on-trial")]
-            {
-                crate::report::starting_watchdog(TRIAL_WATCHDOG_MILLISECONDS);
-                slingshot_stm32::watchdog::start_independent_watchdog(TRIAL_WATCHDOG_MILLISECONDS);
+            let watchdog = cleared
+                .start_watchdog
+                .then_some(TRIAL_WATCHDOG_MILLISECONDS);
+            #[cfg(not(feature = "watchdog-on-trial"))]
+            let watchdog = None;
+            crate::report::starting_verified(vector_table, &cleared.image, cleared.trial, watchdog);
+            #[cfg(feature = "watchdog-on-trial")]
+            if let Some(milliseconds) = watchdog {
+                slingshot_stm32::watchdog::start_independent_watchdog(milliseconds);
             }
         }
-        crate::report::handing_off(self.application.vector_table());
+        #[cfg(not(feature = "verify"))]
+        crate::report::handing_off(vector_table);
         slingshot_stm32::handoff::start_application(self.application)
     }
 }

@@ -22,6 +22,7 @@ use slingshot_layout::ACTIVE;
 use slingshot_stm32::system;
 #[cfg(any(not(feature = "single-slot"), feature = "serial-update"))]
 use slingshot_update::DualSlotConfiguration;
+use slingshot_update::ImageSummary;
 
 /// The update engine's configuration for the active layout, built at compile time (`None` for
 /// a single-slot layout). `DualSlotConfiguration::from_layout` would check the same constant
@@ -49,6 +50,10 @@ pub const ENGINE_CONFIGURATION: Option<DualSlotConfiguration> = match (
 /// The image checks passed: the primary image may be started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cleared {
+    /// What its verification found (version, security counter), for the hand-off message.
+    pub image: ImageSummary,
+    /// The image runs on trial.
+    pub trial: bool,
     /// Start the independent watchdog before the hand-off (trial boot, `watchdog-on-trial`).
     pub start_watchdog: bool,
 }
@@ -77,5 +82,5 @@ pub fn decide(request: Request, button_held: bool) -> Result<Start, Refusal> {
     let application = StartableApplication::check(&ACTIVE, stack_pointer, reset_vector)
         .map_err(|error| Refusal::Boot(StayReason::VectorTable(error)))?;
     let cleared = cleared?;
-    Ok(Start::with_watchdog(application, cleared.start_watchdog))
+    Ok(Start::verified(application, cleared))
 }

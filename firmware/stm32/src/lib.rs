@@ -15,6 +15,8 @@
 //! - [`watchdog`]: the independent watchdog, started before a trial boot.
 //! - [`platform`]: `slingshot_application::Platform` for the application.
 //! - [`sha256`]: the SHA-256 block function in Thumb-2 assembly (image verification).
+//! - `memory_functions` (feature `compact-memory-functions`): small `memcpy`/`memset` and
+//!   their ARM EABI aliases in place of compiler_builtins' fast, large ones.
 //!
 //! Everything portable (decisions, formats, the update engine) lives in host-tested crates;
 //! what is here only moves bits the reference manual (RM0090) describes.
@@ -26,6 +28,8 @@ pub mod flash;
 pub mod flash_interface;
 pub mod handoff;
 pub mod mailbox;
+#[cfg(feature = "compact-memory-functions")]
+mod memory_functions;
 pub mod millisecond_timer;
 pub mod platform;
 pub mod reset_reason;

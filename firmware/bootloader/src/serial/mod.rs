@@ -19,7 +19,7 @@ use slingshot_protocol::device::{
 };
 use slingshot_stm32::flash_interface::flash_interface_responds;
 use slingshot_stm32::millisecond_timer::MillisecondTimer;
-use slingshot_stm32::usart_dma::{DmaReceiver, ReceiveRing};
+use slingshot_stm32::usart_dma::DmaReceiver;
 
 /// Baud rate after reset; the host may negotiate up to 1 000 000 (SetBaud, ConfirmBaud).
 const BAUD: u32 = 115_200;
@@ -35,8 +35,11 @@ const CONFIG: DeviceConfig = DeviceConfig {
 /// frame (17 697 bytes for the 16 KB window).
 const RING_SIZE: usize = receive_buffer_size(CONFIG.window);
 
-/// The receive ring, written by DMA1 stream 1.
-static RECEIVE_RING: ReceiveRing<RING_SIZE> = ReceiveRing::new();
+slingshot_stm32::receive_ring!(
+    /// The receive ring, written by DMA1 stream 1 (not zeroed at start-up).
+    RECEIVE_RING,
+    RING_SIZE
+);
 
 /// Serves the update protocol for the active layout until a Reboot request resets the chip.
 ///

@@ -80,9 +80,11 @@ pub fn boot() -> Result<Cleared, Refusal> {
             Some(image) => Ok(verifier::cleared(&image, trial, start_watchdog)),
             // Written after its last verification (never expected from the engine): verify
             // again rather than trust it.
-            None => {
-                verify_primary_only(&mut flash, &mut verifier).map(|_| Cleared { start_watchdog })
-            }
+            None => verify_primary_only(&mut flash, &mut verifier).map(|cleared| Cleared {
+                trial,
+                start_watchdog,
+                ..cleared
+            }),
         },
         BootAction::StayInBootloader(StayCause::BelowMinimum { .. }) => {
             Err(Refusal::Engine(EngineCause::BelowMinimum))

@@ -5,7 +5,6 @@
 //! so that only one copy of the verification code is linked.
 
 use super::Cleared;
-use crate::report;
 use slingshot_image::{Sha256Engine, VerifiedImage, Version, SHA256_BLOCK_SIZE};
 use slingshot_image::{DIGEST_SIZE, SIGNATURE_SIZE};
 use slingshot_update::ImageSummary;
@@ -64,10 +63,13 @@ pub fn summary(image: &VerifiedImage) -> ImageSummary {
     }
 }
 
-/// Report the verified primary image and clear it for the hand-off.
+/// Clear the verified primary image for the hand-off (which reports it).
 pub fn cleared(image: &ImageSummary, trial: bool, start_watchdog: bool) -> Cleared {
-    report::verified_image(image.version, image.security_counter, trial);
-    Cleared { start_watchdog }
+    Cleared {
+        image: *image,
+        trial,
+        start_watchdog,
+    }
 }
 
 /// Clear the primary image on its signature alone, read through memory-mapped flash (single
