@@ -30,7 +30,7 @@ fn run_shows_uart_output_and_led_changes() -> Result<()> {
         output.status
     );
     ensure!(
-        stdout.contains("slingshot: starting v1.0.0+0 (security counter 0) at 0x08008000"),
+        stdout.contains("slingshot: verifying v1.0.0+0 (security counter 0) at 0x08008000"),
         "{stdout}"
     );
     ensure!(

@@ -54,14 +54,14 @@ const SECTIONS: &[Section] = &[
              dual-slot engine, watchdog on trial, decision on the PLL) on the twin, whose \
              modelled time follows the clock the bootloader sets: 16 MHz HSI from reset, \
              168 MHz (PLL from the HSI, 5 wait states, ART on) for the whole boot decision \
-             (update engine, SHA-256, Ed25519, its messages), the reset clock again for the \
-             hand-off. Each image is the example application stopped by a `bkpt` at its first \
+             (update engine, SHA-256, Ed25519; its one line of output goes out while the image \
+             is hashed), the reset clock again for the hand-off. Each image is the example application stopped by a `bkpt` at its first \
              instruction, padded with seeded filler and signed with the development key. The \
              first power-on of a blank device also formats the update journal (one 16 KB \
              state-sector erase, 250 ms typical); the next power-on is the figure that counts. \
              The twin counts one cycle per instruction (see below for silicon). Goals: 64 KB \
-             ≤ 20 ms, 256 KB ≤ 50 ms, 864 KB ≤ 150 ms; the ceilings are what the test command \
-             enforces today.",
+             ≤ 20 ms, 256 KB ≤ 50 ms, 864 KB ≤ 150 ms, enforced by the test command (the \
+             ceiling column).",
         arguments: &[
             "test",
             "--quiet",

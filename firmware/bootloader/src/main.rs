@@ -33,7 +33,13 @@ use verified as flow;
 fn main() -> ! {
     let request = mailbox::take().request;
     let button_held = board::button_held();
-    match at_decision_speed(|| flow::decide(request, button_held)) {
+    let decision = at_decision_speed(|| {
+        let decision = flow::decide(request, button_held);
+        // Its messages leave at the baud rate set for this clock, before the clock changes.
+        report::flush();
+        decision
+    });
+    match decision {
         Ok(start) => start.hand_off(),
         Err(refusal) => stay(refusal),
     }

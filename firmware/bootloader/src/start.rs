@@ -6,7 +6,7 @@ use slingshot_boot::StartableApplication;
 /// and, with the `verify` feature, its signature verified after the last flash write.
 pub struct Start {
     application: StartableApplication,
-    /// What the verification found, whether it runs on trial and under the watchdog.
+    /// Whether it runs on trial and under the watchdog.
     #[cfg(feature = "verify")]
     cleared: crate::verified::Cleared,
 }
@@ -31,26 +31,27 @@ impl Start {
         }
     }
 
-    /// Say so over USART3 in one line and hand off (never returns).
+    /// Hand off (never returns). The verification line already said which image this is; a
+    /// trial boot adds one line (and starts the watchdog); the queued output is sent first.
     pub fn hand_off(self) -> ! {
-        let vector_table = self.application.vector_table();
         #[cfg(feature = "verify")]
-        {
-            let cleared = self.cleared;
+        if self.cleared.trial {
             #[cfg(feature = "watchdog-on-trial")]
-            let watchdog = cleared
+            let watchdog = self
+                .cleared
                 .start_watchdog
                 .then_some(TRIAL_WATCHDOG_MILLISECONDS);
             #[cfg(not(feature = "watchdog-on-trial"))]
             let watchdog = None;
-            crate::report::starting_verified(vector_table, &cleared.image, cleared.trial, watchdog);
+            crate::report::starting_on_trial(watchdog);
             #[cfg(feature = "watchdog-on-trial")]
             if let Some(milliseconds) = watchdog {
                 slingshot_stm32::watchdog::start_independent_watchdog(milliseconds);
             }
         }
         #[cfg(not(feature = "verify"))]
-        crate::report::handing_off(vector_table);
+        crate::report::handing_off(self.application.vector_table());
+        crate::report::flush();
         slingshot_stm32::handoff::start_application(self.application)
     }
 }

@@ -54,6 +54,16 @@ impl Usart3 {
         usart.dr().write(|w| w.dr().set(u16::from(byte)));
     }
 
+    /// Send `byte` if the transmit register has room; returns whether it was taken.
+    pub fn try_write_byte(&mut self, byte: u8) -> bool {
+        let usart = device().USART3;
+        if usart.sr().read().txe().bit_is_clear() {
+            return false;
+        }
+        usart.dr().write(|w| w.dr().set(u16::from(byte)));
+        true
+    }
+
     /// Send every byte of `bytes`.
     pub fn write_bytes(&mut self, bytes: &[u8]) {
         for &byte in bytes {

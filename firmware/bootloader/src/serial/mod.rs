@@ -52,7 +52,7 @@ pub fn serve() -> ! {
         // and of the image verification is linked.
         BootloaderHandler::new(
             TrackedFlash::for_primary_slot(),
-            SignedImageVerifier::new(),
+            SignedImageVerifier::without_messages(),
             flash_present,
         )
     })
