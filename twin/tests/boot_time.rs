@@ -135,8 +135,8 @@ fn boot(twin: &mut Twin, reset_handler: u32) -> Result<Boot> {
 fn default_bootloader_boot_time_on_the_twin() -> Result<()> {
     println!(
         "| signed image | first power-on (journal formatted) | next power-on | of which: before \
-         the PLL | on the PLL (engine, SHA-256, Ed25519) | after (message at 115200 baud, \
-         hand-off) | instructions | ceiling |"
+         the PLL | on the PLL (engine, SHA-256, Ed25519, the line sent meanwhile) | after \
+         (hand-off) | instructions | ceiling |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     let mut over = Vec::new();
