@@ -19,7 +19,11 @@ use slingshot_flash_controller::{
 use slingshot_layout::{FlashGeometry, ACTIVE};
 
 /// Busy-poll iterations before giving up: a 128 KB sector erase takes at most 2 s at x32
-/// (4 s at x8); at 168 MHz and ≥ 8 cycles per iteration this bound is above 4 s.
+/// (4 s at x8). The driver runs at 168 MHz during the boot decision (`fast-verify`) and at the
+/// 16 MHz reset clock in bootloader mode; one iteration (a load of FLASH_SR, a test, a
+/// branch) takes at least 5 cycles, so the bound is at least 3 s at 168 MHz and 31 s at
+/// 16 MHz: longer than any operation, short enough that a controller that never clears BSY
+/// is reported.
 const BUSY_POLL_LIMIT: u32 = 100_000_000;
 
 /// The flash controller, owning every flash write and erase.
@@ -167,6 +171,10 @@ impl NorFlash for Flash {
                 // SAFETY: the address is a word-aligned flash address outside the bootloader
                 // (checked above) and PG is set, so this store is a program operation.
                 unsafe { (address as *mut u32).write_volatile(word) };
+                // The store may wait in the core's write buffer: make sure it reached the
+                // flash interface (which sets BSY) before BSY is polled (RM0090 §3.5.4,
+                // "Programming": perform the write, then wait for BSY to clear).
+                cortex_m::asm::dsb();
                 driver.wait_idle()?;
                 driver.status()?;
                 // SAFETY: reading back the word just programmed from mapped flash.

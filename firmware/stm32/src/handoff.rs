@@ -73,15 +73,18 @@ pub unsafe fn hand_off(vector_table: u32) -> ! {
     // SAFETY: the new MSP is inside RAM (checked by the caller's validation); after it is set
     // no instruction uses the old stack. CONTROL = 0 selects MSP, privileged, no FP context.
     // The barriers make the VTOR and CONTROL writes visible before the first instruction of
-    // the application. PRIMASK is cleared last, with every interrupt source disabled, so no
-    // exception can be taken before the application enables one itself.
+    // the application: `dsb` first, so the VTOR store (a memory-mapped SCB register) has
+    // completed, then `isb`, so the instructions after it see the new CONTROL and VTOR (the
+    // order ARM's "Cortex-M programming guide to memory barrier instructions", AN321 §4.9 and
+    // §4.10, and PM0214 §2.2.9 give). PRIMASK is cleared last, with every interrupt source
+    // disabled, so no exception can be taken before the application enables one itself.
     unsafe {
         core::arch::asm!(
             "msr basepri, {zero}",
             "msr faultmask, {zero}",
             "msr control, {zero}",
-            "isb",
             "dsb",
+            "isb",
             "msr msp, {stack_pointer}",
             "cpsie i",
             "bx {reset_handler}",
