@@ -241,7 +241,10 @@ impl Board {
             let until_event = self.next_event_cycles().unwrap_or(quantum);
             self.skip_cycles(quantum.min(until_event));
             self.advance();
-            if self.power_lost || self.reset_requested.is_some() {
+            // The run loop must act before the next instruction: copy a completed operation's
+            // result into the CPU's view of flash, cut the power, reset.
+            let completed = self.flash.operation.is_none() || !self.dirty_flash.is_empty();
+            if completed || self.power_lost || self.reset_requested.is_some() {
                 self.request_stop();
             }
         }

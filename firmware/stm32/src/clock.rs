@@ -1,34 +1,25 @@
-//! Running a burst of work (hashing and signature checks) on the PLL at 168 MHz, and going back
-//! to the reset clock state afterwards: HSI 16 MHz, no prescalers, PLL off with its reset
-//! configuration, zero flash wait states with the caches and prefetch off (RM0090 §6.3, §3.5.1).
+//! Running a burst of work on the PLL at 168 MHz ([`at_full_speed`]: APB1 at 42 MHz and APB2
+//! at 84 MHz, their maxima) and going back to the reset clock state afterwards: HSI 16 MHz, no
+//! prescalers, PLL off with its reset configuration, zero flash wait states with the caches and
+//! prefetch off (RM0090 §6.3, §3.5.1). USART3's baud rate must be set for the 42 MHz APB1
+//! meanwhile ([`apb1_clock_hz`]).
 //!
 //! Every ready/switch poll is bounded: QEMU never reports the PLL ready, and a chip whose PLL
-//! does not lock keeps running the work on the HSI. The work itself must not use anything
-//! clocked from the buses (the USART's baud rate, for instance, assumes 16 MHz).
+//! does not lock keeps running the work on the HSI.
 
-use crate::device;
+use crate::{device, HSI_HZ};
 
 /// RCC_CR.PLLON and PLLRDY.
 const PLL_ON: u32 = 1 << 24;
 const PLL_READY: u32 = 1 << 25;
-/// RCC_PLLCFGR for 168 MHz from the 16 MHz HSI: PLLM = 8 (a 2 MHz VCO input, which RM0090
-/// §6.3.2 recommends "to limit PLL jitter"; 1–2 MHz allowed), PLLN = 168 (336 MHz VCO, within
-/// 100–432 MHz), PLLP = /2 (168 MHz), PLLQ = 7 (48 MHz), source HSI; reserved bit 29 kept at
-/// its reset 1.
-const PLL_168_MHZ_FROM_HSI: u32 = 8 | (168 << 6) | (7 << 24) | (1 << 29);
 /// RCC_PLLCFGR reset value.
 const PLL_CONFIGURATION_RESET: u32 = 0x2400_3010;
-/// RCC_CFGR: APB1 = HCLK/4 (42 MHz, its maximum) and APB2 = HCLK/2 (84 MHz).
-const BUS_PRESCALERS: u32 = (0b101 << 10) | (0b100 << 13);
-/// The core clock on the PLL (HSI 16 MHz / PLLM 8 × PLLN 168 / PLLP 2).
-pub const PLL_CORE_HZ: u32 = 168_000_000;
-/// APB1 on the PLL: HCLK / 4 ([`BUS_PRESCALERS`]).
-const PLL_APB1_HZ: u32 = PLL_CORE_HZ / 4;
 /// RCC_CFGR.SW = PLL, and the SWS field that reports it.
 const SWITCH_TO_PLL: u32 = 0b10;
 const SWITCH_STATUS_MASK: u32 = 0b11 << 2;
 const SWITCH_STATUS_PLL: u32 = 0b10 << 2;
-/// FLASH_ACR: 5 wait states (168 MHz at 2.7–3.6 V), prefetch, instruction and data caches.
+/// FLASH_ACR: 5 wait states (enough up to 168 MHz at 2.7–3.6 V, RM0090 Table 10), prefetch,
+/// instruction and data caches.
 const FLASH_FAST: u32 = 5 | (1 << 8) | (1 << 9) | (1 << 10);
 /// FLASH_ACR: reset the instruction and data caches (acts only while they are disabled).
 const FLASH_CACHE_RESETS: u32 = (1 << 11) | (1 << 12);
@@ -37,24 +28,44 @@ const FLASH_LATENCY_MASK: u32 = 0xF;
 /// 16 MHz this bound is a few milliseconds; under QEMU it costs a few thousand instructions.
 const POLL_LIMIT: u32 = 2_000;
 
+/// A PLL configuration and the bus prescalers that go with it.
+#[derive(Clone, Copy)]
+struct Speed {
+    /// RCC_PLLCFGR, source HSI, PLLM = 8 for the 2 MHz VCO input RM0090 §6.3.2 recommends "to
+    /// limit PLL jitter" (1–2 MHz allowed); reserved bit 29 kept at its reset 1.
+    pll_configuration: u32,
+    /// RCC_CFGR's PPRE1 and PPRE2 (AHB undivided).
+    bus_prescalers: u32,
+}
+
+/// 168 MHz: PLLN = 168 (336 MHz VCO, within 100–432 MHz), PLLP = /2, PLLQ = 7 (48 MHz);
+/// APB1 = HCLK/4 (42 MHz, its maximum), APB2 = HCLK/2 (84 MHz).
+const FULL_SPEED: Speed = Speed {
+    pll_configuration: 8 | (168 << 6) | (7 << 24) | (1 << 29),
+    bus_prescalers: (0b101 << 10) | (0b100 << 13),
+};
+
+/// The core clock on the PLL at full speed (HSI 16 MHz / PLLM 8 × PLLN 168 / PLLP 2).
+pub const PLL_CORE_HZ: u32 = 168_000_000;
+
 fn poll(mut done: impl FnMut() -> bool) -> bool {
     (0..POLL_LIMIT).any(|_| done())
 }
 
-/// Try to run the core at 168 MHz from the PLL. Returns whether it switched; when it did not,
+/// Try to run the core at `speed` from the PLL. Returns whether it switched; when it did not,
 /// everything is back in its reset state.
-fn speed_up() -> bool {
+fn speed_up(speed: Speed) -> bool {
     let peripherals = device();
     let rcc = &peripherals.RCC;
     let flash = &peripherals.FLASH;
     // SAFETY: documented PLL configuration values for the HSI source (RM0090 §6.3.2); the PLL
     // is off (reset state) while PLLCFGR is written.
     rcc.pllcfgr()
-        .write(|w| unsafe { w.bits(PLL_168_MHZ_FROM_HSI) });
+        .write(|w| unsafe { w.bits(speed.pll_configuration) });
     // SAFETY: setting PLLON only starts the PLL; the core still runs from the HSI.
     rcc.cr().modify(|r, w| unsafe { w.bits(r.bits() | PLL_ON) });
     if !poll(|| rcc.cr().read().bits() & PLL_READY != 0) {
-        slow_down();
+        slow_down(speed);
         return false;
     }
     // SAFETY: more wait states than the current clock needs are always safe; they must be in
@@ -66,29 +77,31 @@ fn speed_up() -> bool {
         flash.acr().write(|w| w.bits(FLASH_FAST));
     }
     if !poll(|| flash.acr().read().bits() & FLASH_LATENCY_MASK == 5) {
-        slow_down();
+        slow_down(speed);
         return false;
     }
     // SAFETY: bus prescalers keep APB1/APB2 within their limits before the switch.
-    rcc.cfgr().write(|w| unsafe { w.bits(BUS_PRESCALERS) });
+    rcc.cfgr()
+        .write(|w| unsafe { w.bits(speed.bus_prescalers) });
     // SAFETY: the PLL is locked and the flash has its wait states: switching SW is allowed.
     rcc.cfgr()
-        .write(|w| unsafe { w.bits(BUS_PRESCALERS | SWITCH_TO_PLL) });
+        .write(|w| unsafe { w.bits(speed.bus_prescalers | SWITCH_TO_PLL) });
     if !poll(|| rcc.cfgr().read().bits() & SWITCH_STATUS_MASK == SWITCH_STATUS_PLL) {
-        slow_down();
+        slow_down(speed);
         return false;
     }
     true
 }
 
-/// Back to the reset clock state, in the order that keeps every step safe: HSI first, then
-/// prescalers, PLL off and reset, and only then fewer flash wait states.
-fn slow_down() {
+/// Back to the reset clock state from `speed`, in the order that keeps every step safe: HSI
+/// first, then prescalers, PLL off and reset, and only then fewer flash wait states.
+fn slow_down(speed: Speed) {
     let peripherals = device();
     let rcc = &peripherals.RCC;
     let flash = &peripherals.FLASH;
     // SAFETY: SW = HSI (0) with the bus prescalers still in place; the HSI is always on here.
-    rcc.cfgr().write(|w| unsafe { w.bits(BUS_PRESCALERS) });
+    rcc.cfgr()
+        .write(|w| unsafe { w.bits(speed.bus_prescalers) });
     poll(|| rcc.cfgr().read().bits() & SWITCH_STATUS_MASK == 0);
     // SAFETY: CFGR's reset value (all prescalers /1, HSI) now that the core runs from the HSI.
     rcc.cfgr().write(|w| unsafe { w.bits(0) });
@@ -104,24 +117,43 @@ fn slow_down() {
     flash.acr().write(|w| unsafe { w.bits(0) });
 }
 
-/// The APB1 clock (USART3's kernel clock) now: 42 MHz while [`at_full_speed`] runs on the
-/// PLL, the 16 MHz HSI otherwise (the only two states the firmware ever sets).
+/// The APB1 clock (USART3's kernel clock) now, from RCC_CFGR and RCC_PLLCFGR: 42 MHz while
+/// [`at_full_speed`] runs, 16 MHz otherwise.
 pub fn apb1_clock_hz() -> u32 {
-    let status = device().RCC.cfgr().read().bits() & SWITCH_STATUS_MASK;
-    if status == SWITCH_STATUS_PLL {
-        PLL_APB1_HZ
+    let rcc = device().RCC;
+    let configuration = rcc.cfgr().read().bits();
+    let system = if configuration & SWITCH_STATUS_MASK == SWITCH_STATUS_PLL {
+        let pll = rcc.pllcfgr().read().bits();
+        let divider_m = (pll & 0x3F).max(2);
+        let multiplier_n = (pll >> 6) & 0x1FF;
+        let divider_p = 2 * (((pll >> 16) & 0b11) + 1);
+        HSI_HZ / divider_m * multiplier_n / divider_p
     } else {
-        crate::HSI_HZ
+        HSI_HZ
+    };
+    let prescaler = (configuration >> 10) & 0b111;
+    if prescaler < 4 {
+        system
+    } else {
+        system >> (prescaler - 3)
     }
 }
 
-/// Run `work` with the core at 168 MHz if the PLL locks (on HSI 16 MHz otherwise), then return
+/// Run `work` with the core at `speed` if the PLL locks (on HSI 16 MHz otherwise), then return
 /// to the reset clock state. Returns the work's result and whether it ran on the PLL.
-pub fn at_full_speed<R>(work: impl FnOnce() -> R) -> (R, bool) {
-    let fast = speed_up();
+fn at_speed<R>(speed: Speed, work: impl FnOnce() -> R) -> (R, bool) {
+    let fast = speed_up(speed);
     let result = work();
     if fast {
-        slow_down();
+        slow_down(speed);
     }
     (result, fast)
+}
+
+/// Run `work` with the core at 168 MHz if the PLL locks (on HSI 16 MHz otherwise), then return
+/// to the reset clock state. Returns the work's result and whether it ran on the PLL. The
+/// work must not rely on anything clocked from the buses being at 16 MHz (USART3's baud rate
+/// follows [`apb1_clock_hz`]).
+pub fn at_full_speed<R>(work: impl FnOnce() -> R) -> (R, bool) {
+    at_speed(FULL_SPEED, work)
 }

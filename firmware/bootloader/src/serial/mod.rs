@@ -44,23 +44,31 @@ slingshot_stm32::receive_ring!(
 /// Serves the update protocol for the active layout until a Reboot request resets the chip.
 ///
 /// Checks whether the flash interface responds (it does not in QEMU; every flash request is
-/// then refused), verifies the slots once for the info reply, and runs [`serve_with`].
+/// then refused), verifies the slots once for the info reply (on the PLL at 168 MHz:
+/// `slingshot_stm32::clock::at_full_speed`), and runs [`serve_with`].
 pub fn serve() -> ! {
     serve_with(|| {
         let flash_present = flash_interface_responds();
         // The boot flow's flash driver and verifier: one copy of the engine's journal code
-        // and of the image verification is linked.
-        BootloaderHandler::new(
-            TrackedFlash::for_primary_slot(),
-            SignedImageVerifier::without_messages(),
-            flash_present,
-        )
+        // and of the image verification is linked. The survey verifies both slots (up to
+        // 2 × 864 KB: 3.1 s at 16 MHz, 0.3 s at 168 MHz) before reception starts; a Hello sent
+        // meanwhile is lost and the host sends it again (every 300 ms, 8 times).
+        slingshot_stm32::clock::at_full_speed(|| {
+            BootloaderHandler::new(
+                TrackedFlash::for_primary_slot(),
+                SignedImageVerifier::without_messages(),
+                flash_present,
+            )
+        })
+        .0
     })
 }
 
 /// Serves the update protocol on USART3 (receiving by DMA) forever, over the handler
-/// `make_handler` builds once reception runs (so nothing sent while it verifies is lost).
+/// `make_handler` builds first (on the reset clock again when it returns: USART3's baud rate
+/// and the millisecond timer are set up for the 16 MHz HSI afterwards).
 pub fn serve_with<H: DeviceHandler>(make_handler: impl FnOnce() -> H) -> ! {
+    let handler = make_handler();
     let clock = MillisecondTimer::start();
     let Some((mut usart, mut receiver)) = DmaReceiver::start(&RECEIVE_RING, BAUD) else {
         // The ring is taken only here, and this function never returns: unreachable.
@@ -68,7 +76,7 @@ pub fn serve_with<H: DeviceHandler>(make_handler: impl FnOnce() -> H) -> ! {
             cortex_m::asm::wfi();
         }
     };
-    let mut device = Device::new(make_handler(), CONFIG, BAUD);
+    let mut device = Device::new(handler, CONFIG, BAUD);
     loop {
         while let Some(byte) = receiver.pop() {
             if let Some(reply) = device.receive(byte) {
