@@ -27,16 +27,7 @@ fn full_update(build: Build) -> Result<()> {
     expect_application(&boot, "1.0.0", false)?;
     let v2 = signed_bytes(&build.signed_v1()?, &ImageSpec::version_2(V2_FILLER))?;
     let size = v2.len() as u32;
-    let result = flash_image(&mut twin, v2, &options());
-    if result.is_err() {
-        eprintln!(
-            "DIAG ops {} mem {:02x?} diag {:?}",
-            twin.board().flash.operations_started,
-            twin.read_memory(0x0800_8000, 16)?,
-            twin.board().diagnostics
-        );
-    }
-    let (report, resumed) = result?;
+    let (report, resumed) = flash_image(&mut twin, v2, &options())?;
     ensure!(resumed.is_none(), "a fresh transfer reported a resume");
     ensure!(
         report.transfer.image_size == size && report.transfer.resumed_from == 0,
