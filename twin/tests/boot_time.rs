@@ -134,6 +134,7 @@ fn boot(twin: &mut Twin, reset_handler: u32) -> Result<Boot> {
 
 #[test]
 fn default_bootloader_boot_time_on_the_twin() -> Result<()> {
+    println!("Boot time of the default build, power-on to the application's first instruction:");
     println!(
         "| signed image | first power-on (journal formatted) | next power-on | of which: before \
          the PLL | on the PLL (engine, SHA-256, Ed25519, the line sent meanwhile) | after \
@@ -210,11 +211,14 @@ fn bootloader_mode_answers_soon_with_two_full_slots() -> Result<()> {
     let _ = bootloader_mode_first_reply(&mut twin)?;
     twin.take_serial_output();
     let (stays_at, answered_at, instructions) = bootloader_mode_first_reply(&mut twin)?;
+    println!("Bootloader mode with both slots full (button held, the journal formatted):");
     println!(
-        "| bootloader mode, both slots holding a signed 864 KB image | stays after {stays_at:.1} \
-         ms | first reply to Hellos sent every 300 ms from then: {answered_at:.1} ms \
-         ({instructions} instructions; {:.0} ms if they all ran at 16 MHz) | budget \
-         {FULL_SLOTS_BUDGET_MILLISECONDS:.0} ms |",
+        "| slots | stays in bootloader mode after | first reply | budget |\n|---|---|---|---|"
+    );
+    println!(
+        "| both slots holding a signed 864 KB image | {stays_at:.1} ms | {answered_at:.1} ms, \
+         to Hellos sent every 300 ms from the staying line ({instructions} instructions; \
+         {:.0} ms if they all ran at 16 MHz) | {FULL_SLOTS_BUDGET_MILLISECONDS:.0} ms |",
         instructions as f64 / 16_000.0
     );
     ensure!(

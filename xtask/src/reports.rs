@@ -61,7 +61,9 @@ const SECTIONS: &[Section] = &[
              state-sector erase, 250 ms typical); the next power-on is the figure that counts. \
              The twin counts one cycle per instruction (see below for silicon). Goals: 64 KB \
              ≤ 20 ms, 256 KB ≤ 50 ms, 864 KB ≤ 150 ms, enforced by the test command (the \
-             ceiling column).",
+             ceiling column). The first table is bootloader mode's start-up with both slots \
+             full: the slot survey (both images verified for the info reply, on the PLL) \
+             before the first reply.",
         arguments: &[
             "test",
             "--quiet",
