@@ -76,6 +76,14 @@ pub enum TwinError {
         /// Whether it was a write.
         write: bool,
     },
+    /// Strict mode: a model diagnostic (something the chip would reject or misbehave on).
+    #[error("model diagnostic at pc 0x{pc:08x}: {message}")]
+    Diagnostic {
+        /// The diagnostic.
+        message: String,
+        /// Program counter when the run stopped.
+        pc: u32,
+    },
     /// The twin is powered off (after a power cut): call `power_on`.
     #[error("the twin is powered off: call power_on first")]
     PoweredOff,

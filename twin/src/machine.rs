@@ -29,7 +29,11 @@ const NO_EXIT: u64 = 0xFFFF_FFFF;
 /// Options for a new twin.
 #[derive(Clone, Copy, Debug)]
 pub struct TwinConfig {
-    /// Treat an access to an unmodelled peripheral as an error.
+    /// Treat an access to an unmodelled peripheral, and every model diagnostic (a sequence
+    /// the chip would reject, wait states too low for the clock, a DMA transfer error …), as
+    /// an error that stops the run: what silicon would not forgive fails the test that did it.
+    /// A test that provokes diagnostics on purpose says so with [`Twin::expect_diagnostics`]
+    /// and asserts on `Board::diagnostics`.
     pub strict: bool,
     /// Seed for power-on RAM content and torn flash operations.
     pub seed: u64,
@@ -65,6 +69,8 @@ pub struct Twin {
     config: TwinConfig,
     random: DeterministicRandom,
     powered: bool,
+    /// The test provokes model diagnostics on purpose ([`Twin::expect_diagnostics`]).
+    diagnostics_expected: bool,
 }
 
 impl Twin {
@@ -76,6 +82,7 @@ impl Twin {
             config,
             random: DeterministicRandom::new(config.seed),
             powered: false,
+            diagnostics_expected: false,
         })
     }
 
@@ -229,6 +236,13 @@ impl Twin {
         board.power_plan = PowerCutPlan::new(cut);
     }
 
+    /// This run provokes model diagnostics on purpose (a program that tests the controller's
+    /// error flags): in strict mode they no longer stop it; read them in
+    /// `Board::diagnostics`. Unmodelled accesses still do.
+    pub fn expect_diagnostics(&mut self) {
+        self.diagnostics_expected = true;
+    }
+
     /// Run at most `instructions` instructions.
     pub fn run(&mut self, instructions: u64) -> Result<Stop, TwinError> {
         self.run_until(instructions, |_| false)
@@ -262,6 +276,13 @@ impl Twin {
                     return Err(TwinError::Unmodelled {
                         address: access.address,
                         write: access.write,
+                    });
+                }
+                let diagnostic = self.board().diagnostics.first().filter(|_| !self.diagnostics_expected);
+                if let Some(message) = diagnostic {
+                    return Err(TwinError::Diagnostic {
+                        message: message.clone(),
+                        pc: self.pc(),
                     });
                 }
             }

@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::{twin_with, word};
+use common::{twin_expecting_diagnostics, word};
 use slingshot_twin::flash_controller::status::{BSY, EOP, OPERR, PGAERR, PGPERR, PGSERR, WRPERR};
 use slingshot_twin::Stop;
 
 #[test]
 fn every_error_bit_is_raised_when_the_chip_would() {
-    let mut twin = twin_with(include_bytes!("programs/flash_errors.bin"));
+    let mut twin = twin_expecting_diagnostics(include_bytes!("programs/flash_errors.bin"));
     let stop = twin.run(50_000_000).expect("run");
     assert_eq!(stop, Stop::Breakpoint, "pc 0x{:08x}", twin.pc());
     let step = |index: u32| word(&twin, 0x2000_0000 + 4 * index);

@@ -1,11 +1,12 @@
 //! Power cuts: after N instructions, before the k-th flash operation, and in the middle of a
 //! program or an erase (torn results); then power on with flash kept and RAM lost. Also the
 //! warm reset that keeps RAM. Uses `programs/flash_errors.s` (operation 1 programs 0x1234_5678
-//! at 0x0810_0000, operation 3 erases sector 12).
+//! at 0x0810_0000, operation 3 erases sector 12), which provokes the controller's error flags on
+//! purpose: the twins here expect model diagnostics.
 
 mod common;
 
-use common::{twin_with, word};
+use common::{twin_expecting_diagnostics, word};
 use slingshot_files::MemoryImage;
 use slingshot_twin::{PowerCut, ResetCause, Stop, Twin, TwinConfig};
 
@@ -17,7 +18,7 @@ fn flash_word(twin: &Twin, address: u32) -> u32 {
 
 #[test]
 fn cut_after_a_number_of_instructions_stops_exactly_there() {
-    let mut twin = twin_with(PROGRAM);
+    let mut twin = twin_expecting_diagnostics(PROGRAM);
     twin.arm_power_cut(PowerCut::AfterInstructions(123));
     assert_eq!(twin.run(1_000_000).expect("run"), Stop::PowerLost);
     assert_eq!(twin.instructions(), 123);
@@ -27,7 +28,7 @@ fn cut_after_a_number_of_instructions_stops_exactly_there() {
 
 #[test]
 fn cut_before_a_flash_operation_leaves_flash_untouched_and_power_on_restarts() {
-    let mut twin = twin_with(PROGRAM);
+    let mut twin = twin_expecting_diagnostics(PROGRAM);
     twin.arm_power_cut(PowerCut::BeforeFlashOperation(1));
     assert_eq!(twin.run(50_000_000).expect("run"), Stop::PowerLost);
     assert_eq!(flash_word(&twin, 0x0810_0000), 0xFFFF_FFFF);
@@ -54,7 +55,7 @@ fn cut_before_a_flash_operation_leaves_flash_untouched_and_power_on_restarts() {
 
 #[test]
 fn cut_during_a_program_tears_the_word() {
-    let mut twin = twin_with(PROGRAM);
+    let mut twin = twin_expecting_diagnostics(PROGRAM);
     twin.arm_power_cut(PowerCut::DuringFlashOperation {
         index: 1,
         per_mille: 500,
@@ -84,6 +85,7 @@ fn cut_during_an_erase_leaves_a_partly_erased_sector() {
         .expect("load");
     let zeros = MemoryImage::from_binary(&[0u8; 0x4000], 0x0810_0000).expect("image");
     twin.load_flash_image(&zeros).expect("load");
+    twin.expect_diagnostics();
     twin.power_on().expect("power on");
     twin.arm_power_cut(PowerCut::DuringFlashOperation {
         index: 3,
@@ -107,7 +109,7 @@ fn cut_during_an_erase_leaves_a_partly_erased_sector() {
 
 #[test]
 fn warm_reset_keeps_ram_and_restarts_the_core() {
-    let mut twin = twin_with(PROGRAM);
+    let mut twin = twin_expecting_diagnostics(PROGRAM);
     twin.run(1_000).expect("run");
     twin.write_memory(0x2002_FFE0, b"mailbox!").expect("write");
     twin.reset(ResetCause::Software).expect("reset");

@@ -17,6 +17,15 @@ pub fn twin_with(program: &[u8]) -> Twin {
     twin
 }
 
+/// [`twin_with`] for a program that provokes model diagnostics on purpose (the flash error
+/// sequences of `programs/flash_errors.s`): strict about unmodelled accesses only.
+#[allow(dead_code)]
+pub fn twin_expecting_diagnostics(program: &[u8]) -> Twin {
+    let mut twin = twin_with(program);
+    twin.expect_diagnostics();
+    twin
+}
+
 /// A little-endian word of RAM.
 pub fn word(twin: &Twin, address: u32) -> u32 {
     let bytes = twin.read_memory(address, 4).expect("read");
