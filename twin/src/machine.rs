@@ -278,7 +278,11 @@ impl Twin {
                         write: access.write,
                     });
                 }
-                let diagnostic = self.board().diagnostics.first().filter(|_| !self.diagnostics_expected);
+                let diagnostic = self
+                    .board()
+                    .diagnostics
+                    .first()
+                    .filter(|_| !self.diagnostics_expected);
                 if let Some(message) = diagnostic {
                     return Err(TwinError::Diagnostic {
                         message: message.clone(),
