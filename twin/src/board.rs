@@ -244,6 +244,18 @@ impl Board {
                 self.core_clock_hz
             ));
         }
+        let mut violations = self.rcc.pll_limit_violations();
+        // Bus limits without the over-drive mode (DS9405: HCLK 168, PCLK1 42, PCLK2 84 MHz).
+        for (name, hz, limit) in [
+            ("HCLK", self.core_clock_hz, 168_000_000),
+            ("PCLK1 (APB1)", self.apb1_clock_hz, 42_000_000),
+            ("PCLK2 (APB2)", self.rcc.apb2_clock_hz(), 84_000_000),
+        ] {
+            if hz > limit {
+                violations.push(format!("{name} {hz} Hz exceeds its {limit} Hz maximum"));
+            }
+        }
+        self.diagnostics.append(&mut violations);
     }
 
     /// HCLK in Hz.

@@ -220,6 +220,60 @@ impl Rcc {
         }
     }
 
+    /// What RM0090 §6.3.2 (RCC_PLLCFGR) and DS9405 forbid in the PLL configuration, checked
+    /// while the PLL is on: VCO input (source ÷ PLLM) 1–2 MHz — the datasheet allows 0.95–2.10
+    /// MHz — VCO output 100–432 MHz, the main output (÷ PLLP) at most 168 MHz (180 MHz only with
+    /// the over-drive mode, which the twin does not model), the 48 MHz domain (÷ PLLQ, 2–15) at
+    /// most 48 MHz.
+    pub fn pll_limit_violations(&self) -> Vec<String> {
+        let mut violations = Vec::new();
+        if self.control & control::PLLON == 0 {
+            return violations;
+        }
+        let pll = self.pll_configuration;
+        let source = if pll & (1 << 22) != 0 { HSE_HZ } else { HSI_HZ };
+        let divider_m = (pll & 0x3F) as u64;
+        let multiplier_n = ((pll >> 6) & 0x1FF) as u64;
+        let divider_p = 2 * (((pll >> 16) & 0b11) as u64 + 1);
+        let divider_q = ((pll >> 24) & 0xF) as u64;
+        if divider_m < 2 {
+            violations.push(format!("RCC_PLLCFGR.PLLM {divider_m} is below 2"));
+            return violations;
+        }
+        let input = source / divider_m;
+        if !(950_000..=2_100_000).contains(&input) {
+            violations.push(format!(
+                "PLL VCO input {input} Hz is outside 0.95-2.1 MHz (PLLM {divider_m})"
+            ));
+        }
+        let vco = input * multiplier_n;
+        if !(100_000_000..=432_000_000).contains(&vco) {
+            violations.push(format!(
+                "PLL VCO output {vco} Hz is outside 100-432 MHz (PLLN {multiplier_n})"
+            ));
+        }
+        let output = vco / divider_p;
+        if output > 168_000_000 {
+            violations.push(format!(
+                "PLL output {output} Hz exceeds 168 MHz (180 MHz needs the over-drive mode)"
+            ));
+        }
+        if divider_q < 2 || vco / divider_q > 48_000_000 {
+            violations.push(format!(
+                "PLL48CK {} Hz exceeds 48 MHz or PLLQ {divider_q} is below 2",
+                vco / divider_q.max(1)
+            ));
+        }
+        violations
+    }
+
+    /// PCLK2 (APB2) in Hz.
+    pub fn apb2_clock_hz(&self) -> u64 {
+        let ppre2 = (self.configuration >> 13) & 0b111;
+        let divider = if ppre2 < 4 { 1 } else { 1 << (ppre2 - 3) };
+        self.core_clock_hz() / divider
+    }
+
     /// HCLK (AHB clock, the core clock) in Hz.
     pub fn core_clock_hz(&self) -> u64 {
         let hpre = (self.configuration >> 4) & 0xF;

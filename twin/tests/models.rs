@@ -1,6 +1,6 @@
 //! Unit checks of the peripheral models that need no program: CRC vectors from REFERENCE.md §3,
-//! the IWDG period, RCC clock arithmetic, SysTick counting and the flash controller's unlock
-//! sequence and write protection.
+//! the IWDG period, RCC clock arithmetic and the PLL's limits, SysTick counting and the flash
+//! controller's unlock sequence and write protection.
 
 use slingshot_twin::core_exceptions::SystemControl;
 use slingshot_twin::crc::{crc32_word, CrcUnit};
@@ -87,4 +87,40 @@ fn byte_writes_to_priority_registers_change_one_priority() {
     assert_eq!(board.private_read(0xE427, 1), 0x50);
     assert_eq!(board.private_read(0xED20, 4), 0xF000_0000);
     assert!(board.unmodelled.is_empty());
+}
+
+#[test]
+fn pll_configurations_outside_the_reference_manual_limits_are_diagnosed() {
+    // (PLLCFGR, expected violation fragment); the PLL is switched on after each write.
+    let cases: [(u32, Option<&str>); 6] = [
+        // Slingshot's 168 MHz from the HSI: M 8 (2 MHz), N 168 (336 MHz), P 2, Q 7 (48 MHz).
+        (8 | (168 << 6) | (7 << 24) | (1 << 29), None),
+        // M 16: 1 MHz VCO input, allowed.
+        (16 | (336 << 6) | (7 << 24), None),
+        // M 4: 4 MHz VCO input.
+        (4 | (84 << 6) | (7 << 24), Some("VCO input 4000000 Hz")),
+        // N 40 with a 2 MHz input: an 80 MHz VCO.
+        (8 | (40 << 6) | (2 << 24), Some("VCO output 80000000 Hz")),
+        // N 216, P 2: 216 MHz out.
+        (8 | (216 << 6) | (9 << 24), Some("PLL output 216000000 Hz")),
+        // Q 0: the 48 MHz domain undivided.
+        (8 | (168 << 6), Some("PLL48CK")),
+    ];
+    for (configuration, expected) in cases {
+        let mut rcc = Rcc::new(ResetCause::PowerOn, 0);
+        rcc.write(0x04, configuration, 0);
+        rcc.write(0x00, 0x83 | (1 << 24), 0);
+        let violations = rcc.pll_limit_violations().join("; ");
+        match expected {
+            None => assert!(violations.is_empty(), "0x{configuration:08x}: {violations}"),
+            Some(fragment) => assert!(
+                violations.contains(fragment),
+                "0x{configuration:08x}: expected {fragment:?} in {violations:?}"
+            ),
+        }
+    }
+    // Written while the PLL is off, nothing is checked yet.
+    let mut rcc = Rcc::new(ResetCause::PowerOn, 0);
+    rcc.write(0x04, 4 | (84 << 6), 0);
+    assert!(rcc.pll_limit_violations().is_empty());
 }
