@@ -42,6 +42,11 @@ pub mod address {
     pub const SYSTEM_CONTROL: u32 = 0xE000_E000;
     /// DWT cycle counter.
     pub const DWT_CYCLE_COUNT: u32 = 0xE000_1004;
+    /// DBGMCU_IDCODE; DBGMCU_CR, APB1_FZ and APB2_FZ follow (RM0090 §38.16).
+    pub const DEBUG_MCU: u32 = 0xE004_2000;
+    /// DBGMCU_IDCODE of the twin's STM32F429: DEV_ID 0x419, REV_ID 0x2003 (a revision after the
+    /// ES0206 bank-2 read errata, which applies below 0x2001).
+    pub const DEBUG_MCU_IDCODE: u32 = 0x2003_6419;
 }
 
 /// A change of an LED (a GPIO output) seen by the twin.
@@ -112,6 +117,9 @@ pub struct Board {
     apb1_clock_hz: u64,
     /// Accesses to unmodelled peripherals (address, write?, value).
     pub unmodelled: Vec<UnmodelledAccess>,
+    /// DBGMCU_CR, DBGMCU_APB1_FZ and DBGMCU_APB2_FZ (RM0090 §38.16): kept across system
+    /// resets, cleared at power-on. The twin has no debugger, so the freeze bits only read back.
+    pub debug_mcu: [u32; 3],
     /// Model diagnostics (sequences the real chip would reject, wrong wait states …).
     pub diagnostics: Vec<String>,
     /// LED changes since power-on.
@@ -160,6 +168,7 @@ impl Board {
             core_clock_hz: 16_000_000,
             apb1_clock_hz: 16_000_000,
             unmodelled: Vec::new(),
+            debug_mcu: [0; 3],
             diagnostics: Vec::new(),
             led_events: Vec::new(),
             led_state: [false; 3],
@@ -179,6 +188,9 @@ impl Board {
     /// Peripherals back to reset values (system reset). Flash content, option bytes, the
     /// counters and the host-side buffers survive.
     pub fn reset_peripherals(&mut self, cause: ResetCause) {
+        if cause == ResetCause::PowerOn {
+            self.debug_mcu = [0; 3];
+        }
         let flags = self.rcc.reset_flags();
         self.rcc = Rcc::new(cause, flags);
         self.usart3.reset_registers();

@@ -288,6 +288,12 @@ impl Board {
         if address == address::DWT_CYCLE_COUNT {
             return self.cycles() as u32;
         }
+        if address == address::DEBUG_MCU {
+            return address::DEBUG_MCU_IDCODE;
+        }
+        if (address::DEBUG_MCU + 4..address::DEBUG_MCU + 0x10).contains(&address) {
+            return self.debug_mcu[((address - address::DEBUG_MCU) / 4 - 1) as usize];
+        }
         if (address::SYSTEM_CONTROL..address::SYSTEM_CONTROL + 0x1000).contains(&address) {
             if let Some(value) = self
                 .system
@@ -321,6 +327,10 @@ impl Board {
             }
         };
         let address = address::PRIVATE_PERIPHERALS + aligned;
+        if (address::DEBUG_MCU + 4..address::DEBUG_MCU + 0x10).contains(&address) {
+            self.debug_mcu[((address - address::DEBUG_MCU) / 4 - 1) as usize] = value;
+            return;
+        }
         if (address::SYSTEM_CONTROL..address::SYSTEM_CONTROL + 0x1000).contains(&address) {
             match self
                 .system

@@ -45,6 +45,13 @@ fn full_update(build: Build) -> Result<()> {
         "2.0.0",
         build == Build::Dual,
     )?;
+    // Before starting the trial watchdog the bootloader froze it for debugger halts
+    // (DBGMCU_APB1_FZ.DBG_IWDG_STOP, bit 12).
+    let frozen_in_debug = twin.board().debug_mcu[1] & (1 << 12) != 0;
+    ensure!(
+        frozen_in_debug == (build == Build::Dual),
+        "DBG_IWDG_STOP {frozen_in_debug} after a {build:?} update"
+    );
     // Power cycle: v2 again, and (dual slot) no second trial: it stays confirmed.
     twin.power_on()?;
     expect_application(&observe_boot(&mut twin, 5)?, "2.0.0", false)?;

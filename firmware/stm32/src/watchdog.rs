@@ -26,7 +26,16 @@ pub fn start_independent_watchdog(milliseconds: u32) {
     let ticks = milliseconds.saturating_mul(TICKS_PER_SECOND) / 1000;
     // Clamped to the 12-bit field, so the conversion cannot fail.
     let reload = u16::try_from(ticks.clamp(1, u32::from(MAXIMUM_RELOAD))).unwrap_or(MAXIMUM_RELOAD);
-    let watchdog = device().IWDG;
+    let peripherals = device();
+    // The watchdog stops counting while a debugger halts the core (DBGMCU_APB1_FZ.
+    // DBG_IWDG_STOP, RM0090 §38.16.4): otherwise every breakpoint in a trial image would let it
+    // expire, and the bootloader would revert an update that was only being debugged. Only a
+    // power-on reset clears the bit, and it changes nothing without a debugger.
+    peripherals
+        .DBGMCU
+        .apb1_fz()
+        .modify(|_, w| w.dbg_iwdg_stop().set_bit());
+    let watchdog = peripherals.IWDG;
     // SAFETY: KR takes the documented keys; PR and RLR take any value in their field width
     // (3 and 12 bits), written only after the enable-access key (RM0090 §21.3.2).
     unsafe {
