@@ -199,7 +199,13 @@ impl Board {
         for (port, input) in self.gpio.iter_mut().zip(inputs) {
             port.external_input = input;
         }
-        self.iwdg = IndependentWatchdog::new();
+        self.iwdg = IndependentWatchdog::with_lsi(self.iwdg.lsi_hz);
+        // The hardware watchdog option (FLASH option byte WDG_SW = 0, RM0090 §3.7.1): the IWDG
+        // runs from reset with its reset values (LSI ÷ 4, reload 4095: 512 ms at 32 kHz).
+        if self.flash.option_bytes.0 & (1 << 5) == 0 {
+            let now = self.picoseconds();
+            self.iwdg.start(now);
+        }
         self.crc = CrcUnit::default();
         self.system = SystemControl::new();
         self.dma = DmaController::new();

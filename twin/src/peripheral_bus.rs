@@ -48,7 +48,7 @@ impl Board {
                 self.usart3.read(a - address::USART3)
             }
             a if (address::IWDG..address::IWDG + 0x10).contains(&a) => {
-                self.iwdg.read(a - address::IWDG)
+                self.iwdg.read(a - address::IWDG, now)
             }
             a if (address::GPIOA..address::GPIOA + 11 * 0x400).contains(&a) => {
                 let port = ((a - address::GPIOA) / 0x400) as usize;

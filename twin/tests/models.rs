@@ -124,3 +124,30 @@ fn pll_configurations_outside_the_reference_manual_limits_are_diagnosed() {
     rcc.write(0x04, 4 | (84 << 6), 0);
     assert!(rcc.pll_limit_violations().is_empty());
 }
+
+#[test]
+fn watchdog_updates_are_busy_for_five_lsi_cycles_and_the_lsi_sets_the_period() {
+    for lsi_hz in [17_000u64, 32_000, 47_000] {
+        let mut watchdog = IndependentWatchdog::with_lsi(lsi_hz);
+        watchdog.write(0, 0x5555, 0);
+        watchdog.write(4, 6, 0); // divider 256
+        watchdog.write(8, 0xFFF, 0);
+        let busy_ps = 5 * 1_000_000_000_000 / lsi_hz;
+        assert_eq!(
+            watchdog.read(0x0C, busy_ps - 1),
+            0b11,
+            "PVU and RVU busy at {lsi_hz} Hz"
+        );
+        assert_eq!(
+            watchdog.read(0x0C, busy_ps),
+            0,
+            "PVU and RVU clear at {lsi_hz} Hz"
+        );
+        watchdog.write(0, 0xCCCC, 0);
+        // 4096 × 256 LSI cycles: 61.7 s at 17 kHz, 32.8 s at 32 kHz, 22.3 s at 47 kHz.
+        assert_eq!(
+            watchdog.expires_ps,
+            Some(4096 * 256 * 1_000_000_000_000 / lsi_hz)
+        );
+    }
+}

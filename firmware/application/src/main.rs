@@ -82,18 +82,16 @@ fn main() -> ! {
     core.SYST.enable_interrupt();
     core.SYST.enable_counter();
 
-    // A trial boot may run under the independent watchdog (bootloader feature
-    // `watchdog-on-trial`); once started it cannot be stopped, so keep feeding it.
-    let feed_watchdog = trial;
+    // The independent watchdog may run: on a trial boot (the bootloader's `watchdog-on-trial`)
+    // or from reset (the hardware watchdog option). Once started it cannot be stopped, so feed
+    // it on every tick; feeding a watchdog that does not run changes nothing.
     let mut reported = 0;
     loop {
         cortex_m::asm::wfi();
         let ticks = TICKS.load(Ordering::Relaxed);
         if ticks != reported {
             reported = ticks;
-            if feed_watchdog {
-                watchdog::feed_independent_watchdog();
-            }
+            watchdog::feed_independent_watchdog();
             let _ = writeln!(usart, "tick {ticks}\r");
             if trial && ticks >= CONFIRM_AFTER_TICKS {
                 trial = false;

@@ -31,6 +31,10 @@ use verified as flow;
 
 #[entry]
 fn main() -> ! {
+    // With the hardware watchdog option the IWDG already runs (512 ms): its longest timeout
+    // first, before anything that can take long (a journal format, a swap, bootloader mode).
+    #[cfg(feature = "verify")]
+    slingshot_stm32::watchdog::lengthen_hardware_watchdog();
     let request = mailbox::take().request;
     let button_held = board::button_held();
     let decision = at_decision_speed(|| {

@@ -72,6 +72,9 @@ impl Flash {
         operation: impl FnOnce(&mut Self) -> Result<R, FlashError>,
     ) -> Result<R, FlashError> {
         let flash = device().FLASH;
+        // With the hardware watchdog option it runs through every operation (a 128 KB erase
+        // takes up to 2 s): reload it before each one. Harmless when it does not run.
+        crate::watchdog::feed_independent_watchdog();
         self.wait_idle()?;
         let saved = flash.acr().read().bits();
         let caches = access_control::DATA_CACHE_ENABLE | access_control::INSTRUCTION_CACHE_ENABLE;

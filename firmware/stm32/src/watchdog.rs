@@ -1,6 +1,11 @@
 //! The independent watchdog (IWDG, RM0090 §21), started before a trial boot so that a hung
 //! trial image is reset, and reverted by the bootloader at the next boot. Once started it
 //! cannot be stopped: the application must reload it (or confirm and let the next reset come).
+//!
+//! With the hardware watchdog option (option byte WDG_SW = 0, RM0090 §3.7.1) the IWDG runs
+//! from reset with its reset timeout (512 ms at the LSI's nominal 32 kHz): the bootloader then
+//! sets the longest timeout first ([`lengthen_hardware_watchdog`]) and feeds it before every
+//! flash operation and in its serial loop ([`feed_independent_watchdog`]).
 
 use crate::device;
 
@@ -20,6 +25,50 @@ const TICKS_PER_SECOND: u32 = 32_000 / 64;
 /// never clears them; on the chip they clear within a few LSI cycles).
 const STATUS_POLL_LIMIT: u32 = 10_000;
 
+/// PR value 6: the LSI divided by 256, the slowest count.
+const PRESCALER_DIVIDE_BY_256: u16 = 6;
+/// FLASH_OPTCR.WDG_SW: 1 = the watchdog is started by software, 0 = it runs from reset.
+const OPTION_SOFTWARE_WATCHDOG: u32 = 1 << 5;
+
+/// Whether the option bytes select the hardware watchdog (WDG_SW = 0: the IWDG runs from
+/// reset). Read from FLASH_OPTCR, which holds the option bytes loaded at reset; only
+/// meaningful where the flash interface responds (QEMU reads 0 for every flash register).
+pub fn hardware_watchdog_selected() -> bool {
+    device().FLASH.optcr().read().bits() & OPTION_SOFTWARE_WATCHDOG == 0
+}
+
+/// With the hardware watchdog option: give the running IWDG its longest timeout (LSI ÷ 256,
+/// reload 4095: 32.8 s at 32 kHz, 22.3 s at the LSI's fastest 47 kHz, DS9405) and reload it,
+/// so that a swap's sector erases (up to 2 s each) and verifications fit between feeds.
+/// Returns whether the hardware watchdog is selected; does nothing otherwise.
+pub fn lengthen_hardware_watchdog() -> bool {
+    if !hardware_watchdog_selected() {
+        return false;
+    }
+    configure(PRESCALER_DIVIDE_BY_256, MAXIMUM_RELOAD);
+    true
+}
+
+/// Write PR and RLR (after the enable-access key) and wait, bounded, for their update flags;
+/// then reload the counter, which write-protects PR and RLR again.
+fn configure(prescaler: u16, reload: u16) {
+    let watchdog = device().IWDG;
+    // SAFETY: KR takes the documented keys; PR and RLR take any value in their field width
+    // (3 and 12 bits), written only after the enable-access key (RM0090 §21.3.2).
+    unsafe {
+        watchdog.kr().write(|w| w.bits(KEY_ENABLE_ACCESS));
+        watchdog.pr().write(|w| w.bits(prescaler));
+        watchdog.rlr().write(|w| w.bits(reload));
+    }
+    for _ in 0..STATUS_POLL_LIMIT {
+        if watchdog.sr().read().bits() == 0 {
+            break;
+        }
+    }
+    // SAFETY: the reload key loads RLR into the counter and write-protects PR/RLR again.
+    unsafe { watchdog.kr().write(|w| w.bits(KEY_RELOAD)) };
+}
+
 /// Start the independent watchdog with a timeout of about `milliseconds` (capped at the
 /// 8.19 s the /64 prescaler allows; the LSI varies 17–47 kHz, so the real timeout does too).
 pub fn start_independent_watchdog(milliseconds: u32) {
@@ -35,25 +84,15 @@ pub fn start_independent_watchdog(milliseconds: u32) {
         .DBGMCU
         .apb1_fz()
         .modify(|_, w| w.dbg_iwdg_stop().set_bit());
-    let watchdog = peripherals.IWDG;
-    // SAFETY: KR takes the documented keys; PR and RLR take any value in their field width
-    // (3 and 12 bits), written only after the enable-access key (RM0090 §21.3.2).
-    unsafe {
-        watchdog.kr().write(|w| w.bits(KEY_START));
-        watchdog.kr().write(|w| w.bits(KEY_ENABLE_ACCESS));
-        watchdog.pr().write(|w| w.bits(PRESCALER_DIVIDE_BY_64));
-        watchdog.rlr().write(|w| w.bits(reload));
-    }
-    for _ in 0..STATUS_POLL_LIMIT {
-        if watchdog.sr().read().bits() == 0 {
-            break;
-        }
-    }
-    // SAFETY: the reload key loads RLR into the counter and write-protects PR/RLR again.
-    unsafe { watchdog.kr().write(|w| w.bits(KEY_RELOAD)) };
+    // SAFETY: the start key starts the watchdog (and the LSI); it is already running with the
+    // hardware watchdog option.
+    unsafe { peripherals.IWDG.kr().write(|w| w.bits(KEY_START)) };
+    configure(PRESCALER_DIVIDE_BY_64, reload);
 }
 
-/// Reload the independent watchdog's counter (the application's "still alive").
+/// Reload the independent watchdog's counter (the application's "still alive"; the
+/// bootloader's before each flash operation). Writing the reload key to a watchdog that is
+/// not running changes nothing.
 pub fn feed_independent_watchdog() {
     // SAFETY: writing the reload key only reloads the counter.
     unsafe { device().IWDG.kr().write(|w| w.bits(KEY_RELOAD)) };

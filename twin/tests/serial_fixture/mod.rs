@@ -94,6 +94,11 @@ impl Build {
 
     /// A twin, powered on, with this build's bootloader and signed v1 in the primary slot.
     pub fn twin(self, seed: u64) -> Result<Twin> {
+        self.twin_prepared(seed, |_| {})
+    }
+
+    /// [`Build::twin`], with `prepare` applied before the power-on (option bytes, the LSI).
+    pub fn twin_prepared(self, seed: u64, prepare: impl FnOnce(&mut Twin)) -> Result<Twin> {
         let mut twin = Twin::new(TwinConfig { strict: true, seed })?;
         let bootloader = self.file(Program::Bootloader, "bin")?;
         twin.load_flash_file(&bootloader, Some(0x0800_0000))?;
@@ -102,6 +107,7 @@ impl Build {
             &self.file(Program::Application, "signed.bin")?,
             Some(primary),
         )?;
+        prepare(&mut twin);
         twin.power_on()?;
         Ok(twin)
     }

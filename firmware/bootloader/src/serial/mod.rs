@@ -86,5 +86,8 @@ pub fn serve_with<H: DeviceHandler>(make_handler: impl FnOnce() -> H) -> ! {
         // The reply is on the wire before a reboot or a baud switch takes effect.
         usart.flush();
         device.poll(clock.milliseconds());
+        // Bootloader mode may wait for a host indefinitely: with the hardware watchdog option
+        // the IWDG runs meanwhile (harmless otherwise).
+        slingshot_stm32::watchdog::feed_independent_watchdog();
     }
 }
