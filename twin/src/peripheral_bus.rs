@@ -11,6 +11,8 @@ use crate::rcc::ResetCause;
 
 /// FLASH_SR's offset in the flash interface.
 const FLASH_STATUS_OFFSET: u32 = 0x0C;
+/// FLASH_CR's offset in the flash interface.
+const FLASH_CONTROL_OFFSET: u32 = 0x10;
 /// Modelled time a FLASH_SR read lets pass while an operation runs ([`Board::poll_quantum`]).
 pub const BUSY_POLL_QUANTUM_PS: u64 = 10_000_000;
 
@@ -149,6 +151,12 @@ impl Board {
             a if (address::FLASH_INTERFACE..address::FLASH_INTERFACE + 0x1C).contains(&a) => {
                 self.advance();
                 let offset = a - address::FLASH_INTERFACE;
+                if offset == FLASH_CONTROL_OFFSET {
+                    // A write to FLASH_CR while an operation runs waits on the bus until it ends,
+                    // then takes effect (RM0090 §3.5: BSY; the controller does not drop it).
+                    self.wait_for_flash_operation();
+                }
+                let now = self.picoseconds();
                 let started = self.flash.write(offset, value, now);
                 if offset == 0 {
                     self.update_clocks();
@@ -250,15 +258,20 @@ impl Board {
         }
     }
 
-    /// A CPU store to flash at `offset` from 0x0800_0000 (through the write port).
-    pub fn flash_store(&mut self, offset: u32, size: usize, value: u64) {
-        self.advance();
+    /// Let the bus stall until the flash operation in progress (if any) is over (RM0090
+    /// §3.5.2), handling the events on the way.
+    fn wait_for_flash_operation(&mut self) {
         if let Some(operation) = &self.flash.operation {
-            // The bus stalls until the operation in progress is over (RM0090 §3.5.2).
             let wait = operation.completes_ps.saturating_sub(self.picoseconds());
             self.skip_cycles(wait * self.core_clock_hz() / 1_000_000_000_000 + 1);
             self.advance();
         }
+    }
+
+    /// A CPU store to flash at `offset` from 0x0800_0000 (through the write port).
+    pub fn flash_store(&mut self, offset: u32, size: usize, value: u64) {
+        self.advance();
+        self.wait_for_flash_operation();
         if self.power_lost {
             return;
         }

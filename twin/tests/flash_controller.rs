@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{twin_expecting_diagnostics, word};
+use common::{twin_expecting_diagnostics, twin_with, word};
 use slingshot_twin::flash_controller::status::{BSY, EOP, OPERR, PGAERR, PGPERR, PGSERR, WRPERR};
 use slingshot_twin::Stop;
 
@@ -46,4 +46,22 @@ fn every_error_bit_is_raised_when_the_chip_would() {
     assert_eq!(twin.board().flash.operations_started, 4);
     // A 16 KB erase takes 250 ms at x32: 4 M cycles at 16 MHz, spent polling BSY.
     assert!(twin.cycles() > 4_000_000, "cycles {}", twin.cycles());
+}
+
+#[test]
+fn a_control_write_while_busy_waits_for_the_operation_and_then_applies() {
+    // Strict, expecting no diagnostic: the write is neither dropped nor an error.
+    let mut twin = twin_with(include_bytes!("programs/cr_while_busy.bin"));
+    let started = twin.board().picoseconds();
+    assert_eq!(twin.run(10_000).expect("run"), Stop::Breakpoint);
+    // The core waited for the 16 KB erase (250 ms typical at x32) on the bus.
+    let waited = twin.board().picoseconds() - started;
+    assert!(waited >= 250_000_000_000, "waited {waited} ps");
+    assert_eq!(word(&twin, 0x2000_0000) & (1 << 16), 0, "SR.BSY clear");
+    assert_ne!(word(&twin, 0x2000_0004) & (1 << 31), 0, "CR.LOCK applied");
+    assert!(
+        twin.board().diagnostics.is_empty(),
+        "{:?}",
+        twin.board().diagnostics
+    );
 }
