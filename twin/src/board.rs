@@ -112,6 +112,14 @@ pub struct Board {
     chunk_instructions: u64,
     chunk_cycles: u64,
     chunk_picoseconds: u64,
+    /// The Cortex-M4 cycle model is on (`Twin::enable_cycle_model`).
+    pub cycle_model: bool,
+    /// Extra cycles the cycle model counted since the chunk began.
+    pub extra_cycles: u64,
+    /// The address the next instruction has when the flow does not change.
+    pub next_sequential: u32,
+    /// Extra cycles of each instruction address seen (the decode is done once per address).
+    pub extra_cycles_by_address: std::collections::HashMap<u32, u8>,
     cycles_per_instruction: u64,
     core_clock_hz: u64,
     apb1_clock_hz: u64,
@@ -164,6 +172,10 @@ impl Board {
             chunk_instructions: 0,
             chunk_cycles: 0,
             chunk_picoseconds: 0,
+            cycle_model: false,
+            extra_cycles: 0,
+            next_sequential: 0,
+            extra_cycles_by_address: std::collections::HashMap::new(),
             cycles_per_instruction: 1,
             core_clock_hz: 16_000_000,
             apb1_clock_hz: 16_000_000,
@@ -223,11 +235,13 @@ impl Board {
     pub fn cycles(&self) -> u64 {
         self.chunk_cycles
             + (self.instructions - self.chunk_instructions) * self.cycles_per_instruction
+            + self.extra_cycles
     }
 
     /// Modelled time since power-on, in picoseconds.
     pub fn picoseconds(&self) -> u64 {
-        let cycles = (self.instructions - self.chunk_instructions) * self.cycles_per_instruction;
+        let cycles = (self.instructions - self.chunk_instructions) * self.cycles_per_instruction
+            + self.extra_cycles;
         self.chunk_picoseconds + cycles * 1_000_000_000_000 / self.core_clock_hz
     }
 
@@ -236,6 +250,7 @@ impl Board {
         self.chunk_picoseconds = self.picoseconds();
         self.chunk_cycles = self.cycles();
         self.chunk_instructions = self.instructions;
+        self.extra_cycles = 0;
     }
 
     /// Advance modelled time without executing instructions (WFI, bus stalls).

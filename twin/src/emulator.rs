@@ -143,7 +143,7 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
         ),
     )
     .map_err(emulator)?;
-    uc.add_code_hook(1, 0, |uc, address, _| {
+    uc.add_code_hook(1, 0, |uc, address, size| {
         let board = uc.get_data_mut();
         if board.instructions >= board.stop_at {
             // Unicorn cannot stop inside an IT block (REFERENCE.md §7): it may run on, calling
@@ -158,6 +158,9 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
             let _ = uc.emu_stop();
         } else {
             board.instructions += 1;
+            if board.cycle_model {
+                count_model_cycles(uc, address as u32, size);
+            }
         }
     })
     .map_err(emulator)?;
@@ -232,6 +235,34 @@ pub(crate) fn refresh_translations(uc: &mut Unicorn<'_, Board>) {
     if std::mem::take(&mut uc.get_data_mut().translations_stale) {
         let _ = uc.ctl_flush_tlb();
     }
+}
+
+/// The cycle model's extra cycles for the instruction at `address` (`size` bytes): its class
+/// (decoded once per address) and a pipeline refill when the flow changed to reach it.
+fn count_model_cycles(uc: &mut Unicorn<'_, Board>, address: u32, size: u32) {
+    let known = uc.get_data().extra_cycles_by_address.get(&address).copied();
+    let extra = match known {
+        Some(extra) => u32::from(extra),
+        None => {
+            let mut bytes = [0u8; 4];
+            let _ = uc.mem_read(u64::from(address), &mut bytes);
+            let first = u16::from_le_bytes([bytes[0], bytes[1]]);
+            let second = u16::from_le_bytes([bytes[2], bytes[3]]);
+            let extra = crate::cycle_model::extra_cycles(first, second).min(255);
+            uc.get_data_mut()
+                .extra_cycles_by_address
+                .insert(address, extra as u8);
+            extra
+        }
+    };
+    let board = uc.get_data_mut();
+    let refill = if board.next_sequential != 0 && board.next_sequential != address {
+        crate::cycle_model::REFILL_CYCLES
+    } else {
+        0
+    };
+    board.next_sequential = address.wrapping_add(size);
+    board.extra_cycles += u64::from(extra + refill);
 }
 
 /// Copy flash ranges the controller changed into the emulator and drop stale translations.

@@ -12,6 +12,7 @@ pub mod board;
 pub mod board_dma;
 pub mod core_exceptions;
 pub mod crc;
+pub mod cycle_model;
 pub mod dma;
 pub mod emulator;
 pub mod exception_frames;

@@ -236,6 +236,14 @@ impl Twin {
         board.power_plan = PowerCutPlan::new(cut);
     }
 
+    /// Count cycles with the Cortex-M4 model of [`crate::cycle_model`] instead of one per
+    /// instruction: modelled time then follows the model (measurements only, see there).
+    pub fn enable_cycle_model(&mut self) {
+        let board = self.board_mut();
+        board.commit_time();
+        board.cycle_model = true;
+    }
+
     /// This run provokes model diagnostics on purpose (a program that tests the controller's
     /// error flags): in strict mode they no longer stop it; read them in
     /// `Board::diagnostics`. Unmodelled accesses still do.
