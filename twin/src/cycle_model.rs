@@ -28,7 +28,7 @@ pub fn extra_cycles(first: u16, second: u16) -> u32 {
 
 /// Whether a Thumb instruction whose first halfword is `first` is 32 bits wide.
 pub fn is_wide(first: u16) -> bool {
-    matches!(first >> 11, 0b11101 | 0b11110 | 0b11111)
+    matches!(first >> 11, 0b11101..=0b11111)
 }
 
 fn extra_cycles_narrow(instruction: u16) -> u32 {
@@ -39,7 +39,7 @@ fn extra_cycles_narrow(instruction: u16) -> u32 {
         // Load/store register offset: loads have bit 11 set, or opB = 011 (LDRSB).
         0b0101 => u32::from(instruction & 0x0800 != 0 || (instruction >> 9) & 0b111 == 0b011),
         // LDR/STR (immediate, word and byte), LDRH/STRH (immediate), SP-relative: L = bit 11.
-        0b0110 | 0b0111 | 0b1000 | 0b1001 => u32::from(instruction & 0x0800 != 0),
+        0b0110..=0b1001 => u32::from(instruction & 0x0800 != 0),
         // PUSH (bit 8: LR) and POP (bit 8: PC).
         0b1011 if instruction & 0x0600 == 0x0400 => registers(0x01FF),
         // LDM/STM (T1).
