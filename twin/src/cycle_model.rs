@@ -53,8 +53,8 @@ fn extra_cycles_wide(first: u16, second: u16) -> u32 {
     if first & 0xFE40 == 0xE800 && first & 0x0180 != 0 && first & 0x0180 != 0x0180 {
         return second.count_ones();
     }
-    // LDRD/STRD (immediate): 1110 100P U1W? .
-    if first & 0xFE40 == 0xE840 || first & 0xFE40 == 0xE940 {
+    // LDRD/STRD (immediate): 1110 100P U1W? (P, bit 8, outside the mask).
+    if first & 0xFE40 == 0xE840 {
         return 2;
     }
     // Load/store single (T3/T4): 1111 100x; loads have bit 4 set.
