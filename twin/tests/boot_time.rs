@@ -17,12 +17,14 @@
 //! The budgets below are the goals, in modelled time (deterministic, not wall clock). The second
 //! test times bootloader mode's start-up with both slots full.
 
+mod serial_fixture;
+
 use anyhow::{ensure, Context, Result};
+use serial_fixture::{development_seed, v1_parts};
 use slingshot_flash_sim::SplitMix64;
 use slingshot_image::signing::{sign_image, SigningParameters};
-use slingshot_image::{parse_trailer, Version};
 use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
-use slingshot_testkit::artifacts::{firmware_file, repository_root, Program};
+use slingshot_testkit::artifacts::{firmware_file, Program};
 use slingshot_twin::{Stop, Twin, TwinConfig};
 
 /// `bkpt #0` in Thumb.
@@ -57,21 +59,12 @@ const BUDGET_64_KB_MILLISECONDS: f64 = 20.0;
 const BUDGET_256_KB_MILLISECONDS: f64 = 50.0;
 const BUDGET_864_KB_MILLISECONDS: f64 = 150.0;
 
-/// The development key's signing seed.
-fn development_seed() -> Result<[u8; 32]> {
-    let key_path = repository_root().join("keys/development.pem");
-    let key_pair = slingshot_cli::keys::load_private_key(&key_path)
-        .context("the development key (run `cargo xtask build` first)")?;
-    Ok(*key_pair.sk.seed())
-}
-
 /// The example application stopped at its first instruction, padded to `total` bytes minus the
 /// trailer reserve, signed with the development key for the dual-slot layout.
 fn stopping_image(total: u32) -> Result<(Vec<u8>, u32)> {
     let signed = std::fs::read(firmware_file(Program::Application, "signed.bin")?)?;
-    let trailer = parse_trailer(&signed).map_err(|error| anyhow::anyhow!("{error:?}"))?;
-    let descriptor = trailer.descriptor;
-    let mut image = signed[..descriptor.image_size as usize].to_vec();
+    let (mut image, descriptor) = v1_parts(&signed)?;
+    // Word 7 holds the trailer offset: cleared so that signing sets the new size.
     image[28..32].fill(0);
     let reset_handler = u32::from_le_bytes(image[4..8].try_into()?) & !1;
     let offset = (reset_handler - descriptor.load_address) as usize;
@@ -84,12 +77,7 @@ fn stopping_image(total: u32) -> Result<(Vec<u8>, u32)> {
     let parameters = SigningParameters {
         load_address: descriptor.load_address,
         board_id: descriptor.board_id,
-        version: Version {
-            major: 1,
-            minor: 0,
-            patch: 0,
-            build: 0,
-        },
+        version: descriptor.version,
         security_counter: descriptor.security_counter,
     };
     let bytes = sign_image(&image, &parameters, &development_seed()?)

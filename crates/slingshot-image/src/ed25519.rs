@@ -51,15 +51,7 @@ pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bo
         .finalize();
     // Not salty's `Scalar::from_u512_le`: its Montgomery reduction links ~2.9 KB more code.
     let k = reduce_wide(&hash);
-    let basepoint = Extended {
-        x: FieldElement::EDWARDS_BASEPOINT_X,
-        y: FieldElement::EDWARDS_BASEPOINT_Y,
-        z: FieldElement::ONE,
-        t: multiply(
-            &FieldElement::EDWARDS_BASEPOINT_X,
-            &FieldElement::EDWARDS_BASEPOINT_Y,
-        ),
-    };
+    let basepoint = Extended::basepoint();
     let mut basepoint_multiples = [Cached::default(); TABLE_SIZE];
     odd_multiples(&basepoint, &mut basepoint_multiples);
     let mut public_point_multiples = [Cached::default(); TABLE_SIZE];
@@ -286,6 +278,19 @@ struct Cached {
 }
 
 impl Extended {
+    /// The base point B (RFC 8032 §5.1), with T = X·Y.
+    fn basepoint() -> Self {
+        Extended {
+            x: FieldElement::EDWARDS_BASEPOINT_X,
+            y: FieldElement::EDWARDS_BASEPOINT_Y,
+            z: FieldElement::ONE,
+            t: multiply(
+                &FieldElement::EDWARDS_BASEPOINT_X,
+                &FieldElement::EDWARDS_BASEPOINT_Y,
+            ),
+        }
+    }
+
     /// The neutral element (0, 1).
     const IDENTITY: Extended = Extended {
         x: FieldElement::ZERO,
@@ -410,15 +415,7 @@ mod tests {
 
     #[test]
     fn doubling_and_table_match_repeated_addition() {
-        let basepoint = Extended {
-            x: FieldElement::EDWARDS_BASEPOINT_X,
-            y: FieldElement::EDWARDS_BASEPOINT_Y,
-            z: FieldElement::ONE,
-            t: multiply(
-                &FieldElement::EDWARDS_BASEPOINT_X,
-                &FieldElement::EDWARDS_BASEPOINT_Y,
-            ),
-        };
+        let basepoint = Extended::basepoint();
         let mut table = [Cached::default(); TABLE_SIZE];
         odd_multiples(&basepoint, &mut table);
         let reference = salty::EdwardsPoint::basepoint();
