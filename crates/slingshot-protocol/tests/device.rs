@@ -175,6 +175,17 @@ fn requests_out_of_order_are_refused_with_wrong_state() {
         })),
         ErrorCode::OffsetOutOfRange
     );
+    // A range that wraps past 2^32 names its end, saturated, as the detail.
+    match harness.send(&Request::Checksum {
+        offset: 16,
+        length: u32::MAX,
+    }) {
+        Reply::Error(ErrorReply { code, detail, .. }) => {
+            assert_eq!(code, ErrorCode::OffsetOutOfRange);
+            assert_eq!(detail, u32::MAX, "the offending end, saturated");
+        }
+        other => panic!("expected an error, got {other:?}"),
+    }
 }
 
 #[test]

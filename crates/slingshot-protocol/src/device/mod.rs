@@ -278,10 +278,9 @@ impl<H: DeviceHandler> Device<H> {
                     .transfer
                     .as_ref()
                     .ok_or(Refusal::new(ErrorCode::WrongState))?;
-                let end = offset
-                    .checked_add(length)
-                    .ok_or(Refusal::new(ErrorCode::OffsetOutOfRange))?;
-                if end > transfer.image_size {
+                // A range past 2^32 reports its end saturated at 0xFFFF_FFFF (docs/PROTOCOL.md).
+                let end = offset.saturating_add(length);
+                if end > transfer.image_size || offset.checked_add(length).is_none() {
                     return Err(Refusal::with_detail(ErrorCode::OffsetOutOfRange, end));
                 }
                 let checksum = self.handler.checksum(offset, length)?;
