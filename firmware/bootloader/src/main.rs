@@ -1,6 +1,6 @@
 //! The Slingshot bootloader: runs from sectors 0–1, decides what to run (on the PLL at 168 MHz
-//! with `fast-verify`, a default feature) and hands off to it on the reset clock (HSI 16 MHz); otherwise it stays in bootloader mode, says why over
-//! USART3 (115200 8N1) and lights LD3.
+//! with `fast-verify`, a default feature) and hands off to it on the reset clock (HSI 16 MHz);
+//! otherwise it stays in bootloader mode, says why over USART3 (115200 8N1) and lights LD3.
 //!
 //! With the `verify` feature (default) the image must be signed by an embedded trusted key
 //! and, in the dual-slot layout, the update engine installs, reverts or refuses updates first
@@ -49,8 +49,8 @@ fn main() -> ! {
     }
 }
 
-/// Run the boot decision (update engine, verification, its messages) on the PLL at 168 MHz
-/// with the `fast-verify` feature, and return to the exact reset clock state before the
+/// Run the boot decision (update engine, verification, its messages) — and bootloader mode's
+/// slot survey — on the PLL at 168 MHz with the `fast-verify` feature, and return to the exact reset clock state before the
 /// hand-off or bootloader mode; on the reset clock otherwise. Without a locked PLL (QEMU) the
 /// decision runs on the HSI.
 fn at_decision_speed<R>(decision: impl FnOnce() -> R) -> R {

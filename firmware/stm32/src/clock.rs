@@ -28,44 +28,32 @@ const FLASH_LATENCY_MASK: u32 = 0xF;
 /// 16 MHz this bound is a few milliseconds; under QEMU it costs a few thousand instructions.
 const POLL_LIMIT: u32 = 2_000;
 
-/// A PLL configuration and the bus prescalers that go with it.
-#[derive(Clone, Copy)]
-struct Speed {
-    /// RCC_PLLCFGR, source HSI, PLLM = 8 for the 2 MHz VCO input RM0090 §6.3.2 recommends "to
-    /// limit PLL jitter" (1–2 MHz allowed); reserved bit 29 kept at its reset 1.
-    pll_configuration: u32,
-    /// RCC_CFGR's PPRE1 and PPRE2 (AHB undivided).
-    bus_prescalers: u32,
-}
-
-/// 168 MHz: PLLN = 168 (336 MHz VCO, within 100–432 MHz), PLLP = /2, PLLQ = 7 (48 MHz);
-/// APB1 = HCLK/4 (42 MHz, its maximum), APB2 = HCLK/2 (84 MHz).
-const FULL_SPEED: Speed = Speed {
-    pll_configuration: 8 | (168 << 6) | (7 << 24) | (1 << 29),
-    bus_prescalers: (0b101 << 10) | (0b100 << 13),
-};
-
-/// The core clock on the PLL at full speed (HSI 16 MHz / PLLM 8 × PLLN 168 / PLLP 2).
-pub const PLL_CORE_HZ: u32 = 168_000_000;
+/// RCC_PLLCFGR for 168 MHz from the 16 MHz HSI: PLLM = 8 (a 2 MHz VCO input, which RM0090
+/// §6.3.2 recommends "to limit PLL jitter"; 1–2 MHz allowed), PLLN = 168 (336 MHz VCO, within
+/// 100–432 MHz), PLLP = /2 (168 MHz), PLLQ = 7 (48 MHz), source HSI; reserved bit 29 kept at
+/// its reset 1.
+const PLL_168_MHZ_FROM_HSI: u32 = 8 | (168 << 6) | (7 << 24) | (1 << 29);
+/// RCC_CFGR: APB1 = HCLK/4 (42 MHz, its maximum) and APB2 = HCLK/2 (84 MHz).
+const BUS_PRESCALERS: u32 = (0b101 << 10) | (0b100 << 13);
 
 fn poll(mut done: impl FnMut() -> bool) -> bool {
     (0..POLL_LIMIT).any(|_| done())
 }
 
-/// Try to run the core at `speed` from the PLL. Returns whether it switched; when it did not,
+/// Try to run the core at 168 MHz from the PLL. Returns whether it switched; when it did not,
 /// everything is back in its reset state.
-fn speed_up(speed: Speed) -> bool {
+fn speed_up() -> bool {
     let peripherals = device();
     let rcc = &peripherals.RCC;
     let flash = &peripherals.FLASH;
     // SAFETY: documented PLL configuration values for the HSI source (RM0090 §6.3.2); the PLL
     // is off (reset state) while PLLCFGR is written.
     rcc.pllcfgr()
-        .write(|w| unsafe { w.bits(speed.pll_configuration) });
+        .write(|w| unsafe { w.bits(PLL_168_MHZ_FROM_HSI) });
     // SAFETY: setting PLLON only starts the PLL; the core still runs from the HSI.
     rcc.cr().modify(|r, w| unsafe { w.bits(r.bits() | PLL_ON) });
     if !poll(|| rcc.cr().read().bits() & PLL_READY != 0) {
-        slow_down(speed);
+        slow_down();
         return false;
     }
     // SAFETY: more wait states than the current clock needs are always safe; they must be in
@@ -77,31 +65,29 @@ fn speed_up(speed: Speed) -> bool {
         flash.acr().write(|w| w.bits(FLASH_FAST));
     }
     if !poll(|| flash.acr().read().bits() & FLASH_LATENCY_MASK == 5) {
-        slow_down(speed);
+        slow_down();
         return false;
     }
     // SAFETY: bus prescalers keep APB1/APB2 within their limits before the switch.
-    rcc.cfgr()
-        .write(|w| unsafe { w.bits(speed.bus_prescalers) });
+    rcc.cfgr().write(|w| unsafe { w.bits(BUS_PRESCALERS) });
     // SAFETY: the PLL is locked and the flash has its wait states: switching SW is allowed.
     rcc.cfgr()
-        .write(|w| unsafe { w.bits(speed.bus_prescalers | SWITCH_TO_PLL) });
+        .write(|w| unsafe { w.bits(BUS_PRESCALERS | SWITCH_TO_PLL) });
     if !poll(|| rcc.cfgr().read().bits() & SWITCH_STATUS_MASK == SWITCH_STATUS_PLL) {
-        slow_down(speed);
+        slow_down();
         return false;
     }
     true
 }
 
-/// Back to the reset clock state from `speed`, in the order that keeps every step safe: HSI
-/// first, then prescalers, PLL off and reset, and only then fewer flash wait states.
-fn slow_down(speed: Speed) {
+/// Back to the reset clock state, in the order that keeps every step safe: HSI first, then
+/// prescalers, PLL off and reset, and only then fewer flash wait states.
+fn slow_down() {
     let peripherals = device();
     let rcc = &peripherals.RCC;
     let flash = &peripherals.FLASH;
     // SAFETY: SW = HSI (0) with the bus prescalers still in place; the HSI is always on here.
-    rcc.cfgr()
-        .write(|w| unsafe { w.bits(speed.bus_prescalers) });
+    rcc.cfgr().write(|w| unsafe { w.bits(BUS_PRESCALERS) });
     poll(|| rcc.cfgr().read().bits() & SWITCH_STATUS_MASK == 0);
     // SAFETY: CFGR's reset value (all prescalers /1, HSI) now that the core runs from the HSI.
     rcc.cfgr().write(|w| unsafe { w.bits(0) });
@@ -139,21 +125,15 @@ pub fn apb1_clock_hz() -> u32 {
     }
 }
 
-/// Run `work` with the core at `speed` if the PLL locks (on HSI 16 MHz otherwise), then return
-/// to the reset clock state. Returns the work's result and whether it ran on the PLL.
-fn at_speed<R>(speed: Speed, work: impl FnOnce() -> R) -> (R, bool) {
-    let fast = speed_up(speed);
-    let result = work();
-    if fast {
-        slow_down(speed);
-    }
-    (result, fast)
-}
-
 /// Run `work` with the core at 168 MHz if the PLL locks (on HSI 16 MHz otherwise), then return
 /// to the reset clock state. Returns the work's result and whether it ran on the PLL. The
 /// work must not rely on anything clocked from the buses being at 16 MHz (USART3's baud rate
 /// follows [`apb1_clock_hz`]).
 pub fn at_full_speed<R>(work: impl FnOnce() -> R) -> (R, bool) {
-    at_speed(FULL_SPEED, work)
+    let fast = speed_up();
+    let result = work();
+    if fast {
+        slow_down();
+    }
+    (result, fast)
 }

@@ -44,8 +44,8 @@ slingshot_stm32::receive_ring!(
 /// Serves the update protocol for the active layout until a Reboot request resets the chip.
 ///
 /// Checks whether the flash interface responds (it does not in QEMU; every flash request is
-/// then refused), verifies the slots once for the info reply (on the PLL at 168 MHz:
-/// `slingshot_stm32::clock::at_full_speed`), and runs [`serve_with`].
+/// then refused), verifies the slots once for the info reply (on the PLL at 168 MHz with
+/// `fast-verify`, as the boot decision: `crate::at_decision_speed`), and runs [`serve_with`].
 pub fn serve() -> ! {
     serve_with(|| {
         let flash_present = flash_interface_responds();
@@ -53,14 +53,13 @@ pub fn serve() -> ! {
         // and of the image verification is linked. The survey verifies both slots (up to
         // 2 × 864 KB: 3.1 s at 16 MHz, 0.3 s at 168 MHz) before reception starts; a Hello sent
         // meanwhile is lost and the host sends it again (every 300 ms, 8 times).
-        slingshot_stm32::clock::at_full_speed(|| {
+        crate::at_decision_speed(|| {
             BootloaderHandler::new(
                 TrackedFlash::for_primary_slot(),
                 SignedImageVerifier::without_messages(),
                 flash_present,
             )
         })
-        .0
     })
 }
 
