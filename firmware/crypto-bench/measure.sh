@@ -18,8 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(pwd)/../target/crypto-bench}"
 ELF="$CARGO_TARGET_DIR/thumbv7em-none-eabihf/release/slingshot-crypto-bench"
-# The firmware workspace's .cargo/config.toml supplies the target and -Tlink.x; --config
-# appends the sha2 backend cfg to those flags (a RUSTFLAGS override would replace them).
+# The firmware workspace's .cargo/config.toml supplies the target, -Tlink.x and sha2's compact
+# backend (what the bootloader ships). For the "unroll" rows RUSTFLAGS replaces the config's
+# flags with the same flags minus that cfg, read from the config itself.
 flash_bytes() { # embedded-image-bytes
     # .text + .rodata + .data of the ELF minus the embedded image (when it is in .rodata). The
     # image size comes from the firmware's own output: picking the newest build-script
@@ -31,14 +32,33 @@ flash_bytes() { # embedded-image-bytes
 }
 
 build() { # features sha-backend image-kb
-    local config=() features="$1"
-    if [ "$2" = compact ]; then
-        config=(--config 'target.thumbv7em-none-eabihf.rustflags=["--cfg", "sha2_backend_soft=\"compact\""]')
+    local features="$1" flags=""
+    if [ "$2" = unroll ]; then
+        flags=$(unrolled_rustflags)
     fi
     if [ "$2" = asm ]; then
         features="$1,sha-asm"
     fi
-    SLINGSHOT_BENCH_IMAGE_KB="$3" cargo build --quiet --release --features "$features" "${config[@]}"
+    if [ -n "$flags" ]; then
+        RUSTFLAGS="$flags" SLINGSHOT_BENCH_IMAGE_KB="$3" cargo build --quiet --release --features "$features"
+    else
+        env -u RUSTFLAGS SLINGSHOT_BENCH_IMAGE_KB="$3" cargo build --quiet --release --features "$features"
+    fi
+}
+
+unrolled_rustflags() { # the firmware config's rustflags without sha2_backend_soft
+    python3 - ../.cargo/config.toml <<'PYTHON'
+import sys, tomllib
+with open(sys.argv[1], "rb") as config:
+    flags = tomllib.load(config)["target"]["thumbv7em-none-eabihf"]["rustflags"]
+kept = []
+for flag in flags:
+    if flag.startswith("sha2_backend_soft"):
+        kept.pop()  # its "--cfg"
+    else:
+        kept.append(flag)
+print(" ".join(kept))
+PYTHON
 }
 
 run() {
