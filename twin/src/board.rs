@@ -128,6 +128,9 @@ pub struct Board {
     /// DBGMCU_CR, DBGMCU_APB1_FZ and DBGMCU_APB2_FZ (RM0090 §38.16): kept across system
     /// resets, cleared at power-on. The twin has no debugger, so the freeze bits only read back.
     pub debug_mcu: [u32; 3],
+    /// DBGMCU_IDCODE ([`address::DEBUG_MCU_IDCODE`] unless a test sets an older revision, to
+    /// exercise the errata of [`crate::errata`]).
+    pub debug_mcu_idcode: u32,
     /// Model diagnostics (sequences the real chip would reject, wrong wait states …).
     pub diagnostics: Vec<String>,
     /// LED changes since power-on.
@@ -181,6 +184,7 @@ impl Board {
             apb1_clock_hz: 16_000_000,
             unmodelled: Vec::new(),
             debug_mcu: [0; 3],
+            debug_mcu_idcode: address::DEBUG_MCU_IDCODE,
             diagnostics: Vec::new(),
             led_events: Vec::new(),
             led_state: [false; 3],
@@ -224,6 +228,9 @@ impl Board {
         self.tim2 = GeneralPurposeTimer::new();
         self.dma_memory_writes.clear();
         self.flash.reset();
+        if self.flash.take_data_view_change() {
+            self.translations_stale = true;
+        }
         self.update_busy_flash();
         self.commit_time();
         self.update_clocks();
@@ -339,12 +346,26 @@ impl Board {
 
     /// Whether an access to (virtual) `address` stalls because its flash bank is busy.
     pub fn flash_access_stalls(&self, address: u32) -> bool {
-        let offset = if address < crate::memory::FLASH_SIZE {
+        Self::flash_offset(address).wrapping_sub(self.busy_flash.0) < self.busy_flash.1
+    }
+
+    /// Whether a data read of (virtual) flash `address` must go through the model (the stall
+    /// port) instead of the emulator's copy of flash: its bank is busy, or the ART data cache
+    /// may answer with a stale line ([`crate::art_cache`]), or an erratum of the revision makes
+    /// the read suspect ([`crate::errata`]).
+    pub fn flash_data_read_modelled(&self, address: u32) -> bool {
+        let offset = Self::flash_offset(address);
+        self.flash_access_stalls(address)
+            || self.flash.data_cache.page_has_stale_lines(offset)
+            || crate::errata::bank_two_read_checked(self, offset)
+    }
+
+    fn flash_offset(address: u32) -> u32 {
+        if address < crate::memory::FLASH_SIZE {
             address
         } else {
             address.wrapping_sub(crate::memory::FLASH_BASE)
-        };
-        offset.wrapping_sub(self.busy_flash.0) < self.busy_flash.1
+        }
     }
 
     /// Let modelled time pass until the flash operation in progress ends (a read from its

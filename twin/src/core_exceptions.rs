@@ -248,6 +248,24 @@ impl SystemControl {
         self.pending[number as usize] = true;
     }
 
+    /// An imprecise bus error (a buffered store the bus refused, ARMv7-M ARM B1.5.14): a
+    /// BusFault with CFSR.IMPRECISERR (bit 10) when SHCSR.BUSFAULTENA (bit 17) is set, else
+    /// escalated to HardFault with HFSR.FORCED (bit 30), as after reset.
+    pub fn imprecise_bus_error(&mut self) {
+        const CONFIGURABLE_FAULT_STATUS: u32 = 0xD28;
+        const HARD_FAULT_STATUS: u32 = 0xD2C;
+        const BUS_FAULT: u32 = 5;
+        const HARD_FAULT: u32 = 3;
+        *self.other.entry(CONFIGURABLE_FAULT_STATUS).or_insert(0) |= 1 << 10;
+        if self.system_handler_control & (1 << 17) != 0 {
+            self.enabled[BUS_FAULT as usize] = true;
+            self.pend(BUS_FAULT);
+        } else {
+            *self.other.entry(HARD_FAULT_STATUS).or_insert(0) |= 1 << 30;
+            self.pend(HARD_FAULT);
+        }
+    }
+
     fn read_bits(flags: &[bool], base: usize) -> u32 {
         (0..32).fold(0, |word, bit| {
             word | ((flags.get(base + bit).copied().unwrap_or(false) as u32) << bit)

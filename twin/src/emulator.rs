@@ -33,8 +33,8 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
     uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(emulator)?;
     uc.add_tlb_hook(1, 0, |uc, address, access| {
         discard_restored_it_state(uc);
-        let busy = uc.get_data().flash_access_stalls(address as u32);
-        memory::translate(address, access, busy)
+        let modelled = uc.get_data().flash_data_read_modelled(address as u32);
+        memory::translate(address, access, modelled)
     })
     .map_err(emulator)?;
     let board = &NUCLEO_F429ZI;
@@ -209,7 +209,8 @@ fn discard_restored_it_state(uc: &mut Unicorn<'_, Board>) {
 
 /// A data read of flash through a port (the stall port, or the write port when a store's
 /// translation serves a load): when the bank is busy the bus stalls until the operation ends,
-/// then the read returns the flash content.
+/// then the read returns the flash content as the ART data cache shows it (a stale line's old
+/// bytes, with a diagnostic, when a program or erase was not followed by a cache reset).
 fn stalled_flash_read(uc: &mut Unicorn<'_, Board>, offset: u64, size: usize) -> u64 {
     let board = uc.get_data_mut();
     if board.flash_access_stalls(offset as u32) {
@@ -218,15 +219,31 @@ fn stalled_flash_read(uc: &mut Unicorn<'_, Board>, offset: u64, size: usize) -> 
         sync_flash(uc);
         settle(uc);
     }
-    let content = &uc.get_data().flash.content;
-    (0..size).fold(0u64, |value, index| {
-        value
-            | (content
-                .get(offset as usize + index)
-                .copied()
-                .unwrap_or(0xFF) as u64)
-                << (8 * index)
-    })
+    let board = uc.get_data_mut();
+    if let Some(message) = crate::errata::bank_two_read_diagnostic(board, offset as u32) {
+        // One diagnostic per run: a loop over bank 2 would repeat it for every word.
+        if !board
+            .diagnostics
+            .iter()
+            .any(|known| known.starts_with(crate::errata::BANK_TWO_READ_DIAGNOSTIC))
+        {
+            board.diagnostics.push(message);
+        }
+        board.request_stop();
+    }
+    let flash = &mut board.flash;
+    let (value, stale_line) = flash.data_cache.read(&flash.content, offset as u32, size);
+    if let Some(line) = stale_line.filter(|line| flash.data_cache.first_report(*line)) {
+        let address = FLASH_BASE + offset as u32;
+        let line_address = FLASH_BASE + line;
+        board.diagnostics.push(format!(
+            "data read at 0x{address:08x} answered from a stale ART data cache line \
+             (0x{line_address:08x}): flash changed there while the cache was enabled and it was \
+             not reset (FLASH_ACR.DCRST with DCEN clear, RM0090 §3.5.2)"
+        ));
+        board.request_stop();
+    }
+    value
 }
 
 /// Drop the emulator's address translations when the busy flash range changed, so reads of a

@@ -8,6 +8,7 @@
 use slingshot_layout::boards::NUCLEO_F429ZI;
 use slingshot_layout::Sector;
 
+use crate::art_cache::ArtDataCache;
 pub use crate::flash_registers::*;
 use crate::flash_timing::{erase_time_ps, mass_erase_time_ps, PROGRAM_TIME_PS};
 
@@ -73,6 +74,14 @@ pub struct FlashController {
     pub operations_started: u64,
     /// Messages about sequences the real chip would reject (for the twin's log).
     pub diagnostics: Vec<String>,
+    /// The ART accelerator's data cache and the lines a program or erase left stale in it.
+    pub data_cache: ArtDataCache,
+    /// A FLASH_ACR write changed what data reads of flash return (the board redoes its
+    /// translations).
+    data_view_changed: bool,
+    /// A register write the bus refused (a wrong unlock sequence): the board raises a bus
+    /// fault.
+    bus_error: bool,
 }
 
 fn sectors() -> &'static [Sector] {
@@ -96,6 +105,9 @@ impl FlashController {
             operation: None,
             operations_started: 0,
             diagnostics: Vec::new(),
+            data_cache: ArtDataCache::default(),
+            data_view_changed: false,
+            bus_error: false,
         };
         controller.reset();
         controller
@@ -114,6 +126,19 @@ impl FlashController {
         self.option_control = (self.option_bytes.0 & !0b11) | 1;
         self.option_control1 = self.option_bytes.1;
         self.operation = None;
+        self.data_cache.reset();
+        self.data_view_changed = true;
+    }
+
+    /// Whether the last register write was refused with a bus error (then cleared).
+    pub fn take_bus_error(&mut self) -> bool {
+        std::mem::take(&mut self.bus_error)
+    }
+
+    /// Whether a FLASH_ACR write or a reset changed what data reads of flash return since the
+    /// last call.
+    pub fn take_data_view_change(&mut self) -> bool {
+        std::mem::take(&mut self.data_view_changed)
     }
 
     /// `FLASH_ACR` (latency and ART accelerator bits).
@@ -175,7 +200,10 @@ impl FlashController {
     /// its power-cut plan and schedules the completion).
     pub fn write(&mut self, offset: u32, value: u32, now_ps: u64) -> bool {
         match offset {
-            0x00 => self.access_control = value & 0x1F0F,
+            0x00 => {
+                self.access_control = value & 0x1F0F;
+                self.data_view_changed |= self.data_cache.access_control_written(value);
+            }
             0x04 => self.write_key(value),
             0x08 => self.write_option_key(value),
             0x0C => self.status &= !(value & status::CLEARABLE),
@@ -187,11 +215,15 @@ impl FlashController {
         false
     }
 
+    /// RM0090 §3.5.1: "An incorrect sequence [of KEYR writes] will return a bus error and
+    /// lock up the FLASH_CR register until the next reset"; a key written while CR is already
+    /// unlocked is such a sequence too.
     fn write_key(&mut self, value: u32) {
         if self.key_sequence_blocked || self.control & control::LOCK == 0 {
             self.key_sequence_blocked = true;
+            self.bus_error = true;
             self.diagnostics.push(format!(
-                "FLASH_KEYR written with 0x{value:08x} while not expecting a key: CR locked until reset"
+                "FLASH_KEYR written with 0x{value:08x} while not expecting a key: bus error, CR locked until reset"
             ));
             return;
         }
@@ -203,8 +235,9 @@ impl FlashController {
             }
             _ => {
                 self.key_sequence_blocked = true;
+                self.bus_error = true;
                 self.diagnostics.push(format!(
-                    "wrong FLASH_KEYR sequence (0x{value:08x}): CR locked until reset (bus error on hardware)"
+                    "wrong FLASH_KEYR sequence (0x{value:08x}): bus error, CR locked until reset"
                 ));
             }
         }
@@ -401,6 +434,7 @@ impl FlashController {
                 value,
                 length,
             } => {
+                self.data_cache.before_change(&self.content, offset, length);
                 for index in 0..length {
                     self.content[(offset + index) as usize] &= (value >> (8 * index)) as u8;
                 }
@@ -408,6 +442,8 @@ impl FlashController {
             }
             OperationKind::Erase { sectors: numbers } => {
                 let range = self.erase_range(&numbers);
+                self.data_cache
+                    .before_change(&self.content, range.0, range.1);
                 self.content[range.0 as usize..(range.0 + range.1) as usize].fill(0xFF);
                 Some(range)
             }

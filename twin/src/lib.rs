@@ -8,6 +8,7 @@
 //! the serial port, and read counters. See `docs/TWIN.md` for what each model covers.
 #![forbid(unsafe_code)]
 
+pub mod art_cache;
 pub mod board;
 pub mod board_dma;
 pub mod core_exceptions;
@@ -15,6 +16,7 @@ pub mod crc;
 pub mod cycle_model;
 pub mod dma;
 pub mod emulator;
+pub mod errata;
 pub mod exception_frames;
 pub mod flash_controller;
 pub mod flash_registers;

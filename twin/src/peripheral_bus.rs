@@ -161,6 +161,12 @@ impl Board {
                 if offset == 0 {
                     self.update_clocks();
                 }
+                if self.flash.take_data_view_change() {
+                    self.translations_stale = true;
+                }
+                if self.flash.take_bus_error() {
+                    self.system.imprecise_bus_error();
+                }
                 if started {
                     self.flash_operation_started();
                 }
@@ -302,7 +308,7 @@ impl Board {
             return self.cycles() as u32;
         }
         if address == address::DEBUG_MCU {
-            return address::DEBUG_MCU_IDCODE;
+            return self.debug_mcu_idcode;
         }
         if (address::DEBUG_MCU + 4..address::DEBUG_MCU + 0x10).contains(&address) {
             return self.debug_mcu[((address - address::DEBUG_MCU) / 4 - 1) as usize];

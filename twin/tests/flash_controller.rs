@@ -65,3 +65,69 @@ fn a_control_write_while_busy_waits_for_the_operation_and_then_applies() {
         twin.board().diagnostics
     );
 }
+
+#[test]
+fn a_program_under_the_enabled_data_cache_leaves_a_stale_line_until_the_cache_is_reset() {
+    let mut twin = twin_expecting_diagnostics(include_bytes!("programs/art_cache.bin"));
+    assert_eq!(twin.run(100_000).expect("run"), Stop::Breakpoint);
+    assert_eq!(word(&twin, 0x2000_0000), 0xFFFF_FFFF, "erased before");
+    assert_eq!(
+        word(&twin, 0x2000_0004),
+        0xFFFF_FFFF,
+        "the old line, read through the cache that was not reset"
+    );
+    assert_eq!(
+        word(&twin, 0x2000_0008),
+        0x1234_5678,
+        "the new word after DCEN off, DCRST, DCEN on"
+    );
+    assert_eq!(
+        twin.board().flash.content[0x10_0000..0x10_0004],
+        [0x78, 0x56, 0x34, 0x12]
+    );
+    let diagnostics = &twin.board().diagnostics;
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert!(
+        diagnostics[0].contains("stale ART data cache line (0x08100000)"),
+        "{diagnostics:?}"
+    );
+}
+
+#[test]
+fn the_strict_twin_stops_at_a_stale_data_cache_read() {
+    let mut twin = twin_with(include_bytes!("programs/art_cache.bin"));
+    let error = twin
+        .run(100_000)
+        .expect_err("a stale read is fatal on the strict twin");
+    assert!(
+        error.to_string().contains("stale ART data cache line"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_wrong_unlock_key_is_a_bus_fault_and_locks_the_control_register_until_reset() {
+    let mut twin = twin_expecting_diagnostics(include_bytes!("programs/wrong_key.bin"));
+    assert_eq!(twin.run(10_000).expect("run"), Stop::Breakpoint);
+    assert_eq!(
+        word(&twin, 0x2000_0000),
+        0xFA17,
+        "the HardFault handler ran"
+    );
+    assert_eq!(
+        word(&twin, 0x2000_0004),
+        1 << 30,
+        "HFSR.FORCED: an escalated BusFault"
+    );
+    assert_eq!(word(&twin, 0x2000_0008), 1 << 10, "CFSR.IMPRECISERR");
+    assert_ne!(
+        word(&twin, 0x2000_000C) & (1 << 31),
+        0,
+        "FLASH_CR.LOCK stays set even after the right key"
+    );
+    let diagnostics = &twin.board().diagnostics;
+    assert!(
+        diagnostics[0].contains("wrong FLASH_KEYR sequence (0x12345678): bus error"),
+        "{diagnostics:?}"
+    );
+}

@@ -14,7 +14,9 @@ use slingshot_layout::{NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
 /// The default build's goal in bytes of flash (every feature in 24 KB).
 pub const DEFAULT_GOAL: u64 = 24_576;
 /// The default build may not grow past this while the goal is not reached (bytes).
-pub const DEFAULT_CEILING: u64 = 28_040;
+/// Raised by 60 B for the bank-2 read erratum workaround of early revisions (ES0206 §2.2.11:
+/// 27,992 -> 28,056 B, `cargo xtask size`, 2026-12-05).
+pub const DEFAULT_CEILING: u64 = 28_100;
 /// The quiet validate-and-jump's flash budget (bytes).
 pub const QUIET_BUDGET: u64 = 1_126;
 /// Instructions the quiet validate-and-jump may take from reset to the application.

@@ -37,6 +37,11 @@ pub trait Platform {
     fn system_reset(&mut self) -> !;
     /// Why the chip last reset (e.g. from RCC_CSR on the F4).
     fn reset_reason(&self) -> ResetReason;
+    /// Reload the independent watchdog (harmless when it does not run). The library calls it
+    /// before every erase, program and verification it does, so streaming an image or
+    /// confirming a trial never lets a trial image's watchdog (or the hardware watchdog
+    /// option's) expire, whatever the application does meanwhile.
+    fn feed_watchdog(&mut self);
 }
 
 /// Why the chip last reset.
@@ -146,6 +151,7 @@ impl<F: NorFlash, P: Platform> Updater<F, P> {
     /// security counter. Call it once the application has checked it works. Does nothing when
     /// the running image is not on trial.
     pub fn confirm(&mut self) -> Result<(), UpdateError> {
+        self.platform.feed_watchdog();
         self.engine.confirm(&mut self.flash)
     }
 
@@ -176,6 +182,7 @@ impl<F: NorFlash, P: Platform> Updater<F, P> {
         &mut self,
         verifier: &mut V,
     ) -> Result<BootInfo, UpdateError> {
+        self.platform.feed_watchdog();
         let state = self.engine.state(&mut self.flash)?;
         let configuration = self.engine.configuration();
         let location = slingshot_update::SlotLocation {

@@ -84,12 +84,15 @@ impl<'a, F: NorFlash, P: Platform> FirmwareWriter<'a, F, P> {
             let Some(sector) = configuration.geometry.sector_at(address) else {
                 break;
             };
+            // A 128 KB erase takes up to 2 s on the F429.
+            self.updater.platform().feed_watchdog();
             self.updater.flash().erase(
                 configuration.offset(sector.start),
                 configuration.offset(sector.start + sector.size),
             )?;
             self.erased_until = sector.start + sector.size - configuration.secondary.start;
         }
+        self.updater.platform().feed_watchdog();
         self.updater.flash().write(
             configuration.offset(configuration.secondary.start + offset),
             bytes,
@@ -113,6 +116,8 @@ impl<'a, F: NorFlash, P: Platform> FirmwareWriter<'a, F, P> {
             self.carry_length = 0;
         }
         let updater = &mut *self.updater;
+        // Verification hashes the whole image (about a second for 864 KB at 16 MHz).
+        updater.platform.feed_watchdog();
         updater.engine.mark_pending(&mut updater.flash, verifier)
     }
 }

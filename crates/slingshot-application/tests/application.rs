@@ -18,6 +18,8 @@ const KIB: u32 = 1024;
 #[derive(Default)]
 struct TestPlatform {
     mailbox: Option<[u32; 4]>,
+    /// Watchdog reloads so far.
+    feeds: u32,
 }
 
 impl Platform for TestPlatform {
@@ -29,6 +31,9 @@ impl Platform for TestPlatform {
     }
     fn reset_reason(&self) -> ResetReason {
         ResetReason::Software
+    }
+    fn feed_watchdog(&mut self) {
+        self.feeds += 1;
     }
 }
 
@@ -238,4 +243,31 @@ fn single_slot_layouts_get_the_mailbox_request_but_no_updater() {
         Mailbox::decode(platform.mailbox.unwrap()).request,
         Request::StayInBootloader
     );
+}
+
+#[test]
+fn the_library_feeds_the_watchdog_before_every_erase_and_before_verifying() {
+    let mut updater = device();
+    let image = fake_image(2, 100 * KIB, 2, 2);
+    let configuration = *updater.engine().configuration();
+    let secondary = configuration.secondary;
+    let sectors_entered = (0..image.len() as u32)
+        .step_by(1024)
+        .filter_map(|offset| configuration.geometry.sector_at(secondary.start + offset))
+        .map(|sector| sector.start)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len() as u32;
+    assert!(sectors_entered > 1, "the image spans several sectors");
+    let feeds_before = updater.platform().feeds;
+    stream(&mut updater, &image).expect("streamed");
+    let streamed = updater.platform().feeds - feeds_before;
+    // One reload per erase, one per program call, one before verification: at least one more
+    // than the erases.
+    assert!(
+        streamed > sectors_entered,
+        "{streamed} reloads for {sectors_entered} erased sectors"
+    );
+    let before_confirm = updater.platform().feeds;
+    updater.confirm().expect("confirm");
+    assert_eq!(updater.platform().feeds, before_confirm + 1);
 }

@@ -35,6 +35,10 @@ fn main() -> ! {
     // first, before anything that can take long (a journal format, a swap, bootloader mode).
     #[cfg(feature = "verify")]
     slingshot_stm32::watchdog::lengthen_hardware_watchdog();
+    // Before the first read of bank 2 (journal, secondary slot): PA12 driven low on the early
+    // revisions whose bank-2 reads it can corrupt (ES0206 §2.2.11); nothing on later ones.
+    #[cfg(feature = "verify")]
+    slingshot_stm32::errata::guard_bank_two_reads();
     let request = mailbox::take().request;
     let button_held = board::button_held();
     let decision = at_decision_speed(|| {

@@ -14,8 +14,9 @@ use slingshot_boot::StartableApplication;
 const AHB1ENR_RESET: u32 = 0x0010_0000;
 /// Reset value of RCC_APB1ENR (RM0090 §6.3.13).
 const APB1ENR_RESET: u32 = 0x0000_0000;
-/// GPIOB, GPIOC and GPIOD in RCC_AHB1RSTR: the ports the bootloader may have used.
-const GPIO_PORTS_USED: u32 = (1 << 1) | (1 << 2) | (1 << 3);
+/// GPIOA, GPIOB, GPIOC and GPIOD in RCC_AHB1RSTR: the ports the bootloader may have used
+/// (GPIOA only for the bank-2 erratum of early revisions, `errata`).
+const GPIO_PORTS_USED: u32 = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 3);
 /// USART3 in RCC_APB1RSTR.
 const USART3_RESET: u32 = 1 << 18;
 /// ICSR: clear a pending SysTick (PENDSTCLR, bit 25) and PendSV (PENDSVCLR, bit 27).
@@ -31,7 +32,7 @@ const NVIC_WORDS: usize = 4;
 /// 2. stop SysTick and clear its reload and current value;
 /// 3. clear every NVIC enable and pending bit, and pending SysTick/PendSV;
 /// 4. return every peripheral the bootloader touched to its reset state: pulse the RCC reset
-///    of USART3 and GPIOB/C/D, then write the RCC clock-enable registers' reset values;
+///    of USART3 and GPIOA/B/C/D, then write the RCC clock-enable registers' reset values;
 /// 5. turn the FPU off again (CPACR reset value) and clear CONTROL (privileged, MSP, no
 ///    FP context), BASEPRI and FAULTMASK;
 /// 6. point VTOR at the application's vector table;

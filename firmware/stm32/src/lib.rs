@@ -10,6 +10,7 @@
 //! - [`system`]: reading flash and resetting the chip.
 //! - [`flash`]: the flash driver (`embedded-storage` `NorFlash`).
 //! - [`clock`]: a burst of work at 168 MHz, then back to the reset clock state.
+//! - [`errata`]: the bank-2 read erratum of early STM32F42x/F43x revisions (ES0206 §2.2.11).
 //! - [`flash_interface`]: whether the flash interface is modelled at all (not in QEMU).
 //! - [`reset_reason`]: why the chip last reset (RCC_CSR).
 //! - [`watchdog`]: the independent watchdog, started before a trial boot.
@@ -24,6 +25,7 @@
 
 pub mod board;
 pub mod clock;
+pub mod errata;
 pub mod flash;
 pub mod flash_interface;
 pub mod handoff;

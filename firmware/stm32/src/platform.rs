@@ -1,5 +1,5 @@
-//! The STM32F4 side of `slingshot_application::Platform`: mailbox words, system reset and the
-//! reset reason from RCC_CSR.
+//! The STM32F4 side of `slingshot_application::Platform`: mailbox words, system reset, the
+//! reset reason from RCC_CSR and the independent watchdog's reload.
 
 use crate::reset_reason::{self, ResetCause};
 use slingshot_application::{Platform, ResetReason};
@@ -12,8 +12,12 @@ pub struct Stm32Platform {
 }
 
 impl Stm32Platform {
-    /// Read and clear the reset flags; call once, early in the application.
+    /// Read and clear the reset flags; call once, early in the application, before it reads
+    /// the journal in bank 2. On the early STM32F42x/F43x revisions whose bank-2 reads PA12
+    /// activity can corrupt it also drives PA12 low ([`crate::errata`]; the hand-off left
+    /// GPIOA at its reset state).
     pub fn new() -> Self {
+        crate::errata::guard_bank_two_reads();
         Self {
             reset_cause: reset_reason::take(),
         }
@@ -38,6 +42,10 @@ impl Platform for Stm32Platform {
 
     fn system_reset(&mut self) -> ! {
         crate::system::reset()
+    }
+
+    fn feed_watchdog(&mut self) {
+        crate::watchdog::feed_independent_watchdog();
     }
 
     fn reset_reason(&self) -> ResetReason {
