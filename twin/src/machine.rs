@@ -470,6 +470,13 @@ impl Twin {
         board.usart3.send_from_host(bytes, now, apb1);
     }
 
+    /// Give the host side of USART3's line a rate of its own (`None`: it follows the USART,
+    /// the default). Bytes whose frame passes while the USART's rate differs from it beyond
+    /// the receiver's tolerance arrive garbled in both directions (`usart`).
+    pub fn set_line_baud(&mut self, baud: Option<u32>) {
+        self.board_mut().usart3.line_baud = baud;
+    }
+
     /// Press (true) or release the user button B1 (PC13, active high).
     pub fn set_user_button(&mut self, pressed: bool) {
         let port = &mut self.board_mut().gpio[2];

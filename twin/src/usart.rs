@@ -7,6 +7,13 @@
 //! previous one was not read in time. Parity, break, LIN, IrDA, smartcard and hardware flow
 //! control are not modelled.
 //!
+//! The line has a rate of its own when the host sets one ([`Usart::line_baud`]): a byte whose
+//! frame passes while the USART's rate (BRR at the APB1 clock of that moment) differs from the
+//! line's by more than the receiver's tolerance (RM0090 §30.3.5: 3.75 % with 16× oversampling
+//! and 8 data bits, less with OVER8 or 9 bits, more with ONEBIT) arrives garbled, in either
+//! direction: the USART receives a wrong byte with the framing error flag `FE`, and the host
+//! receives a wrong byte. Without a line rate the host follows the USART, as before.
+//!
 //! DMA (RM0090 §30.6.7): with `CR3.DMAR` every received byte is offered to the DMA controller
 //! the moment it lands in `DR` (the board's callback moves it to memory and clears `RXNE`, so
 //! nothing overruns while the stream runs); with `CR3.DMAT` an empty transmit data register is a
@@ -17,6 +24,8 @@ use std::collections::VecDeque;
 
 /// `USART_SR` bits.
 pub mod status {
+    /// Framing error (a byte received across mismatched rates).
+    pub const FE: u32 = 1 << 1;
     /// Overrun error.
     pub const ORE: u32 = 1 << 3;
     /// Idle line detected (not modelled, never set).
@@ -30,6 +39,8 @@ pub mod status {
 }
 
 const CR1_UE: u32 = 1 << 13;
+/// `CR3.ONEBIT`: one sample per bit instead of three (a wider tolerance).
+const CR3_ONEBIT: u32 = 1 << 11;
 const CR1_M: u32 = 1 << 12;
 const CR1_OVER8: u32 = 1 << 15;
 const CR1_TE: u32 = 1 << 3;
@@ -52,7 +63,8 @@ pub struct Usart {
     guard: u32,
     transmit_holding: Option<u8>,
     shifting: Option<(u8, u64)>,
-    status_read_with_overrun: bool,
+    /// ORE and FE as the last SR read saw them (a DR read then clears them).
+    errors_seen_by_status_read: u32,
     next_receive_ps: Option<u64>,
     transmit_empty_since_ps: u64,
     /// Bytes the host sent that the line has not delivered yet.
@@ -63,6 +75,10 @@ pub struct Usart {
     pub overruns: u64,
     /// Host bytes dropped because the receiver was disabled.
     pub dropped_while_disabled: u64,
+    /// The host side's rate, if it has one (`None`: the host follows the USART's rate).
+    pub line_baud: Option<u32>,
+    /// Bytes garbled in either direction because the rates differed beyond the tolerance.
+    pub garbled: u64,
 }
 
 impl Default for Usart {
@@ -82,13 +98,15 @@ impl Usart {
             guard: 0,
             transmit_holding: None,
             shifting: None,
-            status_read_with_overrun: false,
+            errors_seen_by_status_read: 0,
             next_receive_ps: None,
             transmit_empty_since_ps: 0,
             input: VecDeque::new(),
             output: Vec::new(),
             overruns: 0,
             dropped_while_disabled: 0,
+            line_baud: None,
+            garbled: 0,
         }
     }
 
@@ -97,7 +115,10 @@ impl Usart {
         let input = std::mem::take(&mut self.input);
         let output = std::mem::take(&mut self.output);
         let (overruns, dropped) = (self.overruns, self.dropped_while_disabled);
+        let (line_baud, garbled) = (self.line_baud, self.garbled);
         *self = Self::new();
+        self.line_baud = line_baud;
+        self.garbled = garbled;
         self.input = input;
         self.output = output;
         self.overruns = overruns;
@@ -106,19 +127,56 @@ impl Usart {
 
     /// Time of one frame in picoseconds at APB1 clock `apb1_hz`.
     pub fn frame_ps(&self, apb1_hz: u64) -> u64 {
+        let bits = 1 + if self.control[0] & CR1_M != 0 { 9 } else { 8 } + 1;
+        bits * self.bit_clocks() * 1_000_000_000_000 / apb1_hz.max(1)
+    }
+
+    /// APB1 clocks per bit.
+    fn bit_clocks(&self) -> u64 {
         let divider = (self.baud_rate_register & 0xFFFF).max(16) as u64;
-        let bit_clocks = if self.control[0] & CR1_OVER8 != 0 {
+        if self.control[0] & CR1_OVER8 != 0 {
             divider / 2
         } else {
             divider
-        };
-        let bits = 1 + if self.control[0] & CR1_M != 0 { 9 } else { 8 } + 1;
-        bits * bit_clocks * 1_000_000_000_000 / apb1_hz.max(1)
+        }
     }
 
     /// The baud rate the registers configure at `apb1_hz`.
     pub fn baud_rate(&self, apb1_hz: u64) -> u64 {
         apb1_hz / (self.baud_rate_register & 0xFFFF).max(16) as u64
+    }
+
+    /// The receiver's tolerance to a rate deviation in parts per million (RM0090 §30.3.5,
+    /// Tables 141–142, "USART receiver's tolerance when DIV_Fraction is 0 / is different from
+    /// 0"; the fractional figures are the lower ones: quantisation already used some margin).
+    pub fn tolerance_ppm(&self) -> u64 {
+        let nine_bits = self.control[0] & CR1_M != 0;
+        let over8 = self.control[0] & CR1_OVER8 != 0;
+        let one_bit = self.control[2] & CR3_ONEBIT != 0;
+        let fractional = self.baud_rate_register & 0xF != 0;
+        // [OVER8 = 0 ONEBIT = 0, OVER8 = 0 ONEBIT = 1, OVER8 = 1 ONEBIT = 0, OVER8 = 1 ONEBIT = 1]
+        let table: [u64; 4] = match (nine_bits, fractional) {
+            (false, false) => [37_500, 43_750, 25_000, 37_500],
+            (true, false) => [34_100, 39_700, 22_700, 34_100],
+            (false, true) => [34_100, 39_700, 18_200, 33_300],
+            (true, true) => [31_600, 36_900, 16_700, 30_300],
+        };
+        table[usize::from(over8) * 2 + usize::from(one_bit)]
+    }
+
+    /// Whether the line's rate differs from the USART's at `apb1_hz` beyond the tolerance.
+    pub fn rates_differ(&self, apb1_hz: u64) -> bool {
+        let Some(line) = self.line_baud.map(u64::from).filter(|line| *line > 0) else {
+            return false;
+        };
+        let device = apb1_hz / self.bit_clocks();
+        device.abs_diff(line) * 1_000_000 / line > self.tolerance_ppm()
+    }
+
+    /// What arrives instead of `byte` across mismatched rates: the receiver samples the
+    /// wrong bit cells (a fixed scramble, so runs stay reproducible).
+    fn garble(byte: u8) -> u8 {
+        byte.rotate_left(3) ^ 0xA5
     }
 
     fn enabled(&self, bit: u32) -> bool {
@@ -129,15 +187,12 @@ impl Usart {
     pub fn read(&mut self, offset: u32) -> u32 {
         match offset {
             0x00 => {
-                self.status_read_with_overrun = self.status & status::ORE != 0;
+                self.errors_seen_by_status_read = self.status & (status::ORE | status::FE);
                 self.status
             }
             0x04 => {
-                self.status &= !status::RXNE;
-                if self.status_read_with_overrun {
-                    self.status &= !status::ORE;
-                    self.status_read_with_overrun = false;
-                }
+                self.status &= !(status::RXNE | self.errors_seen_by_status_read);
+                self.errors_seen_by_status_read = 0;
                 self.received as u32
             }
             0x08 => self.baud_rate_register,
@@ -218,7 +273,12 @@ impl Usart {
             if transmit_by_dma && self.transmit_request_ps().is_some_and(|since| since < done) {
                 break;
             }
-            self.output.push(byte);
+            if self.rates_differ(apb1_hz) {
+                self.garbled += 1;
+                self.output.push(Self::garble(byte));
+            } else {
+                self.output.push(byte);
+            }
             self.shifting = None;
             self.start_shifting(done, apb1_hz);
             if self.shifting.is_none() && self.transmit_holding.is_none() {
@@ -237,6 +297,13 @@ impl Usart {
             let frame = self.frame_ps(apb1_hz);
             match self.input.pop_front() {
                 Some(byte) => {
+                    let byte = if self.rates_differ(apb1_hz) {
+                        self.garbled += 1;
+                        self.status |= status::FE;
+                        Self::garble(byte)
+                    } else {
+                        byte
+                    };
                     if self.status & status::RXNE != 0 {
                         self.status |= status::ORE;
                         self.overruns += 1;
@@ -297,5 +364,77 @@ impl Usart {
         (control & CR1_RXNEIE != 0 && self.status & (status::RXNE | status::ORE) != 0)
             || (control & CR1_TXEIE != 0 && self.status & status::TXE != 0)
             || (control & CR1_TCIE != 0 && self.status & status::TC != 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A USART enabled for 8N1 with `brr`, receiving from a host at `line_baud`.
+    fn usart(brr: u32, line_baud: u32) -> Usart {
+        let mut usart = Usart::new();
+        usart.write(0x08, brr, 0, 16_000_000);
+        usart.write(0x0C, CR1_UE | CR1_TE | CR1_RE, 0, 16_000_000);
+        usart.line_baud = Some(line_baud);
+        usart
+    }
+
+    fn receive(usart: &mut Usart, byte: u8, apb1_hz: u64) -> (u8, u32) {
+        usart.send_from_host(&[byte], 0, apb1_hz);
+        usart.advance(1_000_000_000_000, apb1_hz, false, &mut |_| false);
+        let status = usart.read(0x00);
+        (usart.read(0x04) as u8, status)
+    }
+
+    #[test]
+    fn bytes_pass_within_the_tolerance_and_are_garbled_beyond_it() {
+        // BRR 0x8B at 16 MHz: 115 108 baud, 0.08 % from 115 200.
+        let mut matched = usart(0x8B, 115_200);
+        assert_eq!(
+            receive(&mut matched, b'S', 16_000_000),
+            (b'S', status::RXNE | status::TXE | status::TC)
+        );
+        // The same BRR after a switch to a 42 MHz APB1: 302 158 baud, 162 % off.
+        let mut mismatched = usart(0x8B, 115_200);
+        let (byte, status) = receive(&mut mismatched, b'S', 42_000_000);
+        assert_ne!(byte, b'S');
+        assert_ne!(status & status::FE, 0, "framing error");
+        assert_eq!(mismatched.garbled, 1);
+        // Reading SR then DR cleared FE.
+        assert_eq!(mismatched.read(0x00) & status::FE, 0);
+    }
+
+    #[test]
+    fn the_tolerance_follows_the_oversampling_and_the_divider_fraction() {
+        // An integer divider tolerates 3.75 %, a fractional one 3.41 % (16× oversampling).
+        let integer = usart(0x80, 0); // BRR 128: 125 000 baud, fraction 0
+        assert_eq!(integer.tolerance_ppm(), 37_500);
+        let fractional = usart(0x8B, 0);
+        assert_eq!(fractional.tolerance_ppm(), 34_100);
+        // BRR 128 at 16 MHz: 125 000 baud; a line 3.6 % faster passes.
+        let mut line = usart(0x80, 129_500);
+        assert!(!line.rates_differ(16_000_000));
+        line.write(0x0C, CR1_UE | CR1_TE | CR1_RE | CR1_OVER8, 0, 16_000_000);
+        assert_eq!(line.tolerance_ppm(), 25_000);
+        // With OVER8 the same BRR means 250 000 baud, and 3.6 % is beyond its 2.5 %.
+        line.line_baud = Some(2 * 129_500);
+        assert!(line.rates_differ(16_000_000));
+    }
+
+    #[test]
+    fn transmitted_bytes_are_garbled_for_a_host_at_another_rate() {
+        let mut usart = usart(0x8B, 1_000_000);
+        usart.write(0x04, u32::from(b'X'), 0, 16_000_000);
+        usart.advance(1_000_000_000_000, 16_000_000, false, &mut |_| false);
+        assert_eq!(usart.output.len(), 1);
+        assert_ne!(usart.output[0], b'X');
+        usart.line_baud = None;
+        usart.write(0x04, u32::from(b'Y'), 0, 16_000_000);
+        usart.advance(2_000_000_000_000, 16_000_000, false, &mut |_| false);
+        assert_eq!(
+            usart.output[1], b'Y',
+            "without a line rate the host follows the USART"
+        );
     }
 }

@@ -25,6 +25,9 @@ fn twin_with_firmware(application: bool) -> Result<Twin> {
             Some(0x0800_8000),
         )?;
     }
+    // The host's terminal at 115200 baud: text the firmware sends at another rate (a baud
+    // divider not updated for the 42 MHz APB1 of the PLL-clocked decision) arrives garbled.
+    twin.set_line_baud(Some(115_200));
     twin.power_on()?;
     Ok(twin)
 }

@@ -42,3 +42,24 @@ fn bytes_not_read_in_time_overrun_and_later_bytes_echo() {
     assert_eq!(twin.serial_output(), b"IBM");
     assert_eq!(twin.board().usart3.overruns, 2);
 }
+
+#[test]
+fn a_host_beyond_the_receivers_tolerance_sees_garbage_and_sends_garbage() {
+    // BRR 0x8B at 16 MHz is 115 108 baud; a host at 120 000 baud is 4.2 % off, beyond the
+    // 3.41 % a fractional divider tolerates (RM0090 §30.3.5).
+    let mut twin = twin_with(include_bytes!("programs/usart.bin"));
+    twin.set_line_baud(Some(120_000));
+    twin.run_until(1_000_000, |twin| twin.serial_output().len() == 6)
+        .expect("run");
+    assert_ne!(twin.serial_output(), b"READY\n");
+    assert_eq!(twin.board().usart3.garbled, 6);
+    // The same host at 115 200 baud (0.08 % off) is understood both ways.
+    twin.set_line_baud(Some(115_200));
+    twin.run(100_000).expect("run");
+    twin.take_serial_output();
+    twin.send_serial(b"HAL");
+    twin.run_until(2_000_000, |twin| twin.serial_output().len() == 3)
+        .expect("run");
+    assert_eq!(twin.serial_output(), b"IBM");
+    assert_eq!(twin.board().usart3.garbled, 6);
+}

@@ -4,8 +4,9 @@
 //! (paced at the device's baud rate by the USART model); reading runs the twin until bytes
 //! arrive or the timeout in modelled time has passed. Deterministic and faster than real time.
 //!
-//! The link models a host UART: bytes pass only when both sides use the same baud rate (within
-//! 3 %), otherwise the receiver sees garbage. [`LinkFaults`] adds seeded corruption and loss in
+//! The link is a host UART at its own rate: the twin's USART model garbles every byte whose
+//! frame passes while the board's rate differs from it beyond the receiver's tolerance
+//! (`Twin::set_line_baud`). [`LinkFaults`] adds seeded corruption and loss in
 //! both directions and a cable pull (the transport returns `Disconnected` for a stretch of
 //! modelled time, during which the board's output is lost).
 //!
@@ -202,6 +203,8 @@ pub struct TwinLink<'a> {
     pub operation_log: Vec<(u64, bool)>,
     /// The twin's operation count (since power-on) at the host's last write.
     pub operations_at_last_write: u64,
+    /// The twin's count of bytes garbled by a rate mismatch when the link was made.
+    garbled_at_start: u64,
 }
 
 impl<'a> TwinLink<'a> {
@@ -214,6 +217,8 @@ impl<'a> TwinLink<'a> {
     pub fn with_faults(twin: &'a mut Twin, faults: LinkFaults) -> Self {
         let output_seen = twin.serial_output().len();
         let start_ps = twin.board().picoseconds();
+        twin.set_line_baud(Some(115_200));
+        let garbled_at_start = twin.board().usart3.garbled;
         TwinLink {
             twin,
             host_baud: 115_200,
@@ -230,24 +235,13 @@ impl<'a> TwinLink<'a> {
             flash_operations: 0,
             operation_log: Vec::new(),
             operations_at_last_write: 0,
+            garbled_at_start,
         }
     }
 
     /// Modelled time now (the twin's, plus time skipped while it slept).
     fn now_ps(&self) -> u64 {
         self.twin.board().picoseconds() + self.idle_ps
-    }
-
-    /// The baud rate USART3 is configured for.
-    fn device_baud(&self) -> u64 {
-        let board = self.twin.board();
-        board.usart3.baud_rate(board.rcc.apb1_clock_hz())
-    }
-
-    fn rates_match(&self) -> bool {
-        let device = self.device_baud() as f64;
-        let host = f64::from(self.host_baud);
-        (device - host).abs() / host < 0.03
     }
 
     /// Take the board's new output, as the host UART receives it.
@@ -258,12 +252,8 @@ impl<'a> TwinLink<'a> {
         }
         let fresh = output[self.output_seen..].to_vec();
         self.output_seen = output.len();
+        self.counts.garbled = self.twin.board().usart3.garbled - self.garbled_at_start;
         if self.pulled() {
-            return;
-        }
-        if !self.rates_match() {
-            self.counts.garbled += fresh.len() as u64;
-            self.to_host.extend(fresh.iter().map(|_| 0xF8));
             return;
         }
         let mut counts = self.counts;
@@ -363,15 +353,9 @@ impl Transport for TwinLink<'_> {
         }
         self.written += bytes.len() as u64;
         self.operations_at_last_write = self.twin.board().flash.operations_started;
-        let sent = if self.rates_match() {
-            let mut counts = self.counts;
-            let sent = self.faults.apply(bytes, &mut counts);
-            self.counts = counts;
-            sent
-        } else {
-            self.counts.garbled += bytes.len() as u64;
-            vec![0xF8; bytes.len()]
-        };
+        let mut counts = self.counts;
+        let sent = self.faults.apply(bytes, &mut counts);
+        self.counts = counts;
         self.twin.send_serial(&sent);
         Ok(())
     }
@@ -399,6 +383,7 @@ impl Transport for TwinLink<'_> {
 
     fn set_baud(&mut self, baud: u32) -> Result<(), TransportError> {
         self.host_baud = baud;
+        self.twin.set_line_baud(Some(baud));
         Ok(())
     }
 
