@@ -49,21 +49,7 @@ pub mod address {
     pub const DEBUG_MCU_IDCODE: u32 = 0x2003_6419;
 }
 
-/// A change of an LED (a GPIO output) seen by the twin.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LedEvent {
-    /// Instructions executed when the change happened.
-    pub instruction: u64,
-    /// Modelled time of the change, in picoseconds since power-on of the twin.
-    pub picoseconds: u64,
-    /// Port letter and pin, e.g. `('B', 0)`.
-    pub pin: (char, u32),
-    /// New level.
-    pub on: bool,
-}
-
-/// The LEDs of the Nucleo-F429ZI: LD1 green PB0, LD2 blue PB7, LD3 red PB14.
-pub const LEDS: [(&str, usize, u32); 3] = [("LD1", 1, 0), ("LD2", 1, 7), ("LD3", 1, 14)];
+pub use crate::board_leds::{LedEvent, LEDS};
 
 /// An access the twin does not model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,6 +86,10 @@ pub struct Board {
     pub tim2: GeneralPurposeTimer,
     /// Memory writes DMA made that the emulator has not received yet.
     pub dma_memory_writes: Vec<DmaMemoryWrite>,
+    /// Core cycles between DMA1 counting a received byte (NDTR) and the byte landing in
+    /// memory (0, the default: the same step). An option to find out whether firmware reads a
+    /// ring entry before the DMA wrote it (`board_dma`).
+    pub dma_write_latency_cycles: u64,
     /// Flash offsets `(start, length)` of the bank(s) an erase or program keeps busy: reads
     /// and instruction fetches there stall (length 0: none).
     pub busy_flash: (u32, u32),
@@ -135,7 +125,7 @@ pub struct Board {
     pub diagnostics: Vec<String>,
     /// LED changes since power-on.
     pub led_events: Vec<LedEvent>,
-    led_state: [bool; 3],
+    pub(crate) led_state: [bool; 3],
     /// A system reset was requested (AIRCR or IWDG) during the last chunk.
     pub reset_requested: Option<ResetCause>,
     /// Power is lost (power-cut plan fired) and the machine must stop.
@@ -168,6 +158,7 @@ impl Board {
             dma: DmaController::new(),
             tim2: GeneralPurposeTimer::new(),
             dma_memory_writes: Vec::new(),
+            dma_write_latency_cycles: 0,
             busy_flash: (0, 0),
             translations_stale: false,
             instructions: 0,
@@ -442,6 +433,9 @@ impl Board {
         if let Some(cycles) = self.system.cycles_to_systick(self.cycles()) {
             events = events.min(cycles.div_ceil(self.cycles_per_instruction));
         }
+        if let Some(cycles) = self.cycles_to_next_dma_memory_write() {
+            events = events.min(cycles.div_ceil(self.cycles_per_instruction));
+        }
         events.clamp(1, limit.max(1))
     }
 
@@ -470,30 +464,8 @@ impl Board {
         self.pending_event_times()
             .map(to_cycles)
             .chain(self.system.cycles_to_systick(self.cycles()))
+            .chain(self.cycles_to_next_dma_memory_write())
             .min()
-    }
-
-    /// Record LED changes.
-    pub fn track_leds(&mut self) {
-        for (index, (_, port, pin)) in LEDS.iter().enumerate() {
-            let gpio = &self.gpio[*port];
-            let on = gpio.is_output(*pin) && gpio.output_level(*pin);
-            if on != self.led_state[index] {
-                self.led_state[index] = on;
-                let pin = ((b'A' + *port as u8) as char, *pin);
-                self.led_events.push(LedEvent {
-                    instruction: self.instructions,
-                    picoseconds: self.picoseconds(),
-                    pin,
-                    on,
-                });
-            }
-        }
-    }
-
-    /// Current LED levels (LD1, LD2, LD3).
-    pub fn leds(&self) -> [bool; 3] {
-        self.led_state
     }
 }
 

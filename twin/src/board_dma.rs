@@ -7,6 +7,12 @@
 //! models, so memory writes by DMA are queued and [`settle`] copies them into the emulator
 //! before the CPU executes another instruction; memory reads for transmit requests are served
 //! by [`settle`] too, writing `DR` at the time the request rose.
+//!
+//! By default a received byte is counted (NDTR) and written to memory in the same step. With
+//! `Board::dma_write_latency_cycles` the write lands that many core cycles after the count:
+//! firmware that reads the ring entry NDTR says is filled sooner than that reads the old byte,
+//! as it could if the DMA's memory write trails its count on silicon (RM0090 §10.3 does not
+//! bound the gap; the option measures the firmware's margin).
 
 use unicorn_engine::Unicorn;
 
@@ -34,6 +40,8 @@ pub struct DmaMemoryWrite {
     pub value: u32,
     /// Bytes: 1, 2 or 4.
     pub size: u32,
+    /// Core cycle (since power-on) from which the write is visible.
+    pub due_cycles: u64,
 }
 
 /// Whether DMA1's memory port reaches `address..address + size` for `write` (SRAM; flash
@@ -48,6 +56,15 @@ pub fn reachable_by_dma(address: u32, size: u32, write: bool) -> bool {
 }
 
 impl Board {
+    /// Core cycles until the earliest DMA memory write still in flight lands, if any.
+    pub fn cycles_to_next_dma_memory_write(&self) -> Option<u64> {
+        let now = self.cycles();
+        self.dma_memory_writes
+            .iter()
+            .map(|write| write.due_cycles.saturating_sub(now))
+            .min()
+    }
+
     fn dma_clock(&self) -> bool {
         self.rcc.ahb1_enabled(DMA1_CLOCK_BIT) && !self.rcc.ahb1_in_reset(DMA1_CLOCK_BIT)
     }
@@ -62,11 +79,12 @@ impl Board {
         let transmit_by_dma =
             self.stream_serves(USART3_TRANSMIT_STREAM, Direction::MemoryToPeripheral);
         let clock = self.dma_clock();
+        let due = self.cycles() + self.dma_write_latency_cycles;
         let dma = &mut self.dma;
         let writes = &mut self.dma_memory_writes;
         self.usart3
             .advance(now_ps, apb1, transmit_by_dma, &mut |byte| {
-                receive_into_memory(clock, dma, writes, byte)
+                receive_into_memory(clock, dma, writes, byte, due)
             });
         self.diagnostics.append(&mut self.dma.diagnostics);
     }
@@ -79,7 +97,8 @@ impl Board {
         }
         if let Some(byte) = self.usart3.take_for_dma() {
             let clock = self.dma_clock();
-            receive_into_memory(clock, &mut self.dma, &mut self.dma_memory_writes, byte);
+            let due = self.cycles() + self.dma_write_latency_cycles;
+            receive_into_memory(clock, &mut self.dma, &mut self.dma_memory_writes, byte, due);
         }
     }
 
@@ -161,12 +180,14 @@ impl Board {
     }
 }
 
-/// DMA1 stream 1 takes a received byte (when it serves USART3_RX) and queues the memory write.
+/// DMA1 stream 1 takes a received byte (when it serves USART3_RX) and queues the memory write,
+/// visible from core cycle `due_cycles`.
 fn receive_into_memory(
     clock: bool,
     dma: &mut crate::dma::DmaController,
     writes: &mut Vec<DmaMemoryWrite>,
     byte: u8,
+    due_cycles: u64,
 ) -> bool {
     let index = USART3_RECEIVE_STREAM;
     let stream = &dma.streams[index];
@@ -183,6 +204,7 @@ fn receive_into_memory(
         address,
         value: u32::from(byte),
         size,
+        due_cycles,
     });
     dma.item_transferred(index);
     true
@@ -193,8 +215,13 @@ fn receive_into_memory(
 /// access, so the CPU never sees memory behind the DMA.
 pub(crate) fn settle(uc: &mut Unicorn<'_, Board>) {
     loop {
-        let writes = std::mem::take(&mut uc.get_data_mut().dma_memory_writes);
-        for write in writes {
+        let now = uc.get_data().cycles();
+        let (due, later): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut uc.get_data_mut().dma_memory_writes)
+                .into_iter()
+                .partition(|write| write.due_cycles <= now);
+        uc.get_data_mut().dma_memory_writes = later;
+        for write in due {
             let bytes = write.value.to_le_bytes();
             let _ = uc.mem_write(write.address as u64, &bytes[..write.size as usize]);
         }

@@ -11,6 +11,7 @@
 pub mod art_cache;
 pub mod board;
 pub mod board_dma;
+pub mod board_leds;
 pub mod core_exceptions;
 pub mod crc;
 pub mod cycle_model;

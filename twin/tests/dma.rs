@@ -130,3 +130,31 @@ fn dma_to_sram_queues_the_write_for_the_emulator() {
     assert_eq!(board.dma.streams[1].remaining, 2);
     assert_eq!(board.usart3.overruns, 0);
 }
+
+#[test]
+fn with_a_write_latency_ndtr_counts_the_byte_before_it_is_in_memory() {
+    let mut twin = twin_with(include_bytes!("programs/dma_receive.bin"));
+    twin.board_mut().dma_write_latency_cycles = 10_000;
+    assert_eq!(twin.run(10_000).expect("run"), Stop::Asleep);
+    // SRAM holds arbitrary bytes after power-on: make the old value known.
+    twin.write_memory(0x2000_0100, b"-").expect("write");
+    twin.send_serial(b"Z");
+    let stop = twin.run_until(100_000, |twin| twin.board().dma.streams[1].remaining == 7);
+    assert_eq!(stop.expect("run"), Stop::Condition);
+    assert_eq!(
+        twin.read_memory(0x2000_0100, 1).expect("ring"),
+        b"-",
+        "not written yet"
+    );
+    // The core sleeps on; the write lands 10 000 cycles after the count.
+    let counted_at = twin.cycles();
+    twin.run_until(100_000, |twin| {
+        twin.read_memory(0x2000_0100, 1).expect("ring") == b"Z"
+    })
+    .expect("run");
+    assert!(
+        twin.cycles() - counted_at >= 10_000,
+        "{} cycles",
+        twin.cycles() - counted_at
+    );
+}

@@ -12,7 +12,9 @@ use serial_fixture::{
     check_power_on, expect_application, flash_image, observe_boot, options, settle_after_flash,
     signed_bytes, unchecked_image, Build, FaultCounts, ImageSpec, LinkFaults, TwinLink,
 };
-use slingshot_cli::flashing::{connect, flash, ImageRefusal, RunningVersion, SignedImage};
+use slingshot_cli::flashing::{
+    connect, flash, FlashReport, ImageRefusal, RunningVersion, SignedImage,
+};
 use slingshot_flash_sim::SplitMix64;
 use slingshot_protocol::host::HostError;
 use slingshot_twin::{PowerCut, Stop, Twin};
@@ -23,6 +25,12 @@ const V2_FILLER: usize = 24 * 1024;
 
 fn full_update(build: Build) -> Result<()> {
     let mut twin = build.twin(11)?;
+    if build == Build::Dual {
+        // Stress the ring reader: every received byte reaches RAM 8 cycles after DMA1 counts
+        // it (RM0090 §10.3.5 stores before the count; the reader tolerates 12,
+        // `dma_write_latency_margin`).
+        twin.board_mut().dma_write_latency_cycles = 8;
+    }
     let boot = observe_boot(&mut twin, 3)?;
     expect_application(&boot, "1.0.0", false)?;
     let v2 = signed_bytes(&build.signed_v1()?, &ImageSpec::version_2(V2_FILLER))?;
@@ -483,6 +491,29 @@ fn power_cuts_during_transfer_erase_and_install_never_brick() -> Result<()> {
         );
         expect_application(&settle_after_flash(&mut twin)?, "2.0.0", true)?;
         eprintln!("{label} ({cut:?}): power-on showed {state}; flash again resumed at {resumed:?}: v2 confirmed");
+    }
+    Ok(())
+}
+
+/// A serial update with DMA1's memory write trailing its NDTR count by `latency` core cycles
+/// (`Board::dma_write_latency_cycles`): whether the update completes and its link counters.
+fn update_with_dma_write_latency(latency: u64) -> Result<FlashReport> {
+    let build = Build::Dual;
+    let mut twin = build.twin(11)?;
+    twin.board_mut().dma_write_latency_cycles = latency;
+    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+    let v2 = signed_bytes(&build.signed_v1()?, &ImageSpec::version_2(V2_FILLER))?;
+    Ok(flash_image(&mut twin, v2, &options())?.0)
+}
+
+#[test]
+#[ignore = "exploration, about 4 minutes: prints the DMA write latency the ring readers tolerate"]
+fn dma_write_latency_margin() -> Result<()> {
+    for latency in [0, 2, 4, 8, 12, 16, 24, 32, 64, 128, 512] {
+        match update_with_dma_write_latency(latency) {
+            Ok(report) => println!("latency {latency}: ok, {:?}", report.transfer),
+            Err(error) => println!("latency {latency}: failed: {error:#}"),
+        }
     }
     Ok(())
 }
