@@ -7,12 +7,10 @@
 //! twin), whatever the pin does. Instruction fetches from bank 2 are not checked (the emulator
 //! cannot route them through a model).
 
-use crate::board::{address, Board};
+use crate::board::Board;
 
 /// Offset of bank 2 from the flash base, and its size.
 const BANK_TWO: (u32, u32) = (0x0010_0000, 0x0010_0000);
-/// The first revision without the erratum.
-const FIRST_FIXED_REVISION: u32 = 0x2001;
 /// PA12.
 const PIN: u32 = 12;
 
@@ -21,8 +19,11 @@ pub const BANK_TWO_READ_DIAGNOSTIC: &str = "data read of flash bank 2";
 
 /// Whether the twin's revision has the bank-2 read erratum.
 pub fn bank_two_erratum(board: &Board) -> bool {
-    board.debug_mcu_idcode & 0xFFF == address::DEBUG_MCU_IDCODE & 0xFFF
-        && board.debug_mcu_idcode >> 16 < FIRST_FIXED_REVISION
+    let part = &slingshot_layout::boards::NUCLEO_F429ZI;
+    part.bank_two_erratum_fixed_revision.is_some_and(|fixed| {
+        board.debug_mcu_idcode & 0xFFF == u32::from(part.device_id)
+            && board.debug_mcu_idcode >> 16 < u32::from(fixed)
+    })
 }
 
 /// Whether data reads at flash `offset` must go through the model to be checked.

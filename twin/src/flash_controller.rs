@@ -449,6 +449,14 @@ impl FlashController {
             }
             OperationKind::OptionBytes => {
                 self.option_bytes = (self.option_control & 0xCFFF_FFFC, self.option_control1);
+                if (self.option_bytes.0 >> 8) as u8 == 0xCC {
+                    // RM0090 §3.7.3: level 2 is irreversible on the chip.
+                    self.diagnostics.push(
+                        "option bytes programmed with read protection level 2 (RDP 0xCC): \
+                         permanent on the chip (no debug, option bytes frozen)"
+                            .into(),
+                    );
+                }
                 None
             }
         }

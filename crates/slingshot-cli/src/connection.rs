@@ -62,7 +62,8 @@ fn state_text(state: DeviceState) -> &'static str {
     }
 }
 
-/// The info reply as text: board, bootloader, layout, slots, state.
+/// The info reply as text: board, bootloader, layout, slots, state, and the chip's identity
+/// and protection when the bootloader reports them.
 pub fn write_device_info(out: &mut impl Write, info: &DeviceInfo) -> Result<()> {
     let board = board_name(info.board_id).unwrap_or("unknown board");
     writeln!(out, "board: {board} (board id 0x{:08x})", info.board_id)?;
@@ -94,5 +95,12 @@ pub fn write_device_info(out: &mut impl Write, info: &DeviceInfo) -> Result<()> 
         }
     }
     writeln!(out, "state: {}", state_text(info.state))?;
+    if let Some(chip) = &info.chip {
+        let board =
+            slingshot_layout::Layout::by_name(info.layout_name()).map(|layout| &layout.board);
+        for line in crate::protection::chip_lines(chip, board) {
+            writeln!(out, "{line}")?;
+        }
+    }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! key-file helpers (including [`keys::ensure_development_key`] for `cargo xtask`) and the
 //! image analysis shared by `inspect` and `verify`; the serial and TCP ports ([`port`]) and
 //! the update itself as a library call ([`flashing::flash`]) for `flash`, `info`, `reboot` and
-//! `monitor`.
+//! `monitor`; the chip's protection ([`protection::protect`]) for `protect` and `info`.
 #![forbid(unsafe_code)]
 
 pub mod analysis;
@@ -14,6 +14,7 @@ pub mod input;
 pub mod keys;
 pub mod layout;
 pub mod port;
+pub mod protection;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -46,6 +47,8 @@ pub enum Command {
     Info(commands::info::Info),
     /// Ask the bootloader to reboot the board.
     Reboot(commands::reboot::Reboot),
+    /// Write-protect the bootloader and set the brown-out reset (option bytes), via the bootloader.
+    Protect(commands::protect::Protect),
     /// Print the board's serial output.
     Monitor(commands::monitor::Monitor),
 }
@@ -62,6 +65,7 @@ impl Command {
             Command::Flash(command) => command.run(out),
             Command::Info(command) => command.run(out),
             Command::Reboot(command) => command.run(out),
+            Command::Protect(command) => command.run(out),
             Command::Monitor(command) => command.run(out),
         }
     }

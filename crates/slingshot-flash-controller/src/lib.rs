@@ -5,9 +5,12 @@
 //! everything that can be wrong about *what* to do is tested on the host.
 //!
 //! Offsets are relative to the start of flash (0x0800_0000), as in the simulated flash.
+//! [`option_bytes`] does the same for the user option bytes (brown-out level, read and write
+//! protection).
 #![no_std]
 #![forbid(unsafe_code)]
 
+pub mod option_bytes;
 pub mod registers;
 
 use embedded_storage::nor_flash::{NorFlashError, NorFlashErrorKind};

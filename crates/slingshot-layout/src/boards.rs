@@ -72,6 +72,11 @@ pub const NUCLEO_F429ZI: Board = Board {
     name: "nucleo-f429zi",
     probe_rs_chip: "STM32F429ZITx",
     board_id: 0x0429_0001,
+    // RM0090 §38.6.1: DEV_ID 0x419 for the STM32F42xxx and STM32F43xxx.
+    device_id: 0x419,
+    // ES0206 §2.2.11: revisions A (0x1000), Y (0x1003) and 1 (0x1007) have the erratum,
+    // revision 3 (0x2001) and later do not.
+    bank_two_erratum_fixed_revision: Some(0x2001),
     flash: FlashGeometry {
         base: FLASH_BASE,
         size: 2 * BANK_SIZE,

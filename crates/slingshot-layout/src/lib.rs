@@ -36,6 +36,11 @@ pub struct Board {
     pub probe_rs_chip: &'static str,
     /// A number identifying the board in images and in the serial protocol.
     pub board_id: u32,
+    /// The part's DEV_ID in DBGMCU_IDCODE (bits 11:0), e.g. 0x419 for the STM32F42x/F43x.
+    pub device_id: u16,
+    /// The first silicon revision (REV_ID) without ES0206 §2.2.11's bank-2 read erratum, for
+    /// parts that have it: below it, bank 2 may only be read with PA12 driven low.
+    pub bank_two_erratum_fixed_revision: Option<u16>,
     /// Flash geometry: base, size and sector map.
     pub flash: FlashGeometry,
     /// Main SRAM (contiguous).

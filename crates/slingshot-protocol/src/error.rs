@@ -50,6 +50,13 @@ pub enum ErrorCode {
     NotVerified,
     /// 0x0060: the requested baud rate is not supported.
     BaudUnsupported,
+    /// 0x0070: the protection change is refused; the detail says why (1 lowering read
+    /// protection, 2 level 2 not confirmed, 3 option bytes frozen at level 2, 4 proprietary-code
+    /// mode). Nothing was changed.
+    ProtectionRefused,
+    /// 0x0071: programming the option bytes failed (detail: FLASH_SR, or 0 without a flash
+    /// interface).
+    OptionBytesFailed,
     /// A code this version of the crate does not know (kept for reporting).
     Unknown(u16),
 }
@@ -80,6 +87,8 @@ impl ErrorCode {
             Self::InstallFailed => 0x0050,
             Self::NotVerified => 0x0051,
             Self::BaudUnsupported => 0x0060,
+            Self::ProtectionRefused => 0x0070,
+            Self::OptionBytesFailed => 0x0071,
             Self::Unknown(code) => code,
         }
     }
@@ -109,6 +118,8 @@ impl ErrorCode {
             0x0050 => Self::InstallFailed,
             0x0051 => Self::NotVerified,
             0x0060 => Self::BaudUnsupported,
+            0x0070 => Self::ProtectionRefused,
+            0x0071 => Self::OptionBytesFailed,
             other => Self::Unknown(other),
         }
     }
@@ -138,6 +149,8 @@ impl ErrorCode {
             Self::InstallFailed => "install failed",
             Self::NotVerified => "image not verified",
             Self::BaudUnsupported => "baud rate not supported",
+            Self::ProtectionRefused => "protection change refused",
+            Self::OptionBytesFailed => "programming the option bytes failed",
             Self::Unknown(_) => "unknown error code",
         }
     }

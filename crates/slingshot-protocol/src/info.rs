@@ -148,6 +148,54 @@ impl DeviceState {
     }
 }
 
+/// The chip as the bootloader reads it: identity and option bytes, raw (the host decodes them
+/// with `slingshot_flash_controller::option_bytes`). Also the reply to a protection request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChipInfo {
+    /// DBGMCU_IDCODE: DEV_ID in bits 11:0 (0x419 on the F42x/F43x), REV_ID in bits 31:16.
+    pub id_code: u32,
+    /// FLASH_OPTCR as loaded: brown-out level, watchdog mode, read protection, nWRP 0–11.
+    pub option_control: u32,
+    /// FLASH_OPTCR1 as loaded: nWRP of sectors 12–23.
+    pub option_control1: u32,
+}
+
+impl ChipInfo {
+    /// Bytes on the wire.
+    pub const WIRE_SIZE: usize = 12;
+
+    /// The device id (DEV_ID).
+    pub const fn device_id(&self) -> u16 {
+        (self.id_code & 0xFFF) as u16
+    }
+
+    /// The silicon revision (REV_ID).
+    pub const fn revision(&self) -> u16 {
+        (self.id_code >> 16) as u16
+    }
+
+    pub(crate) fn write(&self, writer: &mut Writer<'_>) {
+        // One bounds check for the three words (this runs in the bootloader).
+        let mut bytes = [0u8; Self::WIRE_SIZE];
+        for (chunk, word) in
+            bytes
+                .chunks_exact_mut(4)
+                .zip([self.id_code, self.option_control, self.option_control1])
+        {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        writer.bytes(&bytes);
+    }
+
+    pub(crate) fn read(reader: &mut Reader<'_>) -> Option<Self> {
+        Some(Self {
+            id_code: reader.u32()?,
+            option_control: reader.u32()?,
+            option_control1: reader.u32()?,
+        })
+    }
+}
+
 /// Everything the info reply carries. Fixed-size so the device needs no allocation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DeviceInfo {
@@ -169,11 +217,14 @@ pub struct DeviceInfo {
     pub slots: [SlotInfo; MAX_SLOTS],
     /// The protocol state (filled in by the device state machine).
     pub state: DeviceState,
+    /// Identity and option bytes; `None` from a bootloader that predates them (or cannot read
+    /// them) — the reply then ends after `state`.
+    pub chip: Option<ChipInfo>,
 }
 
 impl DeviceInfo {
-    /// Bytes on the wire.
-    pub const WIRE_SIZE: usize = 4
+    /// Bytes on the wire without the chip block (67): what older bootloaders send.
+    pub const BASE_WIRE_SIZE: usize = 4
         + Version::WIRE_SIZE
         + 1
         + MAX_LAYOUT_NAME
@@ -182,6 +233,9 @@ impl DeviceInfo {
         + 1
         + MAX_SLOTS * (1 + Version::WIRE_SIZE)
         + 1;
+
+    /// Bytes on the wire with the chip block (79).
+    pub const WIRE_SIZE: usize = Self::BASE_WIRE_SIZE + ChipInfo::WIRE_SIZE;
 
     /// Sets the layout name (truncated to [`MAX_LAYOUT_NAME`] bytes).
     pub fn set_layout_name(&mut self, name: &str) {
@@ -218,6 +272,9 @@ impl DeviceInfo {
             slot.version.write(writer);
         }
         writer.u8(self.state.code());
+        if let Some(chip) = &self.chip {
+            chip.write(writer);
+        }
     }
 
     pub(crate) fn read(reader: &mut Reader<'_>) -> Option<Self> {
@@ -245,6 +302,11 @@ impl DeviceInfo {
             slot.version = Version::read(reader)?;
         }
         let state = DeviceState::from_code(reader.u8()?)?;
+        let chip = if reader.rest_length() == 0 {
+            None
+        } else {
+            Some(ChipInfo::read(reader)?)
+        };
         Some(Self {
             board_id,
             bootloader_version,
@@ -255,6 +317,7 @@ impl DeviceInfo {
             slot_count,
             slots,
             state,
+            chip,
         })
     }
 }

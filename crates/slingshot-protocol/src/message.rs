@@ -6,7 +6,7 @@
 
 use crate::error::ErrorCode;
 use crate::frame::MAX_DATA_PAYLOAD;
-use crate::info::DeviceInfo;
+use crate::info::{ChipInfo, DeviceInfo};
 use crate::wire::{Reader, Writer};
 
 /// Longest image descriptor the start request carries, in bytes.
@@ -34,6 +34,8 @@ pub mod frame_type {
     pub const SET_BAUD: u8 = 0x09;
     /// Confirm the new baud rate (sent at the new rate).
     pub const CONFIRM_BAUD: u8 = 0x0A;
+    /// Change the chip's protection (option bytes).
+    pub const SET_PROTECTION: u8 = 0x0B;
     /// Bit set in every reply's frame type.
     pub const REPLY: u8 = 0x80;
     /// The error reply.
@@ -84,6 +86,21 @@ pub enum Request<'a> {
     },
     /// Sent at the new baud rate to confirm that it works.
     ConfirmBaud,
+    /// Change the chip's protection (option bytes) as asked; see [`Protection`].
+    SetProtection(Protection),
+}
+
+/// A protection change: each field keeps the current setting at its "keep" value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Protection {
+    /// Brown-out reset level: 0 keep, 1 off, 2 level 1, 3 level 2, 4 level 3 (about 2.8 V).
+    pub brown_out: u8,
+    /// 1: write-protect the bootloader's own sectors; 0: keep.
+    pub protect_bootloader: u8,
+    /// Read protection: 0 keep, 1 level 1, 2 level 2 (permanent; needs `confirmation`).
+    pub read_protection: u8,
+    /// "PERM" (0x4D52_4550, the ASCII bytes in wire order) with read protection level 2, else 0.
+    pub confirmation: u32,
 }
 
 /// Flags in an [`Ack`].
@@ -173,6 +190,8 @@ pub enum Reply {
         /// The rate now in use.
         baud: u32,
     },
+    /// The option bytes now in force after a protection request.
+    ProtectionSet(ChipInfo),
     /// A refusal.
     Error(ErrorReply),
 }
@@ -191,6 +210,7 @@ impl Request<'_> {
             Self::Reboot => frame_type::REBOOT,
             Self::SetBaud { .. } => frame_type::SET_BAUD,
             Self::ConfirmBaud => frame_type::CONFIRM_BAUD,
+            Self::SetProtection(_) => frame_type::SET_PROTECTION,
         }
     }
 
@@ -223,6 +243,12 @@ impl Request<'_> {
             }
             Self::Resume { offset } => writer.u32(offset),
             Self::SetBaud { baud } => writer.u32(baud),
+            Self::SetProtection(protection) => {
+                writer.u8(protection.brown_out);
+                writer.u8(protection.protect_bootloader);
+                writer.u8(protection.read_protection);
+                writer.u32(protection.confirmation);
+            }
         }
         writer.finish()
     }
@@ -268,6 +294,22 @@ impl Request<'_> {
             frame_type::SET_BAUD => Request::SetBaud {
                 baud: reader.u32().ok_or(ErrorCode::MalformedRequest)?,
             },
+            frame_type::SET_PROTECTION => {
+                let fields = reader.bytes(7).ok_or(ErrorCode::MalformedRequest)?;
+                let protection = Protection {
+                    brown_out: fields[0],
+                    protect_bootloader: fields[1],
+                    read_protection: fields[2],
+                    confirmation: u32::from_le_bytes([fields[3], fields[4], fields[5], fields[6]]),
+                };
+                if protection.brown_out > 4
+                    || protection.protect_bootloader > 1
+                    || protection.read_protection > 2
+                {
+                    return Err(ErrorCode::MalformedRequest);
+                }
+                Request::SetProtection(protection)
+            }
             _ => return Err(ErrorCode::UnknownCommand),
         };
         reader.end().ok_or(ErrorCode::MalformedRequest)?;
@@ -288,6 +330,7 @@ impl Reply {
             Self::Rebooting => frame_type::REBOOT,
             Self::BaudAccepted { .. } => frame_type::SET_BAUD,
             Self::BaudConfirmed { .. } => frame_type::CONFIRM_BAUD,
+            Self::ProtectionSet(_) => frame_type::SET_PROTECTION,
             Self::Error(_) => return frame_type::ERROR,
         };
         request | frame_type::REPLY
@@ -329,6 +372,7 @@ impl Reply {
                 writer.u16(*timeout_milliseconds);
             }
             Self::BaudConfirmed { baud } => writer.u32(*baud),
+            Self::ProtectionSet(chip) => chip.write(&mut writer),
             Self::Error(error) => {
                 writer.u8(error.request_type);
                 writer.u16(error.code.code());
@@ -378,6 +422,7 @@ impl Reply {
                 frame_type::CONFIRM_BAUD => Reply::BaudConfirmed {
                     baud: reader.u32()?,
                 },
+                frame_type::SET_PROTECTION => Reply::ProtectionSet(ChipInfo::read(&mut reader)?),
                 _ => return None,
             },
         };

@@ -85,6 +85,11 @@ impl<'a> Reader<'a> {
         core::mem::take(&mut self.input)
     }
 
+    /// Bytes not read yet.
+    pub(crate) fn rest_length(&self) -> usize {
+        self.input.len()
+    }
+
     /// `Some(())` if everything was read.
     pub(crate) fn end(&self) -> Option<()> {
         self.input.is_empty().then_some(())

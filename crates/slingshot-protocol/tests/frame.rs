@@ -8,9 +8,9 @@ use slingshot_protocol::frame::{
     MAX_DATA_PAYLOAD, MAX_PAYLOAD, MAX_WIRE_FRAME,
 };
 use slingshot_protocol::info::{
-    DeviceInfo, DeviceState, SlotInfo, SlotStatus, UpdateMode, Version,
+    ChipInfo, DeviceInfo, DeviceState, SlotInfo, SlotStatus, UpdateMode, Version,
 };
-use slingshot_protocol::message::{Ack, ErrorReply, Reply, Request, UpdateAccepted};
+use slingshot_protocol::message::{Ack, ErrorReply, Protection, Reply, Request, UpdateAccepted};
 
 fn encode(frame_type: u8, sequence: u8, payload: &[u8]) -> Vec<u8> {
     let mut wire = vec![0u8; MAX_WIRE_FRAME];
@@ -191,6 +191,11 @@ fn sample_info() -> DeviceInfo {
             },
         ],
         state: DeviceState::Receiving,
+        chip: Some(ChipInfo {
+            id_code: 0x2003_6419,
+            option_control: 0x0FFC_AAE0,
+            option_control1: 0x0FFF_0000,
+        }),
     };
     info.set_layout_name("nucleo-f429zi-dual");
     info
@@ -220,6 +225,12 @@ fn every_request_round_trips() {
         Request::Reboot,
         Request::SetBaud { baud: 1_000_000 },
         Request::ConfirmBaud,
+        Request::SetProtection(Protection {
+            brown_out: 4,
+            protect_bootloader: 1,
+            read_protection: 2,
+            confirmation: u32::from_le_bytes(*b"PERM"),
+        }),
     ];
     for request in requests {
         let mut payload = [0u8; MAX_PAYLOAD];
@@ -273,6 +284,11 @@ fn every_reply_round_trips() {
             timeout_milliseconds: 1000,
         },
         Reply::BaudConfirmed { baud: 1_000_000 },
+        Reply::ProtectionSet(ChipInfo {
+            id_code: 0x1003_6419,
+            option_control: 0x0FFF_55EC,
+            option_control1: 0x0FFE_0000,
+        }),
         Reply::Error(ErrorReply {
             request_type: 0x02,
             code: ErrorCode::WrongBoard,
@@ -298,6 +314,50 @@ fn every_reply_round_trips() {
 }
 
 #[test]
+fn the_info_reply_is_79_bytes_with_the_chip_block_and_67_from_older_bootloaders() {
+    let mut payload = [0u8; 128];
+    let length = Reply::Info(sample_info())
+        .encode(&mut payload)
+        .expect("fits");
+    assert_eq!(length, DeviceInfo::WIRE_SIZE);
+    assert_eq!(length, 79);
+    // id code, OPTCR, OPTCR1 after the state byte at offset 66 (docs/PROTOCOL.md).
+    assert_eq!(payload[67..71], 0x2003_6419u32.to_le_bytes());
+    assert_eq!(payload[71..75], 0x0FFC_AAE0u32.to_le_bytes());
+    assert_eq!(payload[75..79], 0x0FFF_0000u32.to_le_bytes());
+    let chip = sample_info().chip.expect("chip");
+    assert_eq!((chip.device_id(), chip.revision()), (0x419, 0x2003));
+    // An older bootloader's reply ends after the state byte: no chip block.
+    let old = Reply::decode(0x81, &payload[..DeviceInfo::BASE_WIRE_SIZE]).expect("67 bytes");
+    let Reply::Info(old) = old else {
+        panic!("{old:?}")
+    };
+    assert_eq!(old.chip, None);
+    assert_eq!(old.board_id, 0x0429_0001);
+    // A truncated chip block is malformed.
+    assert_eq!(Reply::decode(0x81, &payload[..75]), None);
+}
+
+#[test]
+fn protection_requests_outside_their_ranges_are_malformed() {
+    let valid = [4u8, 1, 2, 0x50, 0x45, 0x52, 0x4D];
+    assert!(Request::decode(0x0B, &valid).is_ok());
+    for (index, bad) in [(0, 5u8), (1, 2), (2, 3)] {
+        let mut payload = valid;
+        payload[index] = bad;
+        assert_eq!(
+            Request::decode(0x0B, &payload),
+            Err(ErrorCode::MalformedRequest),
+            "field {index} = {bad}"
+        );
+    }
+    assert_eq!(
+        Request::decode(0x0B, &valid[..6]),
+        Err(ErrorCode::MalformedRequest)
+    );
+}
+
+#[test]
 fn error_codes_are_stable() {
     let codes = [
         (ErrorCode::UnknownCommand, 0x0001),
@@ -308,6 +368,8 @@ fn error_codes_are_stable() {
         (ErrorCode::NotErased, 0x0033),
         (ErrorCode::BadSignature, 0x0043),
         (ErrorCode::BaudUnsupported, 0x0060),
+        (ErrorCode::ProtectionRefused, 0x0070),
+        (ErrorCode::OptionBytesFailed, 0x0071),
     ];
     for (code, value) in codes {
         assert_eq!(code.code(), value);

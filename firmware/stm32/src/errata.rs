@@ -13,18 +13,19 @@
 //! part loses its D+ line to this and must choose between USB and reading bank 2.
 
 use crate::device;
+use slingshot_layout::ACTIVE;
 
-/// DBGMCU_IDCODE DEV_ID of the STM32F42x/F43x, the dual-bank parts the erratum concerns.
-const DEVICE_ID_F42X_F43X: u32 = 0x419;
-/// The first revision without the erratum (revision 3).
-const FIRST_FIXED_REVISION: u32 = 0x2001;
 /// PA12.
 const PIN: u32 = 12;
 
-/// Whether this chip is an STM32F42x/F43x of a revision with the bank-2 read erratum.
+/// Whether this chip is the layout's part (DEV_ID) at a revision with the bank-2 read erratum
+/// (`slingshot_layout::Board::bank_two_erratum_fixed_revision`).
 pub fn bank_two_reads_need_guard() -> bool {
+    let Some(fixed) = ACTIVE.board.bank_two_erratum_fixed_revision else {
+        return false;
+    };
     let idcode = device().DBGMCU.idcode().read().bits();
-    idcode & 0xFFF == DEVICE_ID_F42X_F43X && idcode >> 16 < FIRST_FIXED_REVISION
+    idcode & 0xFFF == u32::from(ACTIVE.board.device_id) && idcode >> 16 < u32::from(fixed)
 }
 
 /// On a revision with the erratum, drive PA12 low (output, push-pull, pull-down) so that

@@ -23,8 +23,20 @@ use slingshot_layout::{FlashGeometry, ACTIVE};
 /// 16 MHz reset clock in bootloader mode; one iteration (a load of FLASH_SR, a test, a
 /// branch) takes at least 5 cycles, so the bound is at least 3 s at 168 MHz and 31 s at
 /// 16 MHz: longer than any operation, short enough that a controller that never clears BSY
-/// is reported.
+/// is reported. An option-byte write takes as long as a 16 KB erase, well within it.
 const BUSY_POLL_LIMIT: u32 = 100_000_000;
+
+/// Wait for FLASH_SR.BSY to clear (an erase, a program or an option-byte write), at most
+/// [`BUSY_POLL_LIMIT`] polls.
+pub(crate) fn wait_until_idle() -> Result<(), FlashError> {
+    let flash = device().FLASH;
+    for _ in 0..BUSY_POLL_LIMIT {
+        if flash.sr().read().bits() & status::BUSY == 0 {
+            return Ok(());
+        }
+    }
+    Err(FlashError::Timeout)
+}
 
 /// The flash controller, owning every flash write and erase.
 pub struct Flash {
@@ -56,13 +68,7 @@ impl Flash {
     }
 
     fn wait_idle(&self) -> Result<(), FlashError> {
-        let flash = device().FLASH;
-        for _ in 0..BUSY_POLL_LIMIT {
-            if flash.sr().read().bits() & status::BUSY == 0 {
-                return Ok(());
-            }
-        }
-        Err(FlashError::Timeout)
+        wait_until_idle()
     }
 
     /// Run `operation` unlocked, with stale errors cleared and the data cache off; then

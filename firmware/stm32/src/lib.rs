@@ -12,6 +12,7 @@
 //! - [`clock`]: a burst of work at 168 MHz, then back to the reset clock state.
 //! - [`errata`]: the bank-2 read erratum of early STM32F42x/F43x revisions (ES0206 §2.2.11).
 //! - [`flash_interface`]: whether the flash interface is modelled at all (not in QEMU).
+//! - [`option_bytes`]: reading and programming the user option bytes (`slingshot protect`).
 //! - [`reset_reason`]: why the chip last reset (RCC_CSR).
 //! - [`watchdog`]: the independent watchdog, started before a trial boot.
 //! - [`platform`]: `slingshot_application::Platform` for the application.
@@ -33,6 +34,7 @@ pub mod mailbox;
 #[cfg(feature = "compact-memory-functions")]
 mod memory_functions;
 pub mod millisecond_timer;
+pub mod option_bytes;
 pub mod platform;
 pub mod reset_reason;
 pub mod sha256;

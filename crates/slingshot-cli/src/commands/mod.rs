@@ -6,6 +6,7 @@ pub mod inspect;
 pub mod keygen;
 pub mod merge;
 pub mod monitor;
+pub mod protect;
 pub mod reboot;
 pub mod sign;
 pub mod verify;

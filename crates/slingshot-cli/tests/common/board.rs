@@ -100,6 +100,7 @@ impl DeviceHandler for BoardFlash {
             slot_count: 2,
             slots,
             state: DeviceState::Idle,
+            chip: None,
         };
         info.set_layout_name(self.layout.name);
         info

@@ -7,7 +7,8 @@
 //! reuses the image crate for `check_update` and `verify`.
 
 use crate::error::ErrorCode;
-use crate::info::DeviceInfo;
+use crate::info::{ChipInfo, DeviceInfo};
+use crate::message::Protection;
 
 /// A refusal with a code and a code-specific detail (a size, an offset, a version).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,6 +102,13 @@ pub trait DeviceHandler {
 
     /// Switches the UART to `baud`. Called from `Device::poll` once the reply has been sent.
     fn set_baud(&mut self, baud: u32);
+
+    /// Changes the chip's protection (option bytes) as `protection` asks and returns the
+    /// option bytes now in force. The default refuses: a device without option bytes.
+    fn set_protection(&mut self, protection: Protection) -> Result<ChipInfo, Refusal> {
+        let _ = protection;
+        Err(Refusal::new(ErrorCode::UnknownCommand))
+    }
 
     /// CRC-32 (ISO-HDLC, as [`crate::frame::CRC32`]) of `length` bytes at `offset`. The default
     /// reads through [`Self::read`] in 256-byte pieces.

@@ -351,6 +351,16 @@ impl<H: DeviceHandler> Device<H> {
                 self.baud_trial = None;
                 Ok(Reply::BaudConfirmed { baud: self.baud })
             }
+            Request::SetProtection(protection) => {
+                // Not in the middle of an update: the option bytes stall both banks for the
+                // time of a sector erase.
+                if !matches!(self.state, DeviceState::Idle | DeviceState::Installed) {
+                    return Err(Refusal::new(ErrorCode::WrongState));
+                }
+                Ok(Reply::ProtectionSet(
+                    self.handler.set_protection(protection)?,
+                ))
+            }
         }
     }
 

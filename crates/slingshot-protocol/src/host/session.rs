@@ -8,8 +8,12 @@ use crate::error::ErrorCode;
 use crate::frame::{
     encode_frame, DecodeEvent, FrameDecoder, MAX_PAYLOAD, MAX_WIRE_FRAME, PROTOCOL_VERSION,
 };
-use crate::info::DeviceInfo;
-use crate::message::{frame_type, ErrorReply, Reply, Request, UpdateAccepted};
+use crate::info::{ChipInfo, DeviceInfo};
+use crate::message::{frame_type, ErrorReply, Protection, Reply, Request, UpdateAccepted};
+
+/// Longest a device may take to program its option bytes: twice DS9405's 16 KB sector erase
+/// maximum at x32 (0.5 s), which the STM32F4 takes for an option-byte write.
+const OPTION_BYTES_PROGRAM_TIME: Duration = Duration::from_millis(1000);
 
 /// Timeouts and budgets of a host session.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +141,18 @@ impl<T: Transport> HostSession<T> {
             self.config.slow_command_timeout,
             Reply::Installed,
         )
+    }
+
+    /// Asks the device to change the chip's protection (option bytes); returns the option
+    /// bytes now in force. Programming them stalls the device for up to a 16 KB sector erase
+    /// (0.5 s at x32, DS9405), so the reply may take that much longer than other commands. A
+    /// retried request is harmless: the same request plans the same values.
+    pub fn set_protection(&mut self, protection: Protection) -> Result<ChipInfo, HostError> {
+        let timeout = self.config.command_timeout + OPTION_BYTES_PROGRAM_TIME;
+        match self.request(&Request::SetProtection(protection), timeout)? {
+            Reply::ProtectionSet(chip) => Ok(chip),
+            other => Err(unexpected(frame_type::SET_PROTECTION, &other)),
+        }
     }
 
     /// Asks the device to reboot.

@@ -175,6 +175,7 @@ impl DeviceHandler for SimulatedFlash {
             slot_count: 1,
             slots: [SlotInfo::EMPTY; 2],
             state: DeviceState::Idle,
+            chip: None,
         };
         info.set_layout_name("nucleo-f429zi-single");
         info

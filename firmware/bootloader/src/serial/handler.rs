@@ -14,14 +14,17 @@
 use super::admission::admit;
 use crate::verified::ENGINE_CONFIGURATION;
 use embedded_storage::nor_flash::NorFlash;
+use slingshot_flash_controller::option_bytes::plan_protection;
 use slingshot_image::ImageError;
 use slingshot_layout::{Region, UpdateMode as LayoutUpdateMode, ACTIVE};
 use slingshot_protocol::device::{DeviceHandler, EraseUnit, Refusal};
 use slingshot_protocol::error::ErrorCode;
 use slingshot_protocol::info::{
-    DeviceInfo, DeviceState, SlotInfo, SlotStatus, UpdateMode, Version, MAX_LAYOUT_NAME, MAX_SLOTS,
+    ChipInfo, DeviceInfo, DeviceState, SlotInfo, SlotStatus, UpdateMode, Version, MAX_LAYOUT_NAME,
+    MAX_SLOTS,
 };
-use slingshot_stm32::{system, usart_dma};
+use slingshot_protocol::message::Protection;
+use slingshot_stm32::{option_bytes, system, usart_dma};
 use slingshot_update::{
     DualSlotEngine, ImageSummary, ImageVerifier, Phase, Slot, SlotLocation, UpdateError,
     VerifyError,
@@ -213,6 +216,7 @@ impl<F: NorFlash, V: ImageVerifier<F>> DeviceHandler for BootloaderHandler<F, V>
             slot_count: TARGET_INDEX as u8 + 1,
             slots: self.slots,
             state: DeviceState::Idle,
+            chip: self.flash_present.then(chip_info),
         };
         info.set_layout_name(ACTIVE.name);
         info
@@ -323,6 +327,33 @@ impl<F: NorFlash, V: ImageVerifier<F>> DeviceHandler for BootloaderHandler<F, V>
 
     fn set_baud(&mut self, baud: u32) {
         usart_dma::switch_baud(baud);
+    }
+
+    fn set_protection(&mut self, protection: Protection) -> Result<ChipInfo, Refusal> {
+        if !self.flash_present {
+            return Err(Refusal::new(ErrorCode::OptionBytesFailed));
+        }
+        let request = super::protection::request(protection);
+        let current = option_bytes::read();
+        let planned = plan_protection(current, &request, super::protection::BOOTLOADER_SECTORS)
+            .map_err(|refusal| {
+                Refusal::with_detail(ErrorCode::ProtectionRefused, refusal.code())
+            })?;
+        if planned != current {
+            option_bytes::program(planned)
+                .map_err(|_| Refusal::new(ErrorCode::OptionBytesFailed))?;
+        }
+        Ok(chip_info())
+    }
+}
+
+/// The chip's identity and option bytes as loaded now.
+fn chip_info() -> ChipInfo {
+    let options = option_bytes::read();
+    ChipInfo {
+        id_code: option_bytes::id_code(),
+        option_control: options.control,
+        option_control1: options.control1,
     }
 }
 

@@ -10,6 +10,7 @@
 
 mod admission;
 mod handler;
+mod protection;
 
 use crate::verified::tracked_flash::TrackedFlash;
 use crate::verified::verifier::SignedImageVerifier;
