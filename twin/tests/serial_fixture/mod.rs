@@ -31,6 +31,7 @@ use anyhow::{bail, Context, Result};
 use slingshot_cli::flashing::{flash, FlashEvent, FlashOptions, FlashReport};
 use slingshot_flash_sim::SplitMix64;
 use slingshot_layout::Layout;
+use slingshot_protocol::frame::{DecodeEvent, FrameDecoder, DELIMITER};
 use slingshot_protocol::host::{Transport, TransportError};
 use slingshot_testkit::artifacts::{firmware_file, repository_root, Program};
 use slingshot_twin::flash_controller::OperationKind;
@@ -127,6 +128,9 @@ pub struct LinkFaults {
     pub pull_after_bytes: Option<u64>,
     /// How long the cable stays out.
     pub pull_duration: Duration,
+    /// Lose the first frame of this type (a request type, or a reply type with bit 7 set),
+    /// whole, in whichever direction it travels.
+    pub lose_frame_type: Option<u8>,
     /// Source of the faults.
     pub random: SplitMix64,
 }
@@ -139,8 +143,34 @@ impl LinkFaults {
             drop_per_million: 0,
             pull_after_bytes: None,
             pull_duration: Duration::ZERO,
+            lose_frame_type: None,
             random: SplitMix64::new(0),
         }
+    }
+
+    /// A perfect link that loses the first frame of `frame_type`.
+    pub fn losing(frame_type: u8) -> Self {
+        LinkFaults {
+            lose_frame_type: Some(frame_type),
+            ..Self::none()
+        }
+    }
+
+    /// Whether `frame` (one whole frame with its delimiter) is the one to lose; disarms.
+    fn loses(&mut self, frame: &[u8]) -> bool {
+        let Some(wanted) = self.lose_frame_type else {
+            return false;
+        };
+        let mut decoder = FrameDecoder::new();
+        let frame_type = frame.iter().find_map(|&byte| match decoder.push(byte) {
+            DecodeEvent::FrameReady => decoder.frame().map(|frame| frame.frame_type),
+            _ => None,
+        });
+        if frame_type == Some(wanted) {
+            self.lose_frame_type = None;
+            return true;
+        }
+        false
     }
 
     /// Apply corruption and loss to `bytes` (one direction).
@@ -175,6 +205,8 @@ pub struct FaultCounts {
     pub garbled: u64,
     /// Transport calls refused during a cable pull.
     pub refused: u64,
+    /// Whole frames lost on purpose (`LinkFaults::lose_frame_type`).
+    pub lost_frames: u64,
 }
 
 /// A `Transport` on the twin's USART3 in modelled time.
@@ -205,6 +237,8 @@ pub struct TwinLink<'a> {
     pub operations_at_last_write: u64,
     /// The twin's count of bytes garbled by a rate mismatch when the link was made.
     garbled_at_start: u64,
+    /// Board output after the last delimiter, while a reply is to be lost.
+    partial_frame: Vec<u8>,
 }
 
 impl<'a> TwinLink<'a> {
@@ -236,6 +270,7 @@ impl<'a> TwinLink<'a> {
             operation_log: Vec::new(),
             operations_at_last_write: 0,
             garbled_at_start,
+            partial_frame: Vec::new(),
         }
     }
 
@@ -256,6 +291,29 @@ impl<'a> TwinLink<'a> {
         if self.pulled() {
             return;
         }
+        // While a reply is to be lost, output is taken frame by frame (up to each delimiter).
+        let fresh = if self.faults.lose_frame_type.is_some() {
+            self.partial_frame.extend_from_slice(&fresh);
+            let mut kept = Vec::new();
+            while let Some(end) = self
+                .partial_frame
+                .iter()
+                .position(|&byte| byte == DELIMITER)
+            {
+                let frame: Vec<u8> = self.partial_frame.drain(..=end).collect();
+                if self.faults.loses(&frame) {
+                    self.counts.lost_frames += 1;
+                } else {
+                    kept.extend(frame);
+                }
+            }
+            if self.faults.lose_frame_type.is_none() {
+                kept.append(&mut self.partial_frame);
+            }
+            kept
+        } else {
+            fresh
+        };
         let mut counts = self.counts;
         let delivered = self.faults.apply(&fresh, &mut counts);
         self.counts = counts;
@@ -353,6 +411,10 @@ impl Transport for TwinLink<'_> {
         }
         self.written += bytes.len() as u64;
         self.operations_at_last_write = self.twin.board().flash.operations_started;
+        if self.faults.loses(bytes) {
+            self.counts.lost_frames += 1;
+            return Ok(());
+        }
         let mut counts = self.counts;
         let sent = self.faults.apply(bytes, &mut counts);
         self.counts = counts;

@@ -95,8 +95,8 @@ pub fn write_report(out: &mut impl Write, report: &FlashReport) -> Result<()> {
     };
     writeln!(
         out,
-        "transferred {sent} bytes in {seconds:.2} s ({rate:.1} KB/s); retransmissions: {} timeouts, {} gaps, {} probes, {} restarts",
-        transfer.timeouts, transfer.gaps, transfer.probes, transfer.restarts
+        "transferred {sent} bytes in {seconds:.2} s ({rate:.1} KB/s); retransmissions: {} timeouts, {} gaps, {} probes, {} restarts, {} command retries",
+        transfer.timeouts, transfer.gaps, transfer.probes, transfer.restarts, transfer.command_retries
     )?;
     writeln!(out, "verified, installed, rebooted")?;
     match &report.running {

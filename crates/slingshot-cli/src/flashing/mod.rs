@@ -247,6 +247,7 @@ pub fn flash<T: Transport>(
             .set_baud(reset_baud)
             .map_err(|error| device_error("returning to the reset baud rate")(error.into()))?;
     }
+    transfer.command_retries = session.command_retries();
     let running = running::find_running_version(&mut session, options);
     Ok(FlashReport {
         device,

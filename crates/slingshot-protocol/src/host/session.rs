@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::error::HostError;
+use super::timing::DeviceTiming;
 use super::transport::Transport;
 use crate::error::ErrorCode;
 use crate::frame::{
@@ -20,8 +21,9 @@ const OPTION_BYTES_PROGRAM_TIME: Duration = Duration::from_millis(1000);
 pub struct HostConfig {
     /// Wait for the reply to a quick command (hello, resume, baud), beyond the reply's transmission time.
     pub command_timeout: Duration,
-    /// Wait for start (prefix scan), checksum, verify and install, which read or write much flash.
-    pub slow_command_timeout: Duration,
+    /// How long start (prefix scan), checksum, verify and install take on the device, from
+    /// the bytes they read: their timeouts follow from it.
+    pub timing: DeviceTiming,
     /// Allowance for a device stall during the transfer (longest sector erase: 2 s maximum for
     /// 128 KB), on top of the time the bytes in flight take on the wire.
     pub stall_allowance: Duration,
@@ -35,7 +37,7 @@ impl Default for HostConfig {
     fn default() -> Self {
         Self {
             command_timeout: Duration::from_millis(300),
-            slow_command_timeout: Duration::from_secs(60),
+            timing: DeviceTiming::default(),
             stall_allowance: Duration::from_millis(2500),
             retry_budget: 8,
             restart_budget: 3,
@@ -60,6 +62,9 @@ pub struct TransferReport {
     pub probes: u32,
     /// Times the transfer started over after the device had lost its session (reset).
     pub restarts: u32,
+    /// Requests sent again because their reply did not come in time (start, checksum,
+    /// resume, verify, install, reboot …; data frames are counted in `timeouts`).
+    pub command_retries: u32,
     /// Time from the start request to the last acknowledgement.
     pub elapsed: Duration,
 }
@@ -71,6 +76,10 @@ pub struct HostSession<T: Transport> {
     sequence: u8,
     decoder: FrameDecoder,
     pending: std::collections::VecDeque<u8>,
+    /// Size announced by the last StartUpdate (what verify and install work on).
+    announced_size: u32,
+    /// Requests resent so far (see [`TransferReport::command_retries`]).
+    command_retries: u32,
 }
 
 impl<T: Transport> HostSession<T> {
@@ -82,7 +91,14 @@ impl<T: Transport> HostSession<T> {
             sequence: 0,
             decoder: FrameDecoder::new(),
             pending: Default::default(),
+            announced_size: 0,
+            command_retries: 0,
         }
+    }
+
+    /// Requests resent so far because their reply did not come in time.
+    pub fn command_retries(&self) -> u32 {
+        self.command_retries
     }
 
     /// The transport.
@@ -118,7 +134,8 @@ impl<T: Transport> HostSession<T> {
             image_size,
             descriptor,
         };
-        match self.request(&request, self.config.slow_command_timeout)? {
+        self.announced_size = image_size;
+        match self.request(&request, self.config.timing.start_update(image_size))? {
             Reply::UpdateAccepted(accepted) => Ok(accepted),
             Reply::Error(error) => Err(refusal(error, image_size)),
             other => Err(unexpected(frame_type::START_UPDATE, &other)),
@@ -129,7 +146,7 @@ impl<T: Transport> HostSession<T> {
     pub fn verify(&mut self) -> Result<(), HostError> {
         self.expect(
             &Request::Verify,
-            self.config.slow_command_timeout,
+            self.config.timing.verify(self.announced_size),
             Reply::Verified,
         )
     }
@@ -138,7 +155,7 @@ impl<T: Transport> HostSession<T> {
     pub fn install(&mut self) -> Result<(), HostError> {
         self.expect(
             &Request::Install,
-            self.config.slow_command_timeout,
+            self.config.timing.install(self.announced_size),
             Reply::Installed,
         )
     }
@@ -250,7 +267,10 @@ impl<T: Transport> HostSession<T> {
         request: &Request<'_>,
         timeout: Duration,
     ) -> Result<Reply, HostError> {
-        for _attempt in 0..self.config.retry_budget {
+        for attempt in 0..self.config.retry_budget {
+            if attempt > 0 {
+                self.command_retries += 1;
+            }
             let sequence = self.send(request)?;
             if let Some(reply) = self.read_reply(sequence, timeout)? {
                 return Ok(reply);

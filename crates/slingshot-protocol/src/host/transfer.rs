@@ -23,6 +23,7 @@ impl<T: Transport> HostSession<T> {
                     report.restarts = restarts;
                     self.verify()?;
                     self.install()?;
+                    report.command_retries = self.command_retries();
                     return Ok(report);
                 }
                 Err(HostError::Rejected {
@@ -91,7 +92,8 @@ impl<T: Transport> HostSession<T> {
                 offset: good,
                 length: half,
             };
-            let checksum = match self.request(&request, self.config.slow_command_timeout)? {
+            let timeout = self.config.timing.checksum_request(half);
+            let checksum = match self.request(&request, timeout)? {
                 Reply::Checksum { checksum, .. } => checksum,
                 other => return Err(unexpected(frame_type::CHECKSUM, &other)),
             };
