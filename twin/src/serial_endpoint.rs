@@ -8,6 +8,9 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::{channel, Receiver};
 
+/// Bytes of output kept for the first TCP client.
+pub const EARLY_OUTPUT_LIMIT: usize = 64 * 1024;
+
 /// A host-side serial endpoint.
 pub enum SerialEndpoint {
     /// Bytes to standard output; standard input read by a helper thread.
@@ -16,12 +19,17 @@ pub enum SerialEndpoint {
         input: Receiver<Vec<u8>>,
     },
     /// One client at a time on a local TCP port; when it disconnects (a "cable pull") the next
-    /// connection is accepted and the board keeps running meanwhile.
+    /// connection is accepted and the board keeps running meanwhile. What the board prints
+    /// before the first client connects is kept for it (up to [`EARLY_OUTPUT_LIMIT`] bytes),
+    /// as a terminal opened before power-on would show it; after a cable pull output is lost,
+    /// as on a real line.
     Tcp {
         /// The listening socket.
         listener: TcpListener,
         /// The connected client, if any.
         client: Option<TcpStream>,
+        /// Output kept until the first client connects (`None` once one has).
+        early_output: Option<Vec<u8>>,
     },
     /// The controlling side of a pseudo-terminal.
     PseudoTerminal {
@@ -55,6 +63,7 @@ impl SerialEndpoint {
         Ok(SerialEndpoint::Tcp {
             listener,
             client: None,
+            early_output: Some(Vec::new()),
         })
     }
 
@@ -112,11 +121,18 @@ impl SerialEndpoint {
                     bytes.extend(chunk);
                 }
             }
-            SerialEndpoint::Tcp { listener, client } => {
+            SerialEndpoint::Tcp {
+                listener,
+                client,
+                early_output,
+            } => {
                 if client.is_none() {
-                    if let Ok((stream, _)) = listener.accept() {
+                    if let Ok((mut stream, _)) = listener.accept() {
                         let _ = stream.set_nonblocking(true);
-                        *client = Some(stream);
+                        let kept = early_output.take().unwrap_or_default();
+                        if write_or_drop(&mut stream, &kept) {
+                            *client = Some(stream);
+                        }
                     }
                 }
                 if let Some(stream) = client {
@@ -132,7 +148,8 @@ impl SerialEndpoint {
         bytes
     }
 
-    /// Send the board's output to the host (dropped when no TCP client is connected).
+    /// Send the board's output to the host (dropped when no TCP client is connected, except
+    /// before the first one).
     pub fn write_output(&mut self, bytes: &[u8]) {
         if bytes.is_empty() {
             return;
@@ -143,13 +160,22 @@ impl SerialEndpoint {
                 let _ = stdout.write_all(bytes);
                 let _ = stdout.flush();
             }
-            SerialEndpoint::Tcp { client, .. } => {
-                if let Some(stream) = client {
+            SerialEndpoint::Tcp {
+                client,
+                early_output,
+                ..
+            } => match (client.as_mut(), early_output.as_mut()) {
+                (Some(stream), _) => {
                     if !write_or_drop(stream, bytes) {
                         *client = None;
                     }
                 }
-            }
+                (None, Some(kept)) => {
+                    let room = EARLY_OUTPUT_LIMIT.saturating_sub(kept.len());
+                    kept.extend_from_slice(&bytes[..bytes.len().min(room)]);
+                }
+                (None, None) => {}
+            },
             SerialEndpoint::PseudoTerminal { controller, .. } => {
                 let _ = controller.write_all(bytes);
             }

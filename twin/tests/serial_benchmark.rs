@@ -14,7 +14,7 @@ use anyhow::{ensure, Result};
 use serial_fixture::{
     settle_after_flash, signed_bytes, unchecked_image, Boot, Build, ImageSpec, TwinLink,
 };
-use slingshot_cli::flashing::{flash, read_banner, FlashOptions, RunningVersion};
+use slingshot_cli::flashing::{flash, read_banner, FlashOptions};
 use slingshot_protocol::host::{HostConfig, HostSession, Transport};
 use std::time::Duration;
 
@@ -96,7 +96,7 @@ fn windowed(build: Build, bytes: &[u8], baud: u32) -> Result<Row> {
     let end_to_end = link.elapsed();
     let erased = link.erased_sectors.clone();
     ensure!(
-        report.running == Some(RunningVersion::Application("2.0.0".into())),
+        serial_fixture::runs_v2(&report, None),
         "{:?}",
         report.running
     );

@@ -4,7 +4,8 @@
 //! take less than half its timeout in the twin's modelled time (one cycle per instruction),
 //! so that silicon at 1.5 cycles per instruction still finishes within three quarters of it.
 //! And one lost StartUpdate request, Verified or Installed reply costs an update about that
-//! operation's timeout, counted as one command retry in the report.
+//! operation's timeout, counted as one command retry in the report; a lost Rebooting reply
+//! is not an error, and the report still names the image that runs and its state.
 //! Needs `cargo xtask build` first.
 
 mod serial_fixture;
@@ -131,5 +132,33 @@ fn one_lost_request_or_reply_costs_its_own_timeout_not_a_minute() -> Result<()> 
             "{name} lost: {extra:?} longer, timeout {timeout:?}"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn a_lost_reply_to_reboot_is_not_an_error_and_the_report_says_what_runs() -> Result<()> {
+    let (report, _) = update_losing(Some(0x88))?;
+    ensure!(
+        serial_fixture::runs_v2(&report, Some("trial")),
+        "running: {:?}",
+        report.running
+    );
+    // Not resent: the board had reset, and resends would only have swallowed its report.
+    ensure!(
+        report.transfer.command_retries == 0,
+        "{} command retries",
+        report.transfer.command_retries
+    );
+    Ok(())
+}
+
+#[test]
+fn a_lost_reboot_request_is_sent_again_once_the_bootloader_still_answers() -> Result<()> {
+    let (report, _) = update_losing(Some(0x08))?;
+    ensure!(
+        serial_fixture::runs_v2(&report, Some("trial")),
+        "running: {:?}",
+        report.running
+    );
     Ok(())
 }

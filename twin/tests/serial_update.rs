@@ -12,9 +12,7 @@ use serial_fixture::{
     check_power_on, expect_application, flash_image, observe_boot, options, settle_after_flash,
     signed_bytes, unchecked_image, Build, FaultCounts, ImageSpec, LinkFaults, TwinLink,
 };
-use slingshot_cli::flashing::{
-    connect, flash, FlashReport, ImageRefusal, RunningVersion, SignedImage,
-};
+use slingshot_cli::flashing::{connect, flash, FlashReport, ImageRefusal, SignedImage};
 use slingshot_flash_sim::SplitMix64;
 use slingshot_protocol::host::HostError;
 use slingshot_twin::{PowerCut, Stop, Twin};
@@ -42,8 +40,12 @@ fn full_update(build: Build) -> Result<()> {
         "transfer {:?}",
         report.transfer
     );
+    let state = match build {
+        Build::Dual => "trial",
+        Build::Single => "unknown (single-slot layout)",
+    };
     ensure!(
-        report.running == Some(RunningVersion::Application("2.0.0".into())),
+        serial_fixture::runs_v2(&report, Some(state)),
         "running after the reboot: {:?}",
         report.running
     );
@@ -247,7 +249,7 @@ fn older_than_the_anti_rollback_minimum_is_refused_before_any_erase() -> Result<
     };
     let (report, _) = flash_image(&mut twin, signed_bytes(&signed_v1, &newer)?, &options())?;
     ensure!(
-        report.running == Some(RunningVersion::Application("2.0.0".into())),
+        serial_fixture::runs_v2(&report, None),
         "{:?}",
         report.running
     );
@@ -371,7 +373,7 @@ fn cable_pull_mid_transfer_stops_with_a_clear_error_and_the_next_run_resumes() -
         report.transfer.data_bytes_sent
     );
     ensure!(
-        report.running == Some(RunningVersion::Application("2.0.0".into())),
+        serial_fixture::runs_v2(&report, None),
         "{:?}",
         report.running
     );
@@ -485,7 +487,7 @@ fn power_cuts_during_transfer_erase_and_install_never_brick() -> Result<()> {
         let (report, resumed) = flash_image(&mut twin, image.bytes.clone(), &options())
             .with_context(|| format!("{label}: flash after the cut ({state})"))?;
         ensure!(
-            report.running == Some(RunningVersion::Application("2.0.0".into())),
+            serial_fixture::runs_v2(&report, None),
             "{label}: running {:?}",
             report.running
         );

@@ -11,10 +11,10 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use slingshot_layout::ACTIVE;
 use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Arguments of `cargo xtask demo`.
 #[derive(Args)]
@@ -67,24 +67,27 @@ fn start_twin(artifacts: &Artifacts, port: u16) -> Result<RunningTwin> {
         ))
         .arg("--serial")
         .arg(format!("tcp:{port}"))
-        .stdout(Stdio::piped());
+        .stderr(Stdio::piped());
     eprintln!("$ {}", describe(&command));
     let mut child = command.spawn().context("starting the twin")?;
-    // Show what the board does (LD3 = bootloader mode), without LD1's blinking.
-    let stdout = child.stdout.take().expect("piped");
+    // The twin's own lines (LED changes, model messages) go to its standard error: shown here
+    // on lines of their own, marked `twin |`, without LD1's blinking, so they never split the
+    // board's serial output. The serial port is ready once the twin says where it listens;
+    // what the board prints before `monitor` connects is kept for it.
+    let stderr = child.stderr.take().expect("piped");
+    let (ready, listening) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("USART3 on tcp") {
+                let _ = ready.send(());
+            }
             if !line.contains("LD1") {
                 println!("  twin | {line}");
             }
         }
     });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            bail!("the twin did not open its serial port 127.0.0.1:{port}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
+    if listening.recv_timeout(Duration::from_secs(30)).is_err() {
+        bail!("the twin did not open its serial port 127.0.0.1:{port}");
     }
     Ok(RunningTwin(child))
 }

@@ -148,6 +148,10 @@ fn run(
             FlashEvent::Connected(_) => "connected".to_string(),
             FlashEvent::Progress { done, total } if done == total => "complete".to_string(),
             FlashEvent::Progress { .. } => return,
+            FlashEvent::Installing { typical, longest } => {
+                assert!(typical < longest, "{typical:?} {longest:?}");
+                "Installing".to_string()
+            }
             other => format!("{other:?}"),
         })
     })
@@ -171,6 +175,7 @@ fn flash_library_call_switches_baud_and_back_for_the_banner() {
             "complete",
             "Verifying",
             "Rebooting",
+            "Installing",
         ]
     );
     assert_eq!(report.transfer.image_size as usize, bytes.len());
@@ -195,6 +200,7 @@ fn bootloader_left_at_a_higher_rate_is_found() {
             "complete",
             "Verifying",
             "Rebooting",
+            "Installing",
         ]
     );
     assert_eq!(

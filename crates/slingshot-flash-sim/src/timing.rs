@@ -23,6 +23,16 @@ impl TimingModel {
         erase_128_kib_microseconds: 1_000_000,
     };
 
+    /// STM32F42x/43x at 2.7–3.6 V (x32), datasheet maximum values (REFERENCE.md §2, from
+    /// DS9405's flash memory programming characteristics: word program 100 µs; erase 16 KB
+    /// 500 ms, 64 KB 1100 ms, 128 KB 2 s): what a host waits for at most.
+    pub const STM32F4_X32_MAXIMUM: TimingModel = TimingModel {
+        program_word_microseconds: 100,
+        erase_16_kib_microseconds: 500_000,
+        erase_64_kib_microseconds: 1_100_000,
+        erase_128_kib_microseconds: 2_000_000,
+    };
+
     /// Modelled time to program `bytes` bytes (rounded up to whole 32-bit words).
     pub fn program_microseconds(&self, bytes: usize) -> u64 {
         (bytes as u64).div_ceil(4) * self.program_word_microseconds

@@ -166,6 +166,32 @@ impl DualSlotConfiguration {
             .count()
     }
 
+    /// The sizes of the sectors an install (or revert) of the first `extent` bytes may erase,
+    /// an upper bound: per slot sector, the scratch sectors when its copy starts a new pass
+    /// through the scratch area (counted as erased even when they still read erased), the
+    /// primary sector and the secondary sector (`swap.rs`). With the flash's erase times this
+    /// tells a host how long the swap at the next boot can take.
+    pub fn swap_erase_sizes(&self, extent: u32) -> impl Iterator<Item = u32> + '_ {
+        (0..self.sectors_covering(extent)).flat_map(move |index| {
+            let (primary, secondary) = self.sector_pair(index);
+            let scratch = self.scratch_region(index);
+            let new_pass = scratch.start == self.scratch.start;
+            self.geometry
+                .sectors_in(scratch)
+                .filter(move |_| new_pass)
+                .map(|sector| sector.size)
+                .chain([primary.size, secondary.size])
+        })
+    }
+
+    /// Bytes an install (or revert) of the first `extent` bytes programs at most: each
+    /// covered sector three times (to scratch, to primary, to secondary).
+    pub fn swap_programmed_bytes(&self, extent: u32) -> u32 {
+        (0..self.sectors_covering(extent))
+            .map(|index| 3 * self.sector_pair(index).0.size)
+            .sum()
+    }
+
     /// The `index`-th state sector.
     pub(crate) fn state_sector(&self, index: usize) -> Region {
         self.geometry

@@ -28,7 +28,7 @@ pub use images::{
 };
 
 use anyhow::{bail, Context, Result};
-use slingshot_cli::flashing::{flash, FlashEvent, FlashOptions, FlashReport};
+use slingshot_cli::flashing::{flash, FlashEvent, FlashOptions, FlashReport, RunningVersion};
 use slingshot_flash_sim::SplitMix64;
 use slingshot_layout::Layout;
 use slingshot_protocol::frame::{DecodeEvent, FrameDecoder, DELIMITER};
@@ -483,6 +483,18 @@ impl Transport for &mut TwinLink<'_> {
     fn elapsed(&self) -> Duration {
         (**self).elapsed()
     }
+}
+
+/// Whether `report` says v2 runs: the application's boot report names the signed image's
+/// version 2.0.0+0 (and its banner 2.0.0), in `state` when given.
+pub fn runs_v2(report: &FlashReport, state: Option<&str>) -> bool {
+    matches!(
+        &report.running,
+        Some(RunningVersion::Image { banner: Some(banner), version, state: reported })
+            if banner == "2.0.0"
+                && version == "2.0.0+0"
+                && state.is_none_or(|state| state == reported)
+    )
 }
 
 /// Runs `flash` over a fault-free link; the report and whether a resume was reported.

@@ -100,9 +100,13 @@ pub fn write_report(out: &mut impl Write, report: &FlashReport) -> Result<()> {
     )?;
     writeln!(out, "verified, installed, rebooted")?;
     match &report.running {
-        Some(RunningVersion::Application(version)) => {
-            writeln!(out, "now running: example application v{version}")?
+        Some(RunningVersion::Image { version, state, .. }) => {
+            writeln!(out, "now running: {version} ({state})")?
         }
+        Some(RunningVersion::Application(version)) => writeln!(
+            out,
+            "now running: an application with banner version {version} (it printed no boot report)"
+        )?,
         Some(RunningVersion::Bootloader(info)) => {
             let primary = info.slots().first().map(|slot| version_text(&slot.version));
             writeln!(
@@ -113,7 +117,7 @@ pub fn write_report(out: &mut impl Write, report: &FlashReport) -> Result<()> {
         }
         None => writeln!(
             out,
-            "the board did not print an application banner after the reboot (see `slingshot monitor`)"
+            "neither the application nor the bootloader answered after the reboot, within the longest the install can take (see `slingshot monitor`)"
         )?,
     }
     Ok(())
@@ -207,6 +211,16 @@ impl ProgressDisplay {
                 )
             }
             FlashEvent::Rebooting => writeln!(out, "installed; rebooting"),
+            FlashEvent::RebootUnacknowledged => writeln!(
+                out,
+                "the reboot was not acknowledged (a lost reply): checking what runs"
+            ),
+            FlashEvent::Installing { typical, longest } => writeln!(
+                out,
+                "the bootloader swaps the new image in: about {:.0} s, at most {:.0} s; waiting for the application's boot report",
+                typical.as_secs_f64(),
+                longest.as_secs_f64()
+            ),
         }
     }
 

@@ -10,9 +10,11 @@
 //! application's banner or, if the device stayed in its bootloader, from a new hello.
 
 mod image;
+mod install_time;
 mod running;
 
 pub use image::{ImageRefusal, SignedImage};
+pub use install_time::{install_time, InstallTime};
 pub use running::{read_banner, RunningVersion, BANNER_PREFIX};
 
 use slingshot_protocol::host::{HostConfig, HostError, HostSession, TransferReport, Transport};
@@ -22,6 +24,9 @@ use std::time::Duration;
 
 /// The byte the example application takes as "enter the bootloader" (at 115200 baud).
 pub const ENTER_BOOTLOADER_BYTE: u8 = b'b';
+
+/// Reboot requests sent at most when their replies are lost and the bootloader still answers.
+const REBOOT_ATTEMPTS: u32 = 3;
 
 /// How [`flash`] behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +91,16 @@ pub enum FlashEvent {
     Verifying,
     /// Verify and install passed; the device reboots.
     Rebooting,
+    /// The Reboot request got no reply: the device probably reset right after answering (a
+    /// lost reply); what runs is found out next either way.
+    RebootUnacknowledged,
+    /// The bootloader installs the image at this boot (dual slot): the tool waits for it.
+    Installing {
+        /// How long the swap takes with typical flash timings.
+        typical: Duration,
+        /// How long it may take at most (the tool's deadline).
+        longest: Duration,
+    },
 }
 
 /// The outcome of a successful [`flash`].
@@ -95,7 +110,7 @@ pub struct FlashReport {
     pub device: DeviceInfo,
     /// What the transfer did (resume offset, bytes sent, retries, time).
     pub transfer: TransferReport,
-    /// The version running after the reboot, if it could be found out.
+    /// What runs after the reboot, if it could be found out.
     pub running: Option<RunningVersion>,
 }
 
@@ -238,17 +253,44 @@ pub fn flash<T: Transport>(
         .install()
         .map_err(device_error("installing the image"))?;
     events(FlashEvent::Rebooting);
-    session
-        .reboot()
-        .map_err(device_error("rebooting the device"))?;
-    if session.transport().baud() != reset_baud {
-        session
-            .transport_mut()
-            .set_baud(reset_baud)
-            .map_err(|error| device_error("returning to the reset baud rate")(error.into()))?;
+    let install = slingshot_layout::Layout::by_name(device.layout_name())
+        .map(|layout| install_time(layout, image.bytes.len() as u32))
+        .unwrap_or_default();
+    // The boot verifies the image before and after the swap; then the application reports.
+    let verification = options.host.timing.verify(image.bytes.len() as u32);
+    let wait = options.banner_timeout + install.longest + 2 * verification;
+    let mut running = None;
+    for attempt in 1..=REBOOT_ATTEMPTS {
+        // The device resets right after its reply. A lost reply is not an error: what runs is
+        // established from what the board says next. Only a bootloader that still answers
+        // hello after an unanswered Reboot means the request itself was lost: ask again.
+        let acknowledged = match session.reboot_once() {
+            Ok(()) => true,
+            Err(HostError::NoAnswer { .. }) => {
+                events(FlashEvent::RebootUnacknowledged);
+                false
+            }
+            Err(error) => return Err(device_error("rebooting the device")(error)),
+        };
+        if session.transport().baud() != reset_baud {
+            session
+                .transport_mut()
+                .set_baud(reset_baud)
+                .map_err(|error| device_error("returning to the reset baud rate")(error.into()))?;
+        }
+        if install.longest > Duration::ZERO {
+            events(FlashEvent::Installing {
+                typical: install.typical,
+                longest: install.longest,
+            });
+        }
+        running = running::find_running_version(&mut session, wait);
+        let stayed = matches!(running, Some(RunningVersion::Bootloader(_)));
+        if acknowledged || !stayed || attempt == REBOOT_ATTEMPTS {
+            break;
+        }
     }
     transfer.command_retries = session.command_retries();
-    let running = running::find_running_version(&mut session, options);
     Ok(FlashReport {
         device,
         transfer,

@@ -1,8 +1,9 @@
 //! After the reboot: which version runs now? The example application prints
-//! `slingshot example application vX` first thing; a device that stayed in its bootloader
-//! (e.g. the new image failed its boot checks) answers hello instead.
+//! `slingshot example application vX` first thing, then its boot report: `image: version
+//! 2.0.0+0, security counter N` (the signed image's descriptor) and `boot: slot primary, state
+//! trial, …` (the update engine); a device that stayed in its bootloader (e.g. the new image
+//! failed its boot checks) answers hello instead.
 
-use super::FlashOptions;
 use slingshot_protocol::host::{HostSession, Transport};
 use slingshot_protocol::info::DeviceInfo;
 use std::time::Duration;
@@ -13,10 +14,93 @@ pub const BANNER_PREFIX: &str = "slingshot example application v";
 /// What runs after the reboot.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunningVersion {
-    /// The application printed its banner with this version.
+    /// The application printed its banner with this version (its compiled-in version).
     Application(String),
+    /// The application printed its boot report: the signed image's version and its state.
+    Image {
+        /// The banner's version, if seen.
+        banner: Option<String>,
+        /// The version in the running image's descriptor, e.g. `2.0.0+0`.
+        version: String,
+        /// What the update engine says of it: `trial`, `confirmed`, `reverted`, or `unknown
+        /// (single-slot layout)`.
+        state: String,
+    },
     /// The bootloader answered hello: it did not start the application.
     Bootloader(DeviceInfo),
+}
+
+impl RunningVersion {
+    /// The application's version: the signed image's if it reported it, else its banner's.
+    pub fn application_version(&self) -> Option<&str> {
+        match self {
+            Self::Application(version) => Some(version),
+            Self::Image { version, .. } => Some(version),
+            Self::Bootloader(_) => None,
+        }
+    }
+}
+
+/// How long after its banner an application's boot report may come.
+const BOOT_REPORT_AFTER_BANNER: Duration = Duration::from_secs(2);
+
+/// The start of the application's boot report line with the signed image's version.
+pub const IMAGE_PREFIX: &str = "image: version ";
+/// The start of its line with the update state.
+pub const STATE_PREFIX: &str = "boot: slot primary, state ";
+
+/// Reads lines from `transport` for at most `timeout` and returns what the application
+/// reported: its boot report (image version and state) if it printed one, else the version
+/// from its banner, or `None` when nothing came.
+pub fn read_boot_report(
+    transport: &mut impl Transport,
+    timeout: Duration,
+) -> Option<RunningVersion> {
+    let mut deadline = transport.elapsed() + timeout;
+    let mut line = Vec::new();
+    let mut buffer = [0u8; 256];
+    let (mut banner, mut version) = (None::<String>, None::<String>);
+    loop {
+        let now = transport.elapsed();
+        if now >= deadline {
+            return banner.map(RunningVersion::Application);
+        }
+        let count = transport.read(&mut buffer, deadline - now).ok()?;
+        for &byte in &buffer[..count] {
+            if byte != b'\n' && byte != b'\r' {
+                line.push(byte);
+                continue;
+            }
+            let text = String::from_utf8_lossy(&line).into_owned();
+            line.clear();
+            if let Some(index) = text.find(BANNER_PREFIX) {
+                banner = Some(text[index + BANNER_PREFIX.len()..].trim().to_string());
+                // The boot report follows the banner at once; an application without one
+                // is not waited for any longer than that.
+                deadline = deadline.min(transport.elapsed() + BOOT_REPORT_AFTER_BANNER);
+            } else if let Some(rest) = text.strip_prefix(IMAGE_PREFIX) {
+                version = rest
+                    .split(',')
+                    .next()
+                    .map(|version| version.trim().to_string());
+            } else if let Some(rest) = text.strip_prefix(STATE_PREFIX) {
+                let state = rest
+                    .split(", reset")
+                    .next()
+                    .unwrap_or(rest)
+                    .trim()
+                    .to_string();
+                return Some(match version.take() {
+                    Some(version) => RunningVersion::Image {
+                        banner: banner.take(),
+                        version,
+                        state,
+                    },
+                    None => RunningVersion::Application(banner.take().unwrap_or_default()),
+                });
+            }
+        }
+    }
 }
 
 /// Reads lines from `transport` for at most `timeout` and returns the version from the first
@@ -46,13 +130,14 @@ pub fn read_banner(transport: &mut impl Transport, timeout: Duration) -> Option<
     }
 }
 
-/// The banner's version, else the bootloader's answer to hello, else `None`.
+/// The application's boot report (or banner) within `wait`, else the bootloader's answer to
+/// hello, else `None`.
 pub(super) fn find_running_version<T: Transport>(
     session: &mut HostSession<T>,
-    options: &FlashOptions,
+    wait: Duration,
 ) -> Option<RunningVersion> {
-    if let Some(version) = read_banner(session.transport_mut(), options.banner_timeout) {
-        return Some(RunningVersion::Application(version));
+    if let Some(running) = read_boot_report(session.transport_mut(), wait) {
+        return Some(running);
     }
     session.hello().ok().map(RunningVersion::Bootloader)
 }

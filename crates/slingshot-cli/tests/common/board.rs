@@ -30,6 +30,8 @@ pub struct BoardFlash {
     pub max_image_size: u32,
     pub trusted_key: [u8; 32],
     pub installed: Option<Version>,
+    /// The installed image's security counter.
+    pub installed_security_counter: u32,
     pub violations: u32,
     pub erases: u32,
     pub reboot_requested: bool,
@@ -60,6 +62,7 @@ impl BoardFlash {
             max_image_size: slot.size,
             trusted_key,
             installed: None,
+            installed_security_counter: 0,
             violations: 0,
             erases: 0,
             reboot_requested: false,
@@ -183,6 +186,7 @@ impl DeviceHandler for BoardFlash {
         let trailer = slingshot_image::parse_trailer(&self.memory)
             .map_err(|_| Refusal::new(ErrorCode::InstallFailed))?;
         self.installed = Some(version(trailer.descriptor.version));
+        self.installed_security_counter = trailer.descriptor.security_counter;
         Ok(())
     }
 
@@ -402,10 +406,21 @@ fn step(
                 let Some(installed) = flash.installed else {
                     return bootloader(flash);
                 };
+                // The example application's first lines: banner, VTOR, boot report.
                 later.extend_from_slice(
                     format!(
-                        "\r\nslingshot example application v{}.{}.{}\r\nVTOR=0x08008000\r\nsend 'b' to enter the bootloader\r\n",
-                        installed.major, installed.minor, installed.patch
+                        "\r\nslingshot example application v{}.{}.{}\r\nVTOR=0x08008000\r\n\
+                         image: version {}.{}.{}+{}, security counter {}\r\n\
+                         boot: slot primary, state trial, reset reason software, anti-rollback minimum 0\r\n\
+                         send 'b' to enter the bootloader\r\n",
+                        installed.major,
+                        installed.minor,
+                        installed.patch,
+                        installed.major,
+                        installed.minor,
+                        installed.patch,
+                        installed.build,
+                        flash.installed_security_counter
                     )
                     .as_bytes(),
                 );

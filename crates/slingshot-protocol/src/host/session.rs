@@ -183,6 +183,22 @@ impl<T: Transport> HostSession<T> {
         Ok(())
     }
 
+    /// Asks the device to reboot, once: no resend when the reply does not come
+    /// ([`HostError::NoAnswer`]). The device resets right after its reply, so a lost reply
+    /// leaves a rebooting device whose new output (an application's boot report) resends
+    /// would only swallow; the caller looks at what comes next instead.
+    pub fn reboot_once(&mut self) -> Result<(), HostError> {
+        let sequence = self.send(&Request::Reboot)?;
+        match self.read_reply(sequence, self.config.command_timeout)? {
+            Some(Reply::Rebooting) => {
+                self.transport.flush()?;
+                Ok(())
+            }
+            Some(other) => Err(unexpected(frame_type::REBOOT, &other)),
+            None => Err(HostError::NoAnswer { attempts: 1 }),
+        }
+    }
+
     /// Switches both sides to `baud` with the confirm handshake. If the confirm does not get
     /// through, both sides fall back to the current rate and [`HostError::BaudFallback`] is returned.
     pub fn set_baud(&mut self, baud: u32) -> Result<(), HostError> {
