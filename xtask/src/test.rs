@@ -1,4 +1,5 @@
-//! `cargo xtask test`: every check and test, in the order CI runs them.
+//! `cargo xtask test [all|lint|host|qemu|twin|fuzz]`: every check and test, in the order CI
+//! runs them, or one tier of them (see [`Tier`]).
 //!
 //! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev, gdb-multiarch);
 //! 2. `cargo fmt --check` on both workspaces;
@@ -16,12 +17,35 @@ use crate::build::{self, BuildArguments, LayoutChoice};
 use crate::prerequisites::{ensure_firmware_target, ensure_packages, CMAKE, GDB, LIBCLANG, QEMU};
 use crate::process::{capture, cargo, firmware_directory, repository_root, run_checked};
 use anyhow::{bail, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use std::process::Command;
+
+/// A tier of the test command: what it runs and what it needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Tier {
+    /// Everything below, in the order CI runs it.
+    All,
+    /// `cargo fmt --check` and `cargo clippy -D warnings` on both workspaces.
+    Lint,
+    /// Host tests: unit, property, power-cut sweeps and link simulations, no firmware (plus the
+    /// bootloader's Ed25519 verifier on the host).
+    Host,
+    /// Firmware builds, size and boot budgets, the negative link test, and the QEMU system
+    /// tests of the real binaries (needs qemu-system-arm).
+    Qemu,
+    /// Firmware builds and the F429 twin: its model tests and its system tests of the real
+    /// binaries.
+    Twin,
+    /// A short, fixed-seed fuzzing run of every parser (libFuzzer targets in `fuzz/`).
+    Fuzz,
+}
 
 /// Arguments of `cargo xtask test`.
 #[derive(Args)]
 pub struct TestArguments {
+    /// Which tier to run (default: all of them).
+    #[arg(value_enum, default_value_t = Tier::All)]
+    tier: Tier,
     /// Skip formatting and lint checks (for a quick local run; CI never skips them).
     #[arg(long)]
     no_lints: bool,
@@ -30,12 +54,20 @@ pub struct TestArguments {
     fuzz_seconds: u32,
 }
 
-/// Run everything; fail on the first failing step.
+/// Run the tier (everything by default); fail on the first failing step.
 pub fn run(arguments: TestArguments) -> Result<()> {
+    let tier = arguments.tier;
+    let wants = |wanted: Tier| tier == Tier::All || tier == wanted;
     ensure_firmware_target()?;
-    ensure_packages(&[QEMU, CMAKE, LIBCLANG, GDB])?;
+    match tier {
+        Tier::All | Tier::Qemu => ensure_packages(&[QEMU, CMAKE, LIBCLANG, GDB])?,
+        // The twin's Unicorn build needs cmake and libclang.
+        Tier::Twin => ensure_packages(&[CMAKE, LIBCLANG])?,
+        Tier::Host | Tier::Lint | Tier::Fuzz => {}
+    }
     let root = repository_root();
-    if !arguments.no_lints {
+    let lints = wants(Tier::Lint) && !arguments.no_lints;
+    if lints {
         step("format (host)");
         run_checked(cargo().current_dir(root).args(["fmt", "--all", "--check"]))?;
         step("format (firmware)");
@@ -45,23 +77,17 @@ pub fn run(arguments: TestArguments) -> Result<()> {
                 .args(["fmt", "--all", "--check"]),
         )?;
     }
-    step("firmware builds");
-    build::run(BuildArguments::default())?;
-    build::run(BuildArguments {
-        layout: LayoutChoice::Dual,
-        quiet: true,
-        ..Default::default()
-    })?;
-    build::run(BuildArguments {
-        layout: LayoutChoice::Single,
-        quiet: false,
-        ..Default::default()
-    })?;
-    step("size and boot budgets of the bootloader builds");
-    crate::budgets::check()?;
-    step("negative link test: an oversized bootloader must not link");
-    oversized_bootloader_fails_to_link()?;
-    if !arguments.no_lints {
+    if wants(Tier::Qemu) || wants(Tier::Twin) {
+        step("firmware builds");
+        build_firmware()?;
+    }
+    if wants(Tier::Qemu) {
+        step("size and boot budgets of the bootloader builds");
+        crate::budgets::check()?;
+        step("negative link test: an oversized bootloader must not link");
+        oversized_bootloader_fails_to_link()?;
+    }
+    if lints {
         step("clippy (firmware)");
         run_checked(cargo().current_dir(firmware_directory()).args([
             "clippy",
@@ -81,28 +107,74 @@ pub fn run(arguments: TestArguments) -> Result<()> {
             "warnings",
         ]))?;
     }
-    step("host tests (unit, property, sweeps, QEMU and twin system tests)");
-    run_checked(cargo().current_dir(root).args([
-        "test",
-        "--workspace",
-        "--release",
-        "--no-fail-fast",
-    ]))?;
-    step("Ed25519 verifier of the bootloader (slingshot-image with feature salty)");
-    run_checked(cargo().current_dir(root).args([
-        "test",
-        "--release",
-        "-p",
-        "slingshot-image",
-        "--features",
-        "salty",
-    ]))?;
-    step("fuzzing: every parser for a short, fixed-seed run");
-    crate::fuzz::run(crate::fuzz::FuzzArguments {
-        seconds: arguments.fuzz_seconds,
-        target: None,
+    match tier {
+        Tier::All => {
+            step("host tests (unit, property, sweeps, QEMU and twin system tests)");
+            cargo_test(&["--workspace"])?;
+        }
+        Tier::Host => {
+            step("host tests (unit, property, sweeps, link simulations)");
+            cargo_test(&[
+                "--workspace",
+                "--exclude",
+                TWIN_PACKAGE,
+                "--exclude",
+                QEMU_PACKAGE,
+            ])?;
+        }
+        Tier::Qemu => {
+            step("QEMU system tests of the real binaries");
+            cargo_test(&["-p", QEMU_PACKAGE])?;
+        }
+        Tier::Twin => {
+            step("F429 twin: model tests and system tests of the real binaries");
+            cargo_test(&["-p", TWIN_PACKAGE])?;
+        }
+        Tier::Lint | Tier::Fuzz => {}
+    }
+    if wants(Tier::Host) {
+        step("Ed25519 verifier of the bootloader (slingshot-image with feature salty)");
+        cargo_test(&["-p", "slingshot-image", "--features", "salty"])?;
+    }
+    if wants(Tier::Fuzz) {
+        step("fuzzing: every parser for a short, fixed-seed run");
+        crate::fuzz::run(crate::fuzz::FuzzArguments {
+            seconds: arguments.fuzz_seconds,
+            target: None,
+        })?;
+    }
+    eprintln!("\nxtask: every check and test of tier {tier:?} passed");
+    Ok(())
+}
+
+/// The crate of the QEMU system tests.
+const QEMU_PACKAGE: &str = "slingshot-testkit";
+/// The twin's crate (model and system tests).
+const TWIN_PACKAGE: &str = "slingshot-twin";
+
+/// `cargo test --release --no-fail-fast` with `selection` in the host workspace.
+fn cargo_test(selection: &[&str]) -> Result<()> {
+    run_checked(
+        cargo()
+            .current_dir(repository_root())
+            .args(["test", "--release", "--no-fail-fast"])
+            .args(selection),
+    )
+}
+
+/// The three standard builds the system tests run: default, quiet and single-slot.
+fn build_firmware() -> Result<()> {
+    build::run(BuildArguments::default())?;
+    build::run(BuildArguments {
+        layout: LayoutChoice::Dual,
+        quiet: true,
+        ..Default::default()
     })?;
-    eprintln!("\nxtask: every check and test passed");
+    build::run(BuildArguments {
+        layout: LayoutChoice::Single,
+        quiet: false,
+        ..Default::default()
+    })?;
     Ok(())
 }
 
