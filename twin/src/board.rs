@@ -2,10 +2,9 @@
 //! instruction counter and the power-cut plan, with the peripheral bus decoder that routes
 //! MMIO accesses to the models (RM0090 §2.3 memory map) and logs unmodelled ones.
 
-use crate::board_dma::DmaMemoryWrite;
 use crate::core_exceptions::{irq, SystemControl};
 use crate::crc::CrcUnit;
-use crate::dma::DmaController;
+use crate::dma::{DmaController, DmaMemoryWrite};
 use crate::flash_controller::FlashController;
 use crate::gpio::GpioPort;
 use crate::iwdg::IndependentWatchdog;

@@ -17,7 +17,7 @@
 use unicorn_engine::Unicorn;
 
 use crate::board::{address, Board};
-use crate::dma::{interrupt_number, Direction};
+use crate::dma::{interrupt_number, Direction, DmaMemoryWrite};
 use crate::memory;
 
 /// `RCC_AHB1ENR`/`RCC_AHB1RSTR` bit of DMA1.
@@ -30,19 +30,6 @@ pub const USART3_TRANSMIT_STREAM: usize = 3;
 pub const USART3_CHANNEL: u32 = 4;
 /// Address of `USART3_DR`.
 pub const USART3_DATA_REGISTER: u32 = address::USART3 + 4;
-
-/// A write to memory made by DMA, waiting to be copied into the emulator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DmaMemoryWrite {
-    /// Address written.
-    pub address: u32,
-    /// Value (little-endian, `size` bytes).
-    pub value: u32,
-    /// Bytes: 1, 2 or 4.
-    pub size: u32,
-    /// Core cycle (since power-on) from which the write is visible.
-    pub due_cycles: u64,
-}
 
 /// Whether DMA1's memory port reaches `address..address + size` for `write` (SRAM; flash
 /// for reads). CCM RAM is on the core's data bus only (RM0090 §2.3.1).

@@ -335,6 +335,19 @@ impl DmaController {
     }
 }
 
+/// A write to memory made by DMA, waiting to be copied into the emulator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DmaMemoryWrite {
+    /// Address written.
+    pub address: u32,
+    /// Value (little-endian, `size` bytes).
+    pub value: u32,
+    /// Bytes: 1, 2 or 4.
+    pub size: u32,
+    /// Core cycle (since power-on) from which the write is visible.
+    pub due_cycles: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

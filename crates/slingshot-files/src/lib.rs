@@ -5,6 +5,7 @@
 //! ELF files are loaded by their program headers' *physical* addresses (`p_paddr`), the
 //! load memory address: `.data`'s initial values live in flash at its LMA, not at its RAM
 //! address.
+#![forbid(unsafe_code)]
 
 mod atomic;
 mod memory_image;
@@ -24,14 +25,22 @@ pub enum FileError {
         source: std::io::Error,
     },
     /// The ELF file could not be parsed.
-    #[error("not a valid ELF file: {0}")]
-    Elf(String),
+    #[error("not a valid ELF file: {source}")]
+    Elf {
+        /// What the ELF reader found wrong.
+        source: object::read::Error,
+    },
     /// The ELF file has no loadable segment with content.
     #[error("the ELF file has no loadable segment with content")]
     EmptyElf,
     /// The Intel HEX file could not be parsed.
-    #[error("not a valid Intel HEX file: {0}")]
-    Hex(String),
+    #[error("not a valid Intel HEX file: record {record}: {source}")]
+    Hex {
+        /// 1-based number of the offending record (its line, for a file of records only).
+        record: usize,
+        /// What the HEX reader found wrong.
+        source: ihex::ReaderError,
+    },
     /// A raw binary was given without a load address.
     #[error("{path} is a raw binary: give its load address (e.g. --address 0x08008000)")]
     BinaryNeedsAddress {

@@ -83,10 +83,10 @@ impl MemoryImage {
     /// Load the `PT_LOAD` segments of an ELF file at their physical (load) addresses. Only
     /// the bytes present in the file count (`p_filesz`), so `.bss` adds nothing.
     pub fn from_elf(bytes: &[u8]) -> Result<Self, FileError> {
-        let file = object::File::parse(bytes).map_err(|e| FileError::Elf(e.to_string()))?;
+        let file = object::File::parse(bytes).map_err(|source| FileError::Elf { source })?;
         let mut image = Self::new();
         for segment in file.segments() {
-            let data = segment.data().map_err(|e| FileError::Elf(e.to_string()))?;
+            let data = segment.data().map_err(|source| FileError::Elf { source })?;
             if data.is_empty() {
                 continue;
             }
@@ -107,8 +107,12 @@ impl MemoryImage {
     pub fn from_ihex(text: &str) -> Result<Self, FileError> {
         let mut image = Self::new();
         let mut base: u32 = 0;
-        for record in ihex::Reader::new(text) {
-            match record.map_err(|e| FileError::Hex(e.to_string()))? {
+        for (index, record) in ihex::Reader::new(text).enumerate() {
+            let record = record.map_err(|source| FileError::Hex {
+                record: index + 1,
+                source,
+            })?;
+            match record {
                 ihex::Record::Data { offset, value } => {
                     image.insert(base.wrapping_add(u32::from(offset)), &value)?;
                 }

@@ -85,12 +85,24 @@ fn kinds_are_detected_by_content() {
 fn garbage_is_a_clear_error() {
     assert!(matches!(
         MemoryImage::from_elf(b"\x7fELF garbage"),
-        Err(FileError::Elf(_))
+        Err(FileError::Elf { .. })
     ));
     assert!(matches!(
         MemoryImage::from_ihex(":zz\n"),
-        Err(FileError::Hex(_))
+        Err(FileError::Hex { record: 1, .. })
     ));
+    // The error names the offending record.
+    let error = MemoryImage::from_ihex(":0400000001020304F2\n:zz\n").unwrap_err();
+    assert!(
+        matches!(error, FileError::Hex { record: 2, .. }),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("not a valid Intel HEX file: record 2: "),
+        "{error}"
+    );
     let directory = tempfile::tempdir().unwrap();
     let path = directory.path().join("app.bin");
     std::fs::write(&path, [1, 2, 3]).unwrap();

@@ -14,7 +14,7 @@ pub mod option_bytes;
 pub mod registers;
 
 use embedded_storage::nor_flash::{NorFlashError, NorFlashErrorKind};
-use slingshot_layout::{FlashGeometry, Sector};
+use slingshot_layout::{FlashGeometry, Layout, Region, Sector};
 
 /// Everything a flash operation can fail with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,9 +48,10 @@ pub enum FlashError {
     Operation,
     /// SR.RDERR: a read of a PCROP-protected sector.
     ReadProtected,
-    /// The range touches the bootloader's own sectors, which the driver never changes.
+    /// The range leaves the partitions this program may change ([`Grants`]): the bootloader's
+    /// own sectors, an application's slot, data the other program owns.
     Protected {
-        /// Offset of the first protected byte asked for.
+        /// Offset of the range asked for.
         offset: u32,
     },
     /// The controller stayed busy beyond the time any operation takes.
@@ -110,13 +111,79 @@ pub fn check_bounds(
     }
 }
 
-/// Refuse any change to `[offset, offset + length)` that touches the first `protected`
-/// bytes of flash (the bootloader partition): the device can never be bricked by the driver.
-pub fn check_unprotected(protected: u32, offset: u32, length: u32) -> Result<(), FlashError> {
-    if length > 0 && offset < protected {
-        return Err(FlashError::Protected { offset });
+/// The partitions of a layout one program may change, as flash offsets: everything else is
+/// refused by the driver itself, whatever its caller (protocol, engine, application) asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grants {
+    regions: [Region; 4],
+    count: usize,
+}
+
+impl Grants {
+    /// What the bootloader changes: the primary slot, and in the dual-slot layout the
+    /// secondary slot, the scratch area and the state journal. Never its own sectors nor the
+    /// application's data.
+    pub const fn bootloader(layout: &Layout) -> Self {
+        let partitions = &layout.partitions;
+        Self::of(
+            layout,
+            [
+                Some(partitions.primary),
+                partitions.secondary,
+                partitions.scratch,
+                partitions.state,
+            ],
+        )
     }
-    Ok(())
+
+    /// What an application changes through `slingshot-application`: the secondary slot it
+    /// streams an update into, the state journal (confirm, pending) and its own data. Never
+    /// the bootloader nor the slot it runs from.
+    pub const fn application(layout: &Layout) -> Self {
+        let partitions = &layout.partitions;
+        Self::of(
+            layout,
+            [
+                partitions.secondary,
+                partitions.state,
+                partitions.application_data,
+                None,
+            ],
+        )
+    }
+
+    const fn of(layout: &Layout, partitions: [Option<Region>; 4]) -> Self {
+        let base = layout.board.flash.base;
+        let mut regions = [Region::new(0, 0); 4];
+        let (mut index, mut count) = (0, 0);
+        while index < partitions.len() {
+            if let Some(region) = partitions[index] {
+                regions[count] = Region::new(region.start - base, region.size);
+                count += 1;
+            }
+            index += 1;
+        }
+        Self { regions, count }
+    }
+
+    /// Refuse a change to `[offset, offset + length)` (flash offsets) unless it lies inside one
+    /// granted partition: the driver can never brick the device, nor let one program overwrite
+    /// what the other owns. Out of line: erase and program share one copy.
+    #[inline(never)]
+    pub fn check(&self, offset: u32, length: u32) -> Result<(), FlashError> {
+        if length == 0 {
+            return Ok(());
+        }
+        if let Some(end) = offset.checked_add(length) {
+            // Region ends are flash offsets below 4 GiB: `start + size` cannot overflow.
+            for region in self.regions.iter().take(self.count) {
+                if offset >= region.start && end - region.start <= region.size {
+                    return Ok(());
+                }
+            }
+        }
+        Err(FlashError::Protected { offset })
+    }
 }
 
 /// Check a program range: inside flash and made of whole 4-byte words (x32 parallelism).

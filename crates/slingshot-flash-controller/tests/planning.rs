@@ -1,11 +1,11 @@
 //! Host tests of the flash driver's planning: bounds, alignment, sector selection with the
-//! bank-2 numbering, status decoding.
+//! bank-2 numbering, status decoding, and the partitions each program may change.
 
 use slingshot_flash_controller::{
-    check_program, check_unprotected, decode_status, erase_control, plan_erase, program_control,
-    registers, FlashError,
+    check_program, decode_status, erase_control, plan_erase, program_control, registers,
+    FlashError, Grants,
 };
-use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
+use slingshot_layout::{NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
 
 const KIB: u32 = 1024;
 
@@ -109,16 +109,51 @@ fn every_status_error_bit_maps_to_its_error() {
 }
 
 #[test]
-fn the_bootloader_sectors_are_never_changed() {
-    let protected = NUCLEO_F429ZI_DUAL_SLOT.partitions.bootloader.size;
-    assert_eq!(
-        check_unprotected(protected, 0x7FFC, 4),
-        Err(FlashError::Protected { offset: 0x7FFC })
+fn each_program_changes_only_the_partitions_its_layout_grants_it() {
+    let dual = &NUCLEO_F429ZI_DUAL_SLOT;
+    let offset = |address: u32| address - dual.board.flash.base;
+    let bootloader = Grants::bootloader(dual);
+    let application = Grants::application(dual);
+    let partitions = dual.partitions;
+    let (secondary, scratch, state, data) = (
+        partitions.secondary.unwrap(),
+        partitions.scratch.unwrap(),
+        partitions.state.unwrap(),
+        partitions.application_data.unwrap(),
     );
-    assert_eq!(
-        check_unprotected(protected, 0, 0x20_0000),
-        Err(FlashError::Protected { offset: 0 })
-    );
-    assert_eq!(check_unprotected(protected, 0x8000, 4), Ok(()));
-    assert_eq!(check_unprotected(protected, 0x4000, 0), Ok(()));
+    // The bootloader's own sectors: never, by either.
+    for grants in [bootloader, application] {
+        assert_eq!(
+            grants.check(0x7FFC, 4),
+            Err(FlashError::Protected { offset: 0x7FFC })
+        );
+        assert_eq!(
+            grants.check(0, 0x20_0000),
+            Err(FlashError::Protected { offset: 0 })
+        );
+        assert_eq!(grants.check(0x4000, 0), Ok(()));
+    }
+    // The bootloader: primary, secondary, scratch, state; not the application's data.
+    for region in [partitions.primary, secondary, scratch, state] {
+        assert_eq!(bootloader.check(offset(region.start), region.size), Ok(()));
+    }
+    assert!(bootloader.check(offset(data.start), 4).is_err());
+    // The application: secondary, state, its data; not the slot it runs from.
+    for region in [secondary, state, data] {
+        assert_eq!(application.check(offset(region.start), region.size), Ok(()));
+    }
+    assert!(application
+        .check(offset(partitions.primary.start), 4)
+        .is_err());
+    assert!(application.check(offset(scratch.start), 4).is_err());
+    // A range running out of a granted partition into the next is refused whole.
+    assert!(bootloader
+        .check(offset(scratch.start + scratch.size - 4), 8)
+        .is_err());
+    // The single-slot bootloader changes its one slot only.
+    let single = &NUCLEO_F429ZI_SINGLE_SLOT;
+    let grants = Grants::bootloader(single);
+    let primary = single.partitions.primary;
+    assert_eq!(grants.check(offset(primary.start), primary.size), Ok(()));
+    assert!(grants.check(0, 4).is_err());
 }

@@ -94,6 +94,7 @@ mod error;
 mod parse;
 #[cfg(feature = "signing")]
 pub mod signing;
+mod source;
 mod verify;
 
 pub use crypto::{key_id, sha256, verify_signature};

@@ -2,7 +2,7 @@
 //! descriptor size, algorithms. Every read is bounded by the slot before it happens, so no
 //! input makes it panic or read outside the slot.
 
-use crate::verify::SlotSource;
+use crate::source::SlotSource;
 use crate::{
     Descriptor, ImageError, DESCRIPTOR_SIZE, DIGEST_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256,
     MAGIC, MAXIMUM_DESCRIPTOR_SIZE, MINIMUM_IMAGE_SIZE, SIGNATURE_ALGORITHM_ED25519,

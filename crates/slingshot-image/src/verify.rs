@@ -7,6 +7,7 @@
 use crate::crypto::verify_signature;
 use crate::engine::{key_id_with, Sha256Engine, Sha256Hasher, Sha2Engine};
 use crate::parse::{locate, Trailer};
+use crate::source::{FlashSlot, SlotSource};
 use crate::{Descriptor, ImageError, DIGEST_SIZE, PUBLIC_KEY_SIZE};
 use embedded_storage::nor_flash::ReadNorFlash;
 
@@ -19,110 +20,6 @@ pub struct VerifiedImage {
     pub digest: [u8; DIGEST_SIZE],
     /// Index in the trusted key list of the key that signed the image.
     pub key_index: usize,
-}
-
-/// Where the slot's bytes come from. Offsets are relative to the slot start; callers stay
-/// inside [`SlotSource::length`], and implementations check again.
-pub(crate) trait SlotSource {
-    /// Slot length in bytes.
-    fn length(&self) -> usize;
-    /// Read `buffer.len()` bytes at `offset`.
-    fn read(&mut self, offset: usize, buffer: &mut [u8]) -> Result<(), ImageError>;
-    /// Feed `length` bytes at `offset` into `hasher`.
-    fn hash<E: Sha256Engine>(
-        &mut self,
-        offset: usize,
-        length: usize,
-        hasher: &mut Sha256Hasher<E>,
-    ) -> Result<(), ImageError>;
-}
-
-impl SlotSource for &[u8] {
-    fn length(&self) -> usize {
-        self.len()
-    }
-
-    fn read(&mut self, offset: usize, buffer: &mut [u8]) -> Result<(), ImageError> {
-        let end = offset
-            .checked_add(buffer.len())
-            .ok_or(ImageError::ImageSizeBeyondSlot)?;
-        let source = self
-            .get(offset..end)
-            .ok_or(ImageError::ImageSizeBeyondSlot)?;
-        buffer.copy_from_slice(source);
-        Ok(())
-    }
-
-    fn hash<E: Sha256Engine>(
-        &mut self,
-        offset: usize,
-        length: usize,
-        hasher: &mut Sha256Hasher<E>,
-    ) -> Result<(), ImageError> {
-        let end = offset
-            .checked_add(length)
-            .ok_or(ImageError::ImageSizeBeyondSlot)?;
-        hasher.update(
-            self.get(offset..end)
-                .ok_or(ImageError::ImageSizeBeyondSlot)?,
-        );
-        Ok(())
-    }
-}
-
-/// Bytes hashed per flash read in [`verify_flash`] (stack buffer size).
-const CHUNK_SIZE: usize = 256;
-
-/// A slot inside a `ReadNorFlash` device.
-struct FlashSlot<'a, F> {
-    flash: &'a mut F,
-    start: u32,
-    size: u32,
-}
-
-impl<F: ReadNorFlash> FlashSlot<'_, F> {
-    fn absolute(&self, offset: usize, length: usize) -> Result<u32, ImageError> {
-        let end = offset
-            .checked_add(length)
-            .ok_or(ImageError::ImageSizeBeyondSlot)?;
-        if end > self.size as usize {
-            return Err(ImageError::ImageSizeBeyondSlot);
-        }
-        // `offset < size <= u32::MAX`, and the slot lies inside the device (checked on entry).
-        Ok(self.start + offset as u32)
-    }
-}
-
-impl<F: ReadNorFlash> SlotSource for FlashSlot<'_, F> {
-    fn length(&self) -> usize {
-        self.size as usize
-    }
-
-    fn read(&mut self, offset: usize, buffer: &mut [u8]) -> Result<(), ImageError> {
-        let address = self.absolute(offset, buffer.len())?;
-        self.flash
-            .read(address, buffer)
-            .map_err(|_| ImageError::StorageRead)
-    }
-
-    fn hash<E: Sha256Engine>(
-        &mut self,
-        offset: usize,
-        length: usize,
-        hasher: &mut Sha256Hasher<E>,
-    ) -> Result<(), ImageError> {
-        self.absolute(offset, length)?;
-        let mut buffer = [0; CHUNK_SIZE];
-        let mut done = 0;
-        while done < length {
-            let count = (length - done).min(CHUNK_SIZE);
-            let chunk = &mut buffer[..count];
-            self.read(offset + done, chunk)?;
-            hasher.update(&*chunk);
-            done += count;
-        }
-        Ok(())
-    }
 }
 
 /// Verify the signed image at the start of a memory-mapped slot (the bootloader's case:

@@ -52,7 +52,7 @@ fn main() -> ! {
     if !flash_interface::flash_interface_responds() {
         boot_report::print_without_state(&mut usart, platform.reset_reason(), "no flash interface");
     } else {
-        match Updater::new(&ACTIVE, Flash::new(), platform) {
+        match Updater::new(&ACTIVE, Flash::for_application(), platform) {
             Ok(candidate) => updater = Some(candidate),
             Err(_) => boot_report::print_without_state(
                 &mut usart,

@@ -6,15 +6,17 @@
 //!
 //! *What* to do — bounds, alignment, which sectors, which control-register values, what a
 //! status value means — comes from the host-tested `slingshot-flash-controller`; this file
-//! only moves the bits. Offsets are relative to the start of flash. The bootloader's own
-//! sectors are refused: the driver cannot brick the device.
+//! only moves the bits. Offsets are relative to the start of flash. Each program's driver
+//! changes only the partitions its layout grants it (`Grants`): the bootloader's own sectors
+//! are refused to both, so the driver cannot brick the device, and an application cannot
+//! overwrite the slot it runs from.
 
 use crate::device;
 use embedded_storage::nor_flash::{ErrorType, NorFlash, ReadNorFlash};
 use slingshot_flash_controller::registers::{access_control, status, UNLOCK_KEYS};
 use slingshot_flash_controller::{
-    check_bounds, check_program, check_unprotected, decode_status, erase_control, plan_erase,
-    program_control, FlashError,
+    check_bounds, check_program, decode_status, erase_control, plan_erase, program_control,
+    FlashError, Grants,
 };
 use slingshot_layout::{FlashGeometry, ACTIVE};
 
@@ -41,15 +43,29 @@ pub(crate) fn wait_until_idle() -> Result<(), FlashError> {
 /// The flash controller, owning every flash write and erase.
 pub struct Flash {
     geometry: FlashGeometry,
-    protected: u32,
+    /// The partitions this program may change; everything else is refused.
+    grants: &'static Grants,
 }
 
 impl Flash {
-    /// The driver for the active layout's flash; the bootloader partition is protected.
-    pub fn new() -> Self {
+    /// The bootloader's driver: primary slot, and in the dual-slot layout secondary slot,
+    /// scratch area and state journal (never its own sectors, never the application's data).
+    pub fn for_bootloader() -> Self {
+        static GRANTS: Grants = Grants::bootloader(&ACTIVE);
+        Self::with_grants(&GRANTS)
+    }
+
+    /// The application's driver (`slingshot-application`): secondary slot, state journal and
+    /// its own data (never the bootloader, never the slot it runs from).
+    pub fn for_application() -> Self {
+        static GRANTS: Grants = Grants::application(&ACTIVE);
+        Self::with_grants(&GRANTS)
+    }
+
+    fn with_grants(grants: &'static Grants) -> Self {
         Self {
             geometry: ACTIVE.board.flash,
-            protected: ACTIVE.partitions.bootloader.size,
+            grants,
         }
     }
 
@@ -111,12 +127,6 @@ impl Flash {
     }
 }
 
-impl Default for Flash {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl ErrorType for Flash {
     type Error = FlashError;
 }
@@ -148,7 +158,7 @@ impl NorFlash for Flash {
 
     fn erase(&mut self, from: u32, to: u32) -> Result<(), FlashError> {
         let sectors = plan_erase(&self.geometry, from, to)?;
-        check_unprotected(self.protected, from, to - from)?;
+        self.grants.check(from, to - from)?;
         self.with_controller(|driver| {
             for sector in sectors {
                 let flash = device().FLASH;
@@ -166,7 +176,7 @@ impl NorFlash for Flash {
 
     fn write(&mut self, offset: u32, bytes: &[u8]) -> Result<(), FlashError> {
         check_program(&self.geometry, offset, bytes.len())?;
-        check_unprotected(self.protected, offset, bytes.len() as u32)?;
+        self.grants.check(offset, bytes.len() as u32)?;
         let base = self.geometry.base;
         self.with_controller(|driver| {
             // SAFETY: PG with PSIZE x32, from the host-tested plan.

@@ -33,7 +33,7 @@ impl TrackedFlash {
     pub fn for_primary_slot() -> Self {
         let primary = ACTIVE.partitions.primary;
         Self::new(
-            Flash::new(),
+            Flash::for_bootloader(),
             primary.start - ACTIVE.board.flash.base,
             primary.size,
         )
