@@ -19,6 +19,7 @@ mod process;
 mod reports;
 mod run;
 mod size;
+mod supply_chain;
 mod test;
 
 use anyhow::Result;

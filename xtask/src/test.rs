@@ -25,7 +25,8 @@ use std::process::Command;
 pub enum Tier {
     /// Everything below, in the order CI runs it.
     All,
-    /// `cargo fmt --check` and `cargo clippy -D warnings` on both workspaces.
+    /// `cargo fmt --check` and `cargo clippy -D warnings` on both workspaces, and `cargo deny`
+    /// on what ships.
     Lint,
     /// Host tests: unit, property, power-cut sweeps and link simulations, no firmware (plus the
     /// bootloader's Ed25519 verifier on the host).
@@ -106,6 +107,8 @@ pub fn run(arguments: TestArguments) -> Result<()> {
             "-D",
             "warnings",
         ]))?;
+        step("supply chain: licenses, bans and sources of what ships (cargo deny)");
+        crate::supply_chain::check()?;
     }
     match tier {
         Tier::All => {
