@@ -8,8 +8,8 @@ use crate::prerequisites::{ensure_firmware_target, FIRMWARE_TARGET};
 use crate::process::{cargo, firmware_directory, repository_root, run_checked};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use slingshot_cli::commands::sign::Sign;
 use slingshot_cli::keys::{ensure_development_key, DEVELOPMENT_WARNING};
+use slingshot_cli::signing::{sign_file, SignRequest};
 use slingshot_files::{write_atomically, MemoryImage};
 use std::path::{Path, PathBuf};
 
@@ -201,22 +201,31 @@ fn sign_application(
             .with_context(|| format!("{SECURITY_COUNTER_VARIABLE}={text:?} is not a number"))?,
         Err(_) => 0,
     };
-    let sign = Sign {
-        key: key.to_path_buf(),
-        layout: layout_name(layout).to_string(),
-        version: Some(application_version(version)?),
-        security_counter,
+    let text = application_version(version)?;
+    let version = slingshot_cli::signing::Version::parse(&text)
+        .with_context(|| format!("application version {text:?}"))?;
+    let layout = slingshot_layout::Layout::by_name(layout_name(layout))
+        .context("the layout of this build")?;
+    let outputs = [
+        artifacts.signed_application(),
+        Artifacts::with_extension(&artifacts.application, "signed.hex"),
+    ];
+    if slingshot_cli::keys::is_development_key(key) {
+        eprintln!("{}", slingshot_cli::keys::DEVELOPMENT_WARNING);
+    }
+    let report = sign_file(&SignRequest {
+        input: &artifacts.application,
         address: None,
-        input: artifacts.application.clone(),
-        output: vec![
-            artifacts.signed_application(),
-            Artifacts::with_extension(&artifacts.application, "signed.hex"),
-        ],
-    };
-    let mut report = Vec::new();
-    sign.run(&mut report)
-        .with_context(|| format!("signing {}", artifacts.application.display()))?;
-    eprint!("{}", String::from_utf8_lossy(&report));
+        layout,
+        key,
+        version: Some(version),
+        security_counter,
+        outputs: &outputs,
+    })
+    .with_context(|| format!("signing {}", artifacts.application.display()))?;
+    let mut summary = Vec::new();
+    report.write(&mut summary)?;
+    eprint!("{}", String::from_utf8_lossy(&summary));
     Ok(())
 }
 

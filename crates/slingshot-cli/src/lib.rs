@@ -15,6 +15,7 @@ pub mod keys;
 pub mod layout;
 pub mod port;
 pub mod protection;
+pub mod signing;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;

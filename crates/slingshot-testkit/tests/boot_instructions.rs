@@ -84,16 +84,15 @@ fn padded_signed_image(
     let raw = directory.join(format!("padded-{total}.bin"));
     std::fs::write(&raw, &bytes)?;
     let signed = directory.join(format!("padded-{total}.signed.bin"));
-    let command = slingshot_cli::commands::sign::Sign {
-        key: support::development_key()?.private_pem,
-        layout: layout.to_string(),
-        version: Some("1.0.0".to_string()),
-        security_counter: 0,
+    slingshot_cli::signing::sign_file(&slingshot_cli::signing::SignRequest {
+        input: &raw,
         address: Some(NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start),
-        input: raw,
-        output: vec![signed.clone()],
-    };
-    command.run(&mut std::io::sink())?;
+        layout: slingshot_layout::Layout::by_name(layout).context("layout")?,
+        key: &support::development_key()?.private_pem,
+        version: slingshot_image::Version::parse("1.0.0"),
+        security_counter: 0,
+        outputs: std::slice::from_ref(&signed),
+    })?;
     Ok(signed)
 }
 

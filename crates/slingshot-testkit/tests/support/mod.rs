@@ -7,8 +7,8 @@
 
 use anyhow::{bail, Context, Result};
 use ed25519_compact::{KeyPair, Seed};
-use slingshot_cli::commands::sign::Sign;
 use slingshot_cli::keys::{write_key_pair, KeyFiles};
+use slingshot_cli::signing::{sign_file, SignRequest};
 use slingshot_testkit::artifacts::repository_root;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -61,16 +61,16 @@ pub fn development_key() -> Result<KeyFiles> {
 /// Sign `input` (ELF, HEX, or a raw binary when `address` is given) with `key` into
 /// `output` (a `.bin`), as `slingshot sign` does.
 pub fn sign(input: &Path, key: &KeyFiles, address: Option<u32>, output: &Path) -> Result<()> {
-    let command = Sign {
-        key: key.private_pem.clone(),
-        layout: slingshot_layout::ACTIVE.name.to_string(),
-        version: Some("0.3.1+7".to_string()),
-        security_counter: 0,
+    sign_file(&SignRequest {
+        input,
         address,
-        input: input.to_path_buf(),
-        output: vec![output.to_path_buf()],
-    };
-    command.run(&mut std::io::sink())
+        layout: &slingshot_layout::ACTIVE,
+        key: &key.private_pem,
+        version: slingshot_image::Version::parse("0.3.1+7"),
+        security_counter: 0,
+        outputs: &[output.to_path_buf()],
+    })?;
+    Ok(())
 }
 
 /// A copy of `source` in `directory` named `name`, changed by `change`.
