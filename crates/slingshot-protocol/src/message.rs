@@ -393,7 +393,13 @@ impl Reply {
             }),
             _ if reply_type & frame_type::REPLY == 0 => return None,
             _ => match reply_type & !frame_type::REPLY {
-                frame_type::HELLO => Reply::Info(DeviceInfo::read(&mut reader)?),
+                frame_type::HELLO => {
+                    let info = DeviceInfo::read(&mut reader)?;
+                    // Info grows by appending fields: bytes after the last field this host
+                    // knows are a newer bootloader's, and ignored (docs/PROTOCOL.md).
+                    let _ = reader.rest();
+                    Reply::Info(info)
+                }
                 frame_type::START_UPDATE => Reply::UpdateAccepted(UpdateAccepted {
                     window: reader.u32()?,
                     max_data: reader.u16()?,

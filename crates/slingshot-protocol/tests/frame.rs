@@ -336,6 +336,13 @@ fn the_info_reply_is_79_bytes_with_the_chip_block_and_67_from_older_bootloaders(
     assert_eq!(old.board_id, 0x0429_0001);
     // A truncated chip block is malformed.
     assert_eq!(Reply::decode(0x81, &payload[..75]), None);
+    // Bytes a newer bootloader appends after the chip block are ignored.
+    let mut longer = payload[..79].to_vec();
+    longer.extend_from_slice(&[0xA5; 16]);
+    assert_eq!(
+        Reply::decode(0x81, &longer),
+        Some(Reply::Info(sample_info()))
+    );
 }
 
 #[test]
