@@ -153,30 +153,38 @@ fn goodput_protocol_versus_stop_and_wait() {
 
 #[test]
 fn goodput_with_byte_faults() {
-    println!("256 KB image, 1 ms latency, corrupted and dropped bytes at 1 in 10,000 each, erase time excluded");
-    println!("| baud | seed | transfer | goodput | of line rate | data sent | gaps | probes | timeouts |");
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for baud in [115_200, 1_000_000] {
-        for seed in 1..=3 {
-            let link = LinkConfig {
-                corrupt_one_in: 10_000,
-                drop_one_in: 10_000,
-                seed,
-                ..LinkConfig::default()
-            };
-            let measurement = protocol_over(baud, false, link);
-            let goodput = kilobytes_per_second(measurement.transfer);
-            let fraction = goodput * 1024.0 / line_rate(baud);
-            println!(
-                "| {baud} | {seed} | {:.2} s | {goodput:.2} KB/s | {:.1} % | {:.1} % | {} | {} | {} |",
-                measurement.transfer.as_secs_f64(),
-                fraction * 100.0,
-                measurement.report.data_bytes_sent as f64 * 100.0 / IMAGE_SIZE as f64,
-                measurement.report.gaps,
-                measurement.report.probes,
-                measurement.report.timeouts
-            );
-            assert!(fraction > 0.5, "faults cost retransmissions, not the link");
+    // 1 in 10,000 is a poor cable; 1 in 2,000 each is issue 13's noisy line, where 1 KB frames
+    // mostly carry an error (about 40 % of them arrive intact): the target for adaptive frame
+    // sizes is 40 % of line rate there, today's fixed frames are measured as they are.
+    for (one_in, text) in [(10_000u64, "10,000"), (2_000, "2,000")] {
+        println!("256 KB image, 1 ms latency, corrupted and dropped bytes at 1 in {text} each, erase time excluded");
+        println!("| baud | seed | transfer | goodput | of line rate | data sent | gaps | probes | timeouts |");
+        println!("|---|---|---|---|---|---|---|---|---|");
+        for baud in [115_200, 1_000_000] {
+            for seed in 1..=3 {
+                let link = LinkConfig {
+                    corrupt_one_in: one_in,
+                    drop_one_in: one_in,
+                    seed,
+                    ..LinkConfig::default()
+                };
+                let measurement = protocol_over(baud, false, link);
+                let goodput = kilobytes_per_second(measurement.transfer);
+                let fraction = goodput * 1024.0 / line_rate(baud);
+                println!(
+                    "| {baud} | {seed} | {:.2} s | {goodput:.2} KB/s | {:.1} % | {:.1} % | {} | {} | {} |",
+                    measurement.transfer.as_secs_f64(),
+                    fraction * 100.0,
+                    measurement.report.data_bytes_sent as f64 * 100.0 / IMAGE_SIZE as f64,
+                    measurement.report.gaps,
+                    measurement.report.probes,
+                    measurement.report.timeouts
+                );
+                if one_in == 10_000 {
+                    assert!(fraction > 0.5, "faults cost retransmissions, not the link");
+                }
+            }
         }
+        println!();
     }
 }
