@@ -19,7 +19,6 @@ pub use running::{read_banner, RunningVersion, BANNER_PREFIX};
 
 use slingshot_protocol::host::{HostConfig, HostError, HostSession, TransferReport, Transport};
 use slingshot_protocol::info::DeviceInfo;
-use slingshot_protocol::ErrorCode;
 use std::time::Duration;
 
 /// The byte the example application takes as "enter the bootloader" (at 115200 baud).
@@ -231,20 +230,16 @@ pub fn flash<T: Transport>(
         first = false;
         events(FlashEvent::Progress { done, total });
     };
-    // A device that was reset mid-transfer lost its session and answers WrongState: start
-    // over, which resumes from what its flash holds (as `HostSession::update` does).
-    let mut restarts = 0;
-    let mut transfer = loop {
-        match session.transfer(&image.bytes, &image.descriptor_bytes, &mut progress) {
-            Ok(report) => break report,
-            Err(HostError::Rejected {
-                code: ErrorCode::WrongState,
-                ..
-            }) if restarts < options.host.restart_budget => restarts += 1,
-            Err(error) => return Err(device_error("transferring the image")(error)),
-        }
-    };
-    transfer.restarts = restarts;
+    // A device that was reset mid-transfer lost its session and answers WrongState: the
+    // session starts over, resuming from what its flash holds.
+    let mut transfer = session
+        .transfer_resuming(
+            &image.bytes,
+            &image.descriptor_bytes,
+            &mut progress,
+            &mut || {},
+        )
+        .map_err(device_error("transferring the image"))?;
     events(FlashEvent::Verifying);
     session
         .verify()

@@ -16,14 +16,29 @@ impl<T: Transport> HostSession<T> {
         descriptor: &[u8],
         mut progress: impl FnMut(u64, u64),
     ) -> Result<TransferReport, HostError> {
+        let mut report = self.transfer_resuming(image, descriptor, &mut progress, &mut || {})?;
+        self.verify()?;
+        self.install()?;
+        report.command_retries = self.command_retries();
+        Ok(report)
+    }
+
+    /// [`Self::transfer`], started over (with resumption from what the device's flash holds)
+    /// when the device answers `WrongState` because it lost its session — it was reset
+    /// mid-transfer — up to the restart budget; `restarting` is told each time. The one restart
+    /// loop: [`Self::update`] and the `slingshot flash` tool both run it.
+    pub fn transfer_resuming(
+        &mut self,
+        image: &[u8],
+        descriptor: &[u8],
+        progress: &mut dyn FnMut(u64, u64),
+        restarting: &mut dyn FnMut(),
+    ) -> Result<TransferReport, HostError> {
         let mut restarts = 0;
         loop {
-            match self.transfer(image, descriptor, &mut progress) {
+            match self.transfer(image, descriptor, progress) {
                 Ok(mut report) => {
                     report.restarts = restarts;
-                    self.verify()?;
-                    self.install()?;
-                    report.command_retries = self.command_retries();
                     return Ok(report);
                 }
                 Err(HostError::Rejected {
@@ -31,6 +46,7 @@ impl<T: Transport> HostSession<T> {
                     ..
                 }) if restarts < self.config.restart_budget => {
                     restarts += 1;
+                    restarting();
                 }
                 Err(error) => return Err(error),
             }
