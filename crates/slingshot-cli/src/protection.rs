@@ -158,20 +158,6 @@ pub fn protocol_request(request: &ProtectionRequest) -> Protection {
     }
 }
 
-/// The sector numbers of `board`'s bootloader partition.
-pub fn bootloader_sectors(
-    board: &Board,
-    bootloader: slingshot_layout::Region,
-) -> core::ops::Range<u8> {
-    let mut numbers = board
-        .flash
-        .sectors_in(bootloader)
-        .map(|sector| sector.number);
-    let first = numbers.next().unwrap_or(0);
-    let last = numbers.last().unwrap_or(first);
-    first..last + 1
-}
-
 /// What [`protect`] did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProtectReport {
@@ -231,7 +217,10 @@ pub fn protect<T: Transport>(
             name: device.layout_name().to_owned(),
         }
     })?;
-    let sectors = bootloader_sectors(&layout.board, layout.partitions.bootloader);
+    let sectors = layout
+        .board
+        .flash
+        .sector_numbers_in(layout.partitions.bootloader);
     let planned =
         plan_protection(option_bytes(&before), request, sectors).map_err(ProtectError::Refused)?;
     if planned == option_bytes(&before) {
@@ -331,9 +320,12 @@ mod tests {
             Protection::default()
         );
         let layout = &slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
-        assert_eq!(
-            bootloader_sectors(&layout.board, layout.partitions.bootloader),
-            0..2
-        );
+        let flash = layout.board.flash;
+        assert_eq!(flash.sector_numbers_in(layout.partitions.bootloader), 0..2);
+        // A region between sectors' starts covers both; one outside flash covers none.
+        let region = slingshot_layout::Region::new(0x0800_3FFC, 8);
+        assert_eq!(flash.sector_numbers_in(region), 0..2);
+        let outside = slingshot_layout::Region::new(0x2000_0000, 4);
+        assert!(flash.sector_numbers_in(outside).is_empty());
     }
 }

@@ -105,6 +105,28 @@ impl FlashGeometry {
         self.is_sector_boundary(region.start) && self.is_sector_boundary(region.end())
     }
 
+    /// The numbers of the sectors that overlap `region` (`first..last + 1`; empty when none
+    /// does). A const fn, so firmware can take them at compile time.
+    pub const fn sector_numbers_in(&self, region: Region) -> core::ops::Range<u8> {
+        let (mut first, mut end) = (u8::MAX, 0);
+        let mut index = 0;
+        while index < self.sectors.len() {
+            let sector = self.sectors[index];
+            if sector.region().overlaps(region) {
+                if sector.number < first {
+                    first = sector.number;
+                }
+                end = sector.number + 1;
+            }
+            index += 1;
+        }
+        if first > end {
+            0..0
+        } else {
+            first..end
+        }
+    }
+
     /// The sectors that overlap `region`, in address order.
     pub fn sectors_in(&self, region: Region) -> impl Iterator<Item = &'static Sector> + Clone {
         self.sectors

@@ -49,65 +49,14 @@ pub const IMAGE_PREFIX: &str = "image: version ";
 /// The start of its line with the update state.
 pub const STATE_PREFIX: &str = "boot: slot primary, state ";
 
-/// Reads lines from `transport` for at most `timeout` and returns what the application
-/// reported: its boot report (image version and state) if it printed one, else the version
-/// from its banner, or `None` when nothing came.
-pub fn read_boot_report(
+/// Reads lines from `transport` until `deadline`, handing each (without its line ending) to
+/// `line`, which may pull the deadline in, until it returns a value.
+fn read_lines<R>(
     transport: &mut impl Transport,
-    timeout: Duration,
-) -> Option<RunningVersion> {
-    let mut deadline = transport.elapsed() + timeout;
-    let mut line = Vec::new();
-    let mut buffer = [0u8; 256];
-    let (mut banner, mut version) = (None::<String>, None::<String>);
-    loop {
-        let now = transport.elapsed();
-        if now >= deadline {
-            return banner.map(RunningVersion::Application);
-        }
-        let count = transport.read(&mut buffer, deadline - now).ok()?;
-        for &byte in &buffer[..count] {
-            if byte != b'\n' && byte != b'\r' {
-                line.push(byte);
-                continue;
-            }
-            let text = String::from_utf8_lossy(&line).into_owned();
-            line.clear();
-            if let Some(index) = text.find(BANNER_PREFIX) {
-                banner = Some(text[index + BANNER_PREFIX.len()..].trim().to_string());
-                // The boot report follows the banner at once; an application without one
-                // is not waited for any longer than that.
-                deadline = deadline.min(transport.elapsed() + BOOT_REPORT_AFTER_BANNER);
-            } else if let Some(rest) = text.strip_prefix(IMAGE_PREFIX) {
-                version = rest
-                    .split(',')
-                    .next()
-                    .map(|version| version.trim().to_string());
-            } else if let Some(rest) = text.strip_prefix(STATE_PREFIX) {
-                let state = rest
-                    .split(", reset")
-                    .next()
-                    .unwrap_or(rest)
-                    .trim()
-                    .to_string();
-                return Some(match version.take() {
-                    Some(version) => RunningVersion::Image {
-                        banner: banner.take(),
-                        version,
-                        state,
-                    },
-                    None => RunningVersion::Application(banner.take().unwrap_or_default()),
-                });
-            }
-        }
-    }
-}
-
-/// Reads lines from `transport` for at most `timeout` and returns the version from the first
-/// banner line, or `None`.
-pub fn read_banner(transport: &mut impl Transport, timeout: Duration) -> Option<String> {
-    let deadline = transport.elapsed() + timeout;
-    let mut line = Vec::new();
+    mut deadline: Duration,
+    mut line: impl FnMut(&str, &mut Duration, Duration) -> Option<R>,
+) -> Option<R> {
+    let mut current = Vec::new();
     let mut buffer = [0u8; 256];
     loop {
         let now = transport.elapsed();
@@ -117,17 +66,70 @@ pub fn read_banner(transport: &mut impl Transport, timeout: Duration) -> Option<
         let count = transport.read(&mut buffer, deadline - now).ok()?;
         for &byte in &buffer[..count] {
             if byte != b'\n' && byte != b'\r' {
-                line.push(byte);
+                current.push(byte);
                 continue;
             }
-            let text = String::from_utf8_lossy(&line);
-            if let Some(index) = text.find(BANNER_PREFIX) {
-                let version = text[index + BANNER_PREFIX.len()..].trim();
-                return Some(version.to_string());
+            let text = String::from_utf8_lossy(&current).into_owned();
+            current.clear();
+            if let Some(result) = line(&text, &mut deadline, transport.elapsed()) {
+                return Some(result);
             }
-            line.clear();
         }
     }
+}
+
+/// The version after [`BANNER_PREFIX`] in `text`, if it is a banner line.
+fn banner_version(text: &str) -> Option<String> {
+    let index = text.find(BANNER_PREFIX)?;
+    Some(text[index + BANNER_PREFIX.len()..].trim().to_string())
+}
+
+/// Reads lines from `transport` for at most `timeout` and returns what the application
+/// reported: its boot report (image version and state) if it printed one, else the version
+/// from its banner, or `None` when nothing came.
+pub fn read_boot_report(
+    transport: &mut impl Transport,
+    timeout: Duration,
+) -> Option<RunningVersion> {
+    let deadline = transport.elapsed() + timeout;
+    let (mut banner, mut version) = (None::<String>, None::<String>);
+    let report = read_lines(transport, deadline, |text, deadline, now| {
+        if let Some(seen) = banner_version(text) {
+            banner = Some(seen);
+            // The boot report follows the banner at once; an application without one is not
+            // waited for any longer than that.
+            *deadline = (*deadline).min(now + BOOT_REPORT_AFTER_BANNER);
+        } else if let Some(rest) = text.strip_prefix(IMAGE_PREFIX) {
+            version = rest
+                .split(',')
+                .next()
+                .map(|version| version.trim().to_string());
+        } else if let Some(rest) = text.strip_prefix(STATE_PREFIX) {
+            let state = rest
+                .split(", reset")
+                .next()
+                .unwrap_or(rest)
+                .trim()
+                .to_string();
+            return Some(match version.take() {
+                Some(version) => RunningVersion::Image {
+                    banner: banner.take(),
+                    version,
+                    state,
+                },
+                None => RunningVersion::Application(banner.take().unwrap_or_default()),
+            });
+        }
+        None
+    });
+    report.or_else(|| banner.map(RunningVersion::Application))
+}
+
+/// Reads lines from `transport` for at most `timeout` and returns the version from the first
+/// banner line, or `None`.
+pub fn read_banner(transport: &mut impl Transport, timeout: Duration) -> Option<String> {
+    let deadline = transport.elapsed() + timeout;
+    read_lines(transport, deadline, |text, _, _| banner_version(text))
 }
 
 /// The application's boot report (or banner) within `wait`, else the bootloader's answer to

@@ -28,22 +28,13 @@ pub fn request(protection: Protection) -> ProtectionRequest {
 /// Numbers of the sectors the bootloader partition covers (0 and 1 on the F429), found at
 /// compile time.
 pub const BOOTLOADER_SECTORS: core::ops::Range<u8> = {
-    let partition = ACTIVE.partitions.bootloader;
-    let sectors = ACTIVE.board.flash.sectors;
-    let (mut first, mut end) = (u8::MAX, 0);
-    let mut index = 0;
-    while index < sectors.len() {
-        let sector = sectors[index];
-        if sector.start < partition.start + partition.size
-            && sector.start + sector.size > partition.start
-        {
-            if sector.number < first {
-                first = sector.number;
-            }
-            end = sector.number + 1;
-        }
-        index += 1;
-    }
-    assert!(first < end, "the bootloader partition covers no sector");
-    first..end
+    let sectors = ACTIVE
+        .board
+        .flash
+        .sector_numbers_in(ACTIVE.partitions.bootloader);
+    assert!(
+        sectors.start < sectors.end,
+        "the bootloader partition covers no sector"
+    );
+    sectors
 };
