@@ -34,7 +34,7 @@ pub const USART3_DATA_REGISTER: u32 = address::USART3 + 4;
 /// Whether DMA1's memory port reaches `address..address + size` for `write` (SRAM; flash
 /// for reads). CCM RAM is on the core's data bus only (RM0090 §2.3.1).
 pub fn reachable_by_dma(address: u32, size: u32, write: bool) -> bool {
-    let ram = slingshot_layout::boards::NUCLEO_F429ZI.ram;
+    let ram = slingshot_layout::boards::NUCLEO_F429ZI.part.ram;
     let end = address as u64 + size as u64;
     let in_ram = address >= ram.start && end <= ram.start as u64 + ram.size as u64;
     let in_flash = address >= memory::FLASH_BASE

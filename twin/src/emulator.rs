@@ -42,9 +42,13 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
         .map_err(emulator)?;
     let erased = uc.get_data().flash.content.clone();
     uc.mem_write(FLASH_BASE as u64, &erased).map_err(emulator)?;
-    uc.mem_map(board.ram.start as u64, board.ram.size as u64, Prot::ALL)
-        .map_err(emulator)?;
-    if let Some(ccm) = board.ccm {
+    uc.mem_map(
+        board.part.ram.start as u64,
+        board.part.ram.size as u64,
+        Prot::ALL,
+    )
+    .map_err(emulator)?;
+    if let Some(ccm) = board.part.ccm {
         uc.mem_map(ccm.start as u64, ccm.size as u64, Prot::ALL)
             .map_err(emulator)?;
     }

@@ -13,7 +13,7 @@ pub use crate::flash_registers::*;
 use crate::flash_timing::{erase_time_ps, mass_erase_time_ps, PROGRAM_TIME_PS};
 
 /// Flash size in bytes.
-pub const FLASH_SIZE: usize = NUCLEO_F429ZI.flash.size as usize;
+pub const FLASH_SIZE: usize = NUCLEO_F429ZI.part.flash.size as usize;
 
 /// What the controller is doing for the modelled time it takes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,14 +85,14 @@ pub struct FlashController {
 }
 
 fn sectors() -> &'static [Sector] {
-    NUCLEO_F429ZI.flash.sectors
+    NUCLEO_F429ZI.part.flash.sectors
 }
 
 impl FlashController {
     /// A controller with erased flash and factory option bytes, as after power-on.
     pub fn new() -> Self {
         let mut controller = Self {
-            content: vec![NUCLEO_F429ZI.flash.erased_value; FLASH_SIZE],
+            content: vec![NUCLEO_F429ZI.part.flash.erased_value; FLASH_SIZE],
             access_control: 0,
             status: 0,
             control: control::LOCK,
@@ -363,7 +363,7 @@ impl FlashController {
     /// A CPU store of `size` bytes at flash `offset`. Returns `true` when a program operation
     /// was started. The caller completes a busy operation first (the bus stalls on hardware).
     pub fn store(&mut self, offset: u32, size: u32, value: u64, now_ps: u64) -> bool {
-        let address = NUCLEO_F429ZI.flash.base + offset;
+        let address = NUCLEO_F429ZI.part.flash.base + offset;
         let mode = self.control & (control::PG | control::SER | control::MER | control::MER1);
         if mode != control::PG || self.control & control::LOCK != 0 {
             self.raise(
@@ -399,6 +399,7 @@ impl FlashController {
             return false;
         }
         let sector = NUCLEO_F429ZI
+            .part
             .flash
             .sector_at(address)
             .map(|sector| sector.number);
@@ -465,7 +466,7 @@ impl FlashController {
     fn erase_range(&self, numbers: &[u8]) -> DirtyRange {
         let first = sectors()[numbers[0] as usize];
         let last = sectors()[*numbers.last().unwrap_or(&numbers[0]) as usize];
-        let base = NUCLEO_F429ZI.flash.base;
+        let base = NUCLEO_F429ZI.part.flash.base;
         (first.start - base, last.start + last.size - first.start)
     }
 

@@ -146,13 +146,13 @@ impl Twin {
     /// Power on (cold start): RAM gets arbitrary content (from the seed), flash and option
     /// bytes are kept, peripherals and the core start from reset.
     pub fn power_on(&mut self) -> Result<(), TwinError> {
-        let ram = NUCLEO_F429ZI.ram;
+        let ram = NUCLEO_F429ZI.part.ram;
         let mut content = vec![0u8; ram.size as usize];
         self.random.fill(&mut content);
         self.uc
             .mem_write(ram.start as u64, &content)
             .map_err(emulator)?;
-        if let Some(ccm) = NUCLEO_F429ZI.ccm {
+        if let Some(ccm) = NUCLEO_F429ZI.part.ccm {
             let mut content = vec![0u8; ccm.size as usize];
             self.random.fill(&mut content);
             self.uc

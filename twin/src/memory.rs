@@ -11,9 +11,9 @@ use slingshot_layout::boards::NUCLEO_F429ZI;
 use unicorn_engine::{MemType, Prot, TlbEntry};
 
 /// Flash base (physical).
-pub const FLASH_BASE: u32 = NUCLEO_F429ZI.flash.base;
+pub const FLASH_BASE: u32 = NUCLEO_F429ZI.part.flash.base;
 /// Flash size in bytes.
-pub const FLASH_SIZE: u32 = NUCLEO_F429ZI.flash.size;
+pub const FLASH_SIZE: u32 = NUCLEO_F429ZI.part.flash.size;
 /// Physical address of the flash write port (an MMIO window the CPU cannot name directly).
 pub const FLASH_WRITE_PORT: u32 = 0x9000_0000;
 /// Physical address of the flash stall port: data reads of a busy bank (MMIO that waits).
@@ -74,7 +74,7 @@ pub fn translate(address: u64, access: MemType, bank_busy: bool) -> Option<TlbEn
             }
         });
     }
-    if let Some(ccm) = NUCLEO_F429ZI.ccm {
+    if let Some(ccm) = NUCLEO_F429ZI.part.ccm {
         if ccm.contains(virtual_address) {
             // CCM is on the data bus only: no instruction fetch (RM0090 §2.3.1).
             return Some(TlbEntry {

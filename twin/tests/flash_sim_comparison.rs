@@ -16,7 +16,7 @@ const SECTORS: [u8; 2] = [12, 16];
 
 #[test]
 fn erase_and_program_match_the_simulated_flash() {
-    let flash = NUCLEO_F429ZI.flash;
+    let flash = NUCLEO_F429ZI.part.flash;
     let base = flash.base;
     let mut twin = twin_with(include_bytes!("programs/operations.bin"));
     let mut simulated = SimulatedFlash::<4>::new(flash, 5);
@@ -26,7 +26,7 @@ fn erase_and_program_match_the_simulated_flash() {
     let timing = TimingModel::STM32F4_X32_TYPICAL;
     for number in SECTORS {
         let sector = flash.sectors[number as usize];
-        table.extend([1, sector.control_register_number() as u32, 0]);
+        table.extend([1, sector.control_register_number as u32, 0]);
         simulated
             .erase(sector.start - base, sector.start - base + sector.size)
             .expect("erase");

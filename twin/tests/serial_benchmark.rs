@@ -33,7 +33,7 @@ struct Row {
 
 /// The modelled (DS9405 typical, x32) erase time of the sectors `numbers`.
 fn erase_time(build: Build, numbers: &[u8]) -> Duration {
-    let flash = &build.layout().board.flash;
+    let flash = &build.layout().board.part.flash;
     numbers
         .iter()
         .map(|number| {

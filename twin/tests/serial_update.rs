@@ -173,7 +173,7 @@ fn expect_signature_refusal(
 ) -> Result<()> {
     let layout = build.layout();
     let primary = layout.partitions.primary;
-    let base = layout.board.flash.region().start;
+    let base = layout.board.part.flash.region().start;
     let range = (primary.start - base) as usize..(primary.end() - base) as usize;
     let before = twin.board().flash.content[range.clone()].to_vec();
     let image = unchecked_image(bytes)?;
@@ -193,8 +193,9 @@ fn expect_signature_refusal(
     for number in &erased {
         let sector = layout
             .board
+            .part
             .flash
-            .sectors_in(layout.board.flash.region())
+            .sectors_in(layout.board.part.flash.region())
             .find(|sector| sector.number == *number)
             .expect("sector");
         ensure!(

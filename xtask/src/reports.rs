@@ -234,7 +234,7 @@ pub fn signing_time(report: &mut String) -> Result<()> {
         state ^= state << 17;
         *byte = state as u8;
     }
-    image[0..4].copy_from_slice(&layout.board.ram.end().to_le_bytes());
+    image[0..4].copy_from_slice(&layout.board.part.ram.end().to_le_bytes());
     image[4..8].copy_from_slice(&(slot.start + 0x201).to_le_bytes());
     image[0x1C..0x20].fill(0);
     let input = directory.path().join("large.bin");

@@ -221,8 +221,10 @@ fn a_power_cut_while_streaming_leaves_the_running_image_and_a_retry_works() {
 
 #[test]
 fn single_slot_layouts_get_the_mailbox_request_but_no_updater() {
-    let flash =
-        SimulatedFlash::<4>::new(slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT.board.flash, 5);
+    let flash = SimulatedFlash::<4>::new(
+        slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT.board.part.flash,
+        5,
+    );
     let updater = Updater::new(
         &slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT,
         flash,

@@ -13,7 +13,10 @@ pub mod mailbox;
 pub mod vector_table;
 
 pub use mailbox::{Mailbox, Request};
-pub use vector_table::{check_vector_table, StartableApplication, VectorTableError};
+pub use vector_table::{
+    check_application_bounds, check_vector_table, ApplicationBounds, StartableApplication,
+    VectorTableError,
+};
 
 /// Why the bootloader stays in bootloader mode instead of handing off. The number is stable
 /// (it appears in logs and in the serial protocol); the message is what a human reads.
@@ -60,7 +63,7 @@ pub enum BootDecision {
 /// of the primary slot. A request or the button wins over a valid application; the vector
 /// table is checked otherwise.
 pub fn decide(
-    layout: &slingshot_layout::Layout,
+    bounds: &ApplicationBounds,
     request: Request,
     button_held: bool,
     initial_stack_pointer: u32,
@@ -72,7 +75,7 @@ pub fn decide(
     if button_held {
         return BootDecision::Stay(StayReason::ButtonHeld);
     }
-    match StartableApplication::check(layout, initial_stack_pointer, reset_vector) {
+    match StartableApplication::check(bounds, initial_stack_pointer, reset_vector) {
         Ok(application) => BootDecision::HandOff(application),
         Err(error) => BootDecision::Stay(StayReason::VectorTable(error)),
     }

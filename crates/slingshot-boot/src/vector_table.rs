@@ -5,7 +5,7 @@
 //! convention at the start of the primary slot is startable — one built with cortex-m-rt or a
 //! C program from STM32CubeIDE — so these checks use only the layout, never the application.
 
-use slingshot_layout::Layout;
+use slingshot_layout::{Layout, Region};
 
 /// Why a vector table is not startable. Each refusal has its own stable code and message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,13 +62,51 @@ impl VectorTableError {
     }
 }
 
-/// Check that the application at the start of `layout`'s primary slot can be started.
+/// What the vector-table check needs of a layout: the primary slot and the memories a stack
+/// may live in. Small on purpose: firmware passes a constant one, so the board's names and
+/// tables never reach the bootloader's flash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApplicationBounds {
+    /// The primary slot (the vector table is at its start).
+    pub primary: Region,
+    /// Main SRAM.
+    pub ram: Region,
+    /// Core-coupled memory, if the part has it.
+    pub ccm: Option<Region>,
+}
+
+impl ApplicationBounds {
+    /// The bounds of `layout`'s primary slot.
+    pub const fn of(layout: &Layout) -> Self {
+        Self {
+            primary: layout.partitions.primary,
+            ram: layout.board.part.ram,
+            ccm: layout.board.part.ccm,
+        }
+    }
+}
+
+/// Check that the application at the start of `layout`'s primary slot can be started
+/// ([`check_application_bounds`] with [`ApplicationBounds::of`]).
+pub fn check_vector_table(
+    layout: &Layout,
+    initial_stack_pointer: u32,
+    reset_vector: u32,
+) -> Result<(), VectorTableError> {
+    check_application_bounds(
+        &ApplicationBounds::of(layout),
+        initial_stack_pointer,
+        reset_vector,
+    )
+}
+
+/// Check that the application at the start of the primary slot can be started.
 ///
 /// The initial stack pointer may be anywhere in SRAM or CCM up to and including the end of
 /// the region (the stack is full-descending, so `end` is the usual value); the reset handler
 /// must lie after the first two words of the slot and inside it, with the Thumb bit set.
-pub fn check_vector_table(
-    layout: &Layout,
+pub fn check_application_bounds(
+    bounds: &ApplicationBounds,
     initial_stack_pointer: u32,
     reset_vector: u32,
 ) -> Result<(), VectorTableError> {
@@ -82,17 +120,16 @@ pub fn check_vector_table(
     if initial_stack_pointer == ERASED || reset_vector == ERASED {
         return Err(VectorTableError::ErasedWord);
     }
-    let board = &layout.board;
-    let in_region = |region: slingshot_layout::Region| {
+    let in_region = |region: Region| {
         initial_stack_pointer > region.start && initial_stack_pointer <= region.end()
     };
-    if !in_region(board.ram) && !board.ccm.is_some_and(in_region) {
+    if !in_region(bounds.ram) && !bounds.ccm.is_some_and(in_region) {
         return Err(VectorTableError::StackPointerOutsideRam);
     }
     if initial_stack_pointer % 4 != 0 {
         return Err(VectorTableError::StackPointerMisaligned);
     }
-    let slot = layout.partitions.primary;
+    let slot = bounds.primary;
     let handler = reset_vector & !1;
     if handler < slot.start + 8 || !slot.contains(handler) {
         return Err(VectorTableError::ResetVectorOutsideSlot);
@@ -112,15 +149,15 @@ pub struct StartableApplication {
 }
 
 impl StartableApplication {
-    /// Check the vector table words of `layout`'s primary slot.
+    /// Check the vector table words of the primary slot `bounds` describes.
     pub fn check(
-        layout: &Layout,
+        bounds: &ApplicationBounds,
         initial_stack_pointer: u32,
         reset_vector: u32,
     ) -> Result<Self, VectorTableError> {
-        check_vector_table(layout, initial_stack_pointer, reset_vector)?;
+        check_application_bounds(bounds, initial_stack_pointer, reset_vector)?;
         Ok(Self {
-            vector_table: layout.partitions.primary.start,
+            vector_table: bounds.primary.start,
         })
     }
 

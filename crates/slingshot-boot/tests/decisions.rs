@@ -2,8 +2,8 @@
 
 use proptest::prelude::*;
 use slingshot_boot::{
-    check_vector_table, decide, BootDecision, Mailbox, Request, StartableApplication, StayReason,
-    VectorTableError,
+    check_vector_table, decide, ApplicationBounds, BootDecision, Mailbox, Request,
+    StartableApplication, StayReason, VectorTableError,
 };
 use slingshot_layout::{NUCLEO_F429ZI_DUAL_SLOT as DUAL, NUCLEO_F429ZI_SINGLE_SLOT as SINGLE};
 
@@ -72,18 +72,31 @@ fn each_refusal_has_its_own_reason() {
 #[test]
 fn requests_win_over_a_valid_application() {
     assert_eq!(
-        decide(&DUAL, Request::None, false, GOOD_STACK, GOOD_RESET),
-        BootDecision::HandOff(StartableApplication::check(&DUAL, GOOD_STACK, GOOD_RESET).unwrap())
+        decide(
+            &ApplicationBounds::of(&DUAL),
+            Request::None,
+            false,
+            GOOD_STACK,
+            GOOD_RESET
+        ),
+        BootDecision::HandOff(
+            StartableApplication::check(&ApplicationBounds::of(&DUAL), GOOD_STACK, GOOD_RESET)
+                .unwrap()
+        )
     );
-    let BootDecision::HandOff(application) =
-        decide(&SINGLE, Request::None, false, GOOD_STACK, GOOD_RESET)
-    else {
+    let BootDecision::HandOff(application) = decide(
+        &ApplicationBounds::of(&SINGLE),
+        Request::None,
+        false,
+        GOOD_STACK,
+        GOOD_RESET,
+    ) else {
         panic!("a valid application must be started");
     };
     assert_eq!(application.vector_table(), 0x0800_8000);
     assert_eq!(
         decide(
-            &DUAL,
+            &ApplicationBounds::of(&DUAL),
             Request::StayInBootloader,
             false,
             GOOD_STACK,
@@ -92,11 +105,23 @@ fn requests_win_over_a_valid_application() {
         BootDecision::Stay(StayReason::RequestedByApplication)
     );
     assert_eq!(
-        decide(&DUAL, Request::None, true, GOOD_STACK, GOOD_RESET),
+        decide(
+            &ApplicationBounds::of(&DUAL),
+            Request::None,
+            true,
+            GOOD_STACK,
+            GOOD_RESET
+        ),
         BootDecision::Stay(StayReason::ButtonHeld)
     );
     assert_eq!(
-        decide(&DUAL, Request::None, false, 0xFFFF_FFFF, 0xFFFF_FFFF),
+        decide(
+            &ApplicationBounds::of(&DUAL),
+            Request::None,
+            false,
+            0xFFFF_FFFF,
+            0xFFFF_FFFF
+        ),
         BootDecision::Stay(StayReason::VectorTable(VectorTableError::SlotErased))
     );
 }

@@ -1,7 +1,7 @@
 //! Choosing a layout by name and describing where an image sits in it.
 
 use anyhow::{bail, Result};
-use slingshot_layout::{Layout, Region, ALL_LAYOUTS};
+use slingshot_layout::{Board, Layout, Region, ALL_LAYOUTS};
 
 /// The layout used when `--layout` is not given.
 pub const DEFAULT_LAYOUT: &str = "nucleo-f429zi-dual";
@@ -22,10 +22,7 @@ pub fn layout_by_name(name: &str) -> Result<&'static Layout> {
 
 /// The name of the board with `board_id`, if Slingshot knows it.
 pub fn board_name(board_id: u32) -> Option<&'static str> {
-    ALL_LAYOUTS
-        .iter()
-        .find(|layout| layout.board.board_id == board_id)
-        .map(|layout| layout.board.name)
+    Board::by_id(board_id).map(|board| board.name)
 }
 
 /// `0x08008000..0x080e0000 (884736 bytes)`.

@@ -52,6 +52,8 @@ pub enum Command {
     Protect(commands::protect::Protect),
     /// Print the board's serial output.
     Monitor(commands::monitor::Monitor),
+    /// List the boards Slingshot knows, with their parts, serial ports and layouts.
+    Boards(commands::boards::Boards),
 }
 
 impl Command {
@@ -68,6 +70,7 @@ impl Command {
             Command::Reboot(command) => command.run(out),
             Command::Protect(command) => command.run(out),
             Command::Monitor(command) => command.run(out),
+            Command::Boards(command) => command.run(out),
         }
     }
 }

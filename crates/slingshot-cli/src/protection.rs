@@ -118,13 +118,14 @@ pub fn chip_lines(chip: &ChipInfo, board: Option<&Board>) -> Vec<String> {
         chip.revision()
     );
     if let Some(board) = board {
-        if board.device_id != chip.device_id() {
+        if board.part.device_id != chip.device_id() {
             let _ = write!(
                 identity,
                 " (not the 0x{:03x} of {}: is the layout right?)",
-                board.device_id, board.name
+                board.part.device_id, board.name
             );
         } else if board
+            .part
             .bank_two_erratum_fixed_revision
             .is_some_and(|fixed| chip.revision() < fixed)
         {
@@ -219,6 +220,7 @@ pub fn protect<T: Transport>(
     })?;
     let sectors = layout
         .board
+        .part
         .flash
         .sector_numbers_in(layout.partitions.bootloader);
     let planned =
@@ -320,7 +322,7 @@ mod tests {
             Protection::default()
         );
         let layout = &slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
-        let flash = layout.board.flash;
+        let flash = layout.board.part.flash;
         assert_eq!(flash.sector_numbers_in(layout.partitions.bootloader), 0..2);
         // A region between sectors' starts covers both; one outside flash covers none.
         let region = slingshot_layout::Region::new(0x0800_3FFC, 8);

@@ -153,7 +153,7 @@ impl Grants {
     }
 
     const fn of(layout: &Layout, partitions: [Option<Region>; 4]) -> Self {
-        let base = layout.board.flash.base;
+        let base = layout.board.part.flash.base;
         let mut regions = [Region::new(0, 0); 4];
         let (mut index, mut count) = (0, 0);
         while index < partitions.len() {
@@ -233,7 +233,7 @@ pub fn plan_erase(
 pub fn erase_control(sector: &Sector) -> u32 {
     use registers::control::*;
     SECTOR_ERASE
-        | (u32::from(sector.control_register_number()) << SECTOR_NUMBER_SHIFT)
+        | (u32::from(sector.control_register_number) << SECTOR_NUMBER_SHIFT)
         | PARALLELISM_X32
 }
 

@@ -10,7 +10,7 @@ use slingshot_layout::{NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
 const KIB: u32 = 1024;
 
 fn geometry() -> slingshot_layout::FlashGeometry {
-    NUCLEO_F429ZI_DUAL_SLOT.board.flash
+    NUCLEO_F429ZI_DUAL_SLOT.board.part.flash
 }
 
 #[test]
@@ -111,7 +111,7 @@ fn every_status_error_bit_maps_to_its_error() {
 #[test]
 fn each_program_changes_only_the_partitions_its_layout_grants_it() {
     let dual = &NUCLEO_F429ZI_DUAL_SLOT;
-    let offset = |address: u32| address - dual.board.flash.base;
+    let offset = |address: u32| address - dual.board.part.flash.base;
     let bootloader = Grants::bootloader(dual);
     let application = Grants::application(dual);
     let partitions = dual.partitions;

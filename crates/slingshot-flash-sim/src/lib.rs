@@ -150,6 +150,7 @@ pub fn uniform_geometry(
             number,
             start: base + u32::from(number) * sector_size,
             size: sector_size,
+            control_register_number: number,
         })
         .collect();
     FlashGeometry {

@@ -6,7 +6,7 @@ use slingshot_flash_sim::{uniform_geometry, PowerCut, SimulatedFlash, SimulatedF
 use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
 
 fn f429() -> SimulatedFlash<4> {
-    SimulatedFlash::new(NUCLEO_F429ZI_DUAL_SLOT.board.flash, 7)
+    SimulatedFlash::new(NUCLEO_F429ZI_DUAL_SLOT.board.part.flash, 7)
 }
 
 #[test]
@@ -120,7 +120,7 @@ fn torn_erase_leaves_the_sector_not_reliably_erased() {
 #[test]
 fn multiwrite_variant_allows_clearing_more_bits_but_not_setting_them() {
     let mut flash: SimulatedFlash<4, true> =
-        SimulatedFlash::new(NUCLEO_F429ZI_DUAL_SLOT.board.flash, 7);
+        SimulatedFlash::new(NUCLEO_F429ZI_DUAL_SLOT.board.part.flash, 7);
     flash.erase(0x8000, 0xC000).unwrap();
     flash.write(0x8000, &[0xF0; 4]).unwrap();
     flash.write(0x8000, &[0x30; 4]).unwrap();

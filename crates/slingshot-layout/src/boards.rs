@@ -1,152 +1,474 @@
-//! The boards and partition plans Slingshot knows. Other F4 boards join by adding a sector
-//! table and a layout here; everything else reads these tables.
+//! The boards Slingshot knows, one entry each: the part, the serial port the host reaches, the
+//! LEDs and the user button, each fact with the document it comes from. Another F4 board joins
+//! by adding an entry here and its layouts in [`crate::layouts`]; everything else reads these
+//! tables.
 //!
-//! Nucleo-F429ZI (STM32F429ZI, RM0090 §3.3): 2 MB dual-bank flash, each bank 4 × 16 KB,
-//! 1 × 64 KB, 7 × 128 KB sectors; 192 KB SRAM at 0x2000_0000; 64 KB CCM at 0x1000_0000.
+//! Board manuals cited: UM1724 (STM32 Nucleo-64, MB1136), UM1974 (STM32 Nucleo-144, MB1137),
+//! UM1472 (STM32F4DISCOVERY, MB997).
 
-use crate::{Board, FlashGeometry, Layout, Partitions, Region, Sector, UpdateMode};
+use crate::parts::{
+    Part, STM32F401RE, STM32F407VG, STM32F411RE, STM32F412ZG, STM32F413ZH, STM32F429ZI,
+    STM32F439ZI, STM32F446XE,
+};
+use crate::Region;
 
-const KIB: u32 = 1024;
-const FLASH_BASE: u32 = 0x0800_0000;
-const BANK_SIZE: u32 = 1024 * KIB;
+/// A GPIO pin, e.g. PD8.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pin {
+    /// The port letter, `b'A'`..=`b'K'`.
+    pub port: u8,
+    /// The pin number, 0–15.
+    pub number: u8,
+}
 
-/// Builds one bank's sector table: 4 × 16 KB, 1 × 64 KB, 7 × 128 KB.
-const fn f4_bank(first_number: u8, bank_start: u32) -> [Sector; 12] {
-    let mut sectors = [Sector {
-        number: 0,
-        start: 0,
-        size: 0,
-    }; 12];
+impl Pin {
+    /// The pin `P<port><number>`.
+    pub const fn new(port: u8, number: u8) -> Self {
+        Self { port, number }
+    }
+
+    /// The port's index (GPIOA = 0): its bit in RCC_AHB1ENR and its register block's place.
+    pub const fn port_index(&self) -> u32 {
+        (self.port - b'A') as u32
+    }
+
+    /// The address of the port's register block (the reference manuals' memory map: 0x400
+    /// apart from GPIOA at 0x4002_0000, the same on every F4).
+    pub const fn port_address(&self) -> u32 {
+        0x4002_0000 + 0x400 * self.port_index()
+    }
+}
+
+impl core::fmt::Display for Pin {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(formatter, "P{}{}", self.port as char, self.number)
+    }
+}
+
+/// The USARTs a board's serial port can be: both on APB1, the same on every F4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Usart {
+    /// USART2 at 0x4000_4400.
+    Usart2,
+    /// USART3 at 0x4000_4800.
+    Usart3,
+}
+
+impl Usart {
+    /// The register block's address (the reference manuals' memory map).
+    pub const fn address(self) -> u32 {
+        match self {
+            Usart::Usart2 => 0x4000_4400,
+            Usart::Usart3 => 0x4000_4800,
+        }
+    }
+
+    /// Its enable bit in RCC_APB1ENR (and reset bit in RCC_APB1RSTR): USART2EN is bit 17,
+    /// USART3EN bit 18 (RM0090, RCC APB1 peripheral clock enable register).
+    pub const fn apb1_bit(self) -> u32 {
+        match self {
+            Usart::Usart2 => 17,
+            Usart::Usart3 => 18,
+        }
+    }
+
+    /// Its name as the reference manuals write it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Usart::Usart2 => "USART2",
+            Usart::Usart3 => "USART3",
+        }
+    }
+}
+
+/// The serial port the host talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SerialPort {
+    /// The USART.
+    pub usart: Usart,
+    /// Its TX pin.
+    pub transmit: Pin,
+    /// Its RX pin.
+    pub receive: Pin,
+    /// The alternate function routing both pins to the USART (AF7 for USART1–3).
+    pub alternate_function: u8,
+    /// The DMA1 stream serving the USART's RX request.
+    pub receive_dma_stream: u8,
+    /// The channel (CHSEL) selecting that request on the stream.
+    pub receive_dma_channel: u8,
+    /// How the host reaches it, for people reading `slingshot boards`.
+    pub connection: &'static str,
+}
+
+/// A user LED.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Led {
+    /// Its name on the board, e.g. `"LD1"`.
+    pub name: &'static str,
+    /// Its colour.
+    pub colour: &'static str,
+    /// The pin driving it; every LED here is lit while its pin is high.
+    pub pin: Pin,
+}
+
+/// The user button.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Button {
+    /// Its name on the board, e.g. `"B1"`.
+    pub name: &'static str,
+    /// The pin reading it.
+    pub pin: Pin,
+    /// Whether the pin reads high while the button is pressed (Nucleo-144, Discovery) or
+    /// low (Nucleo-64).
+    pub high_when_pressed: bool,
+}
+
+/// A board: its part and what the board wires to it.
+#[derive(Clone, Copy, Debug)]
+pub struct Board {
+    /// Short name used on command lines, e.g. `"nucleo-f429zi"`.
+    pub name: &'static str,
+    /// The name ST sells it under, e.g. `"NUCLEO-F429ZI"`.
+    pub product: &'static str,
+    /// The board's user manual.
+    pub user_manual: &'static str,
+    /// The chip name probe-rs knows the part by, e.g. `"STM32F429ZITx"`.
+    pub probe_rs_chip: &'static str,
+    /// A number identifying the board in images and in the serial protocol
+    /// (docs/IMAGE_FORMAT.md lists them).
+    pub board_id: u32,
+    /// The microcontroller.
+    pub part: Part,
+    /// The serial port the host tool (and AN3155 clients) use.
+    pub serial: SerialPort,
+    /// The user LEDs, the first one being the application's heartbeat.
+    pub leds: &'static [Led],
+    /// The user button (held at reset: stay in the bootloader).
+    pub button: Button,
+    /// The no-init mailbox at the top of SRAM, excluded from both programs' RAM. It carries
+    /// requests from the application to the bootloader across a reset.
+    pub mailbox: Region,
+}
+
+impl Board {
+    /// The RAM both programs may use: SRAM minus the mailbox at its top.
+    pub const fn program_ram(&self) -> Region {
+        Region::new(
+            self.part.ram.start,
+            self.mailbox.start - self.part.ram.start,
+        )
+    }
+
+    /// Find a board by its short name (see [`ALL_BOARDS`]).
+    pub fn by_name(name: &str) -> Option<&'static Board> {
+        ALL_BOARDS.iter().copied().find(|board| board.name == name)
+    }
+
+    /// Find a board by the id images and the serial protocol carry.
+    pub fn by_id(board_id: u32) -> Option<&'static Board> {
+        ALL_BOARDS
+            .iter()
+            .copied()
+            .find(|board| board.board_id == board_id)
+    }
+}
+
+/// The 32-byte mailbox at the top of `part`'s SRAM.
+const fn mailbox(part: &Part) -> Region {
+    Region::new(part.ram.start + part.ram.size - 32, 32)
+}
+
+/// UM1724, "USART communication": on Nucleo-64 boards the ST-LINK virtual COM port is wired to
+/// USART2 on PA2 (TX) and PA3 (RX) (solder bridges SB13/SB14 on by default), AF7 (datasheets'
+/// alternate function mapping). USART2_RX is DMA1 stream 5, channel 4 (the reference manuals'
+/// "DMA1 request mapping").
+const NUCLEO_64_SERIAL: SerialPort = SerialPort {
+    usart: Usart::Usart2,
+    transmit: Pin::new(b'A', 2),
+    receive: Pin::new(b'A', 3),
+    alternate_function: 7,
+    receive_dma_stream: 5,
+    receive_dma_channel: 4,
+    connection: "ST-LINK virtual COM port",
+};
+
+/// UM1724, "LEDs": LD2, green, lit while PA5 is high (the Arduino D13 pin).
+const NUCLEO_64_LEDS: &[Led] = &[Led {
+    name: "LD2",
+    colour: "green",
+    pin: Pin::new(b'A', 5),
+}];
+
+/// UM1724, "Push-buttons": B1 on PC13, pulled up; pressing it pulls PC13 low.
+const NUCLEO_64_BUTTON: Button = Button {
+    name: "B1",
+    pin: Pin::new(b'C', 13),
+    high_when_pressed: false,
+};
+
+/// UM1974, "USART communication": on Nucleo-144 boards the ST-LINK virtual COM port is wired
+/// to USART3 on PD8 (TX) and PD9 (RX), AF7. USART3_RX is DMA1 stream 1, channel 4 (RM0090,
+/// RM0390, RM0402 and RM0430, "DMA1 request mapping").
+const NUCLEO_144_SERIAL: SerialPort = SerialPort {
+    usart: Usart::Usart3,
+    transmit: Pin::new(b'D', 8),
+    receive: Pin::new(b'D', 9),
+    alternate_function: 7,
+    receive_dma_stream: 1,
+    receive_dma_channel: 4,
+    connection: "ST-LINK virtual COM port",
+};
+
+/// UM1974, "LEDs": LD1 green PB0, LD2 blue PB7, LD3 red PB14, each lit while its pin is high.
+const NUCLEO_144_LEDS: &[Led] = &[
+    Led {
+        name: "LD1",
+        colour: "green",
+        pin: Pin::new(b'B', 0),
+    },
+    Led {
+        name: "LD2",
+        colour: "blue",
+        pin: Pin::new(b'B', 7),
+    },
+    Led {
+        name: "LD3",
+        colour: "red",
+        pin: Pin::new(b'B', 14),
+    },
+];
+
+/// UM1974, "Push-buttons": B1 on PC13, pulled down; pressing it drives PC13 high (ST's
+/// Nucleo-144 BSP configures it with a pull-down).
+const NUCLEO_144_BUTTON: Button = Button {
+    name: "B1",
+    pin: Pin::new(b'C', 13),
+    high_when_pressed: true,
+};
+
+/// A Nucleo-64 board with `part`.
+const fn nucleo_64(
+    name: &'static str,
+    product: &'static str,
+    probe_rs_chip: &'static str,
+    board_id: u32,
+    part: Part,
+) -> Board {
+    Board {
+        name,
+        product,
+        user_manual: "UM1724",
+        probe_rs_chip,
+        board_id,
+        part,
+        serial: NUCLEO_64_SERIAL,
+        leds: NUCLEO_64_LEDS,
+        button: NUCLEO_64_BUTTON,
+        mailbox: mailbox(&part),
+    }
+}
+
+/// A Nucleo-144 board with `part`.
+const fn nucleo_144(
+    name: &'static str,
+    product: &'static str,
+    probe_rs_chip: &'static str,
+    board_id: u32,
+    part: Part,
+) -> Board {
+    Board {
+        name,
+        product,
+        user_manual: "UM1974",
+        probe_rs_chip,
+        board_id,
+        part,
+        serial: NUCLEO_144_SERIAL,
+        leds: NUCLEO_144_LEDS,
+        button: NUCLEO_144_BUTTON,
+        mailbox: mailbox(&part),
+    }
+}
+
+/// Nucleo-F401RE (STM32F401RE).
+pub const NUCLEO_F401RE: Board = nucleo_64(
+    "nucleo-f401re",
+    "NUCLEO-F401RE",
+    "STM32F401RETx",
+    0x0401_0001,
+    STM32F401RE,
+);
+
+/// Nucleo-F411RE (STM32F411RE).
+pub const NUCLEO_F411RE: Board = nucleo_64(
+    "nucleo-f411re",
+    "NUCLEO-F411RE",
+    "STM32F411RETx",
+    0x0411_0001,
+    STM32F411RE,
+);
+
+/// Nucleo-F446RE (STM32F446RE).
+pub const NUCLEO_F446RE: Board = nucleo_64(
+    "nucleo-f446re",
+    "NUCLEO-F446RE",
+    "STM32F446RETx",
+    0x0446_0001,
+    STM32F446XE,
+);
+
+/// Nucleo-F446ZE (STM32F446ZE).
+pub const NUCLEO_F446ZE: Board = nucleo_144(
+    "nucleo-f446ze",
+    "NUCLEO-F446ZE",
+    "STM32F446ZETx",
+    0x0446_0002,
+    STM32F446XE,
+);
+
+/// Nucleo-F412ZG (STM32F412ZG).
+pub const NUCLEO_F412ZG: Board = nucleo_144(
+    "nucleo-f412zg",
+    "NUCLEO-F412ZG",
+    "STM32F412ZGTx",
+    0x0412_0001,
+    STM32F412ZG,
+);
+
+/// Nucleo-F413ZH (STM32F413ZH).
+pub const NUCLEO_F413ZH: Board = nucleo_144(
+    "nucleo-f413zh",
+    "NUCLEO-F413ZH",
+    "STM32F413ZHTx",
+    0x0413_0001,
+    STM32F413ZH,
+);
+
+/// Nucleo-F429ZI (STM32F429ZI), the first board and the default.
+pub const NUCLEO_F429ZI: Board = nucleo_144(
+    "nucleo-f429zi",
+    "NUCLEO-F429ZI",
+    "STM32F429ZITx",
+    0x0429_0001,
+    STM32F429ZI,
+);
+
+/// Nucleo-F439ZI (STM32F439ZI).
+pub const NUCLEO_F439ZI: Board = nucleo_144(
+    "nucleo-f439zi",
+    "NUCLEO-F439ZI",
+    "STM32F439ZITx",
+    0x0439_0001,
+    STM32F439ZI,
+);
+
+/// STM32F4DISCOVERY (STM32F407VG). Its ST-LINK has no virtual COM port wired to the part
+/// (UM1472; only the later DISC1
+/// revision has one, and it needs two wires added), so the host reaches USART2 on PA2/PA3 through a USB-serial adapter.
+pub const STM32F4DISCOVERY: Board = Board {
+    name: "stm32f4discovery",
+    product: "STM32F4DISCOVERY",
+    user_manual: "UM1472",
+    probe_rs_chip: "STM32F407VGTx",
+    board_id: 0x0407_0001,
+    part: STM32F407VG,
+    serial: SerialPort {
+        connection: "USB-serial adapter on PA2 (TX) / PA3 (RX)",
+        ..NUCLEO_64_SERIAL
+    },
+    // UM1472, "LEDs": LD4 green PD12, LD3 orange PD13, LD5 red PD14, LD6 blue PD15, each lit
+    // while its pin is high.
+    leds: &[
+        Led {
+            name: "LD4",
+            colour: "green",
+            pin: Pin::new(b'D', 12),
+        },
+        Led {
+            name: "LD6",
+            colour: "blue",
+            pin: Pin::new(b'D', 15),
+        },
+        Led {
+            name: "LD5",
+            colour: "red",
+            pin: Pin::new(b'D', 14),
+        },
+        Led {
+            name: "LD3",
+            colour: "orange",
+            pin: Pin::new(b'D', 13),
+        },
+    ],
+    // UM1472, "Push-buttons": B1 on PA0, pulled down; pressing it drives PA0 high.
+    button: Button {
+        name: "B1",
+        pin: Pin::new(b'A', 0),
+        high_when_pressed: true,
+    },
+    mailbox: mailbox(&STM32F407VG),
+};
+
+/// Every board, the default first.
+pub const ALL_BOARDS: &[&Board] = &[
+    &NUCLEO_F429ZI,
+    &NUCLEO_F439ZI,
+    &NUCLEO_F401RE,
+    &NUCLEO_F411RE,
+    &NUCLEO_F446RE,
+    &NUCLEO_F446ZE,
+    &NUCLEO_F412ZG,
+    &NUCLEO_F413ZH,
+    &STM32F4DISCOVERY,
+];
+
+/// The board the firmware is built for: `SLINGSHOT_BOARD` at build time (a board's short
+/// name), else the Nucleo-F429ZI. An unknown name stops the build.
+pub const BUILD_BOARD: Board = match option_env!("SLINGSHOT_BOARD") {
+    None => NUCLEO_F429ZI,
+    Some(name) => match board_named(name) {
+        Some(board) => board,
+        None => panic!("SLINGSHOT_BOARD names no board Slingshot knows (see `slingshot boards`)"),
+    },
+};
+
+/// [`Board::by_name`] at compile time.
+const fn board_named(name: &str) -> Option<Board> {
     let mut index = 0;
-    let mut start = bank_start;
-    while index < 12 {
-        let size = if index < 4 {
-            16 * KIB
-        } else if index == 4 {
-            64 * KIB
-        } else {
-            128 * KIB
-        };
-        sectors[index] = Sector {
-            number: first_number + index as u8,
-            start,
-            size,
-        };
-        start += size;
+    while index < ALL_BOARDS.len() {
+        if equal(ALL_BOARDS[index].name.as_bytes(), name.as_bytes()) {
+            return Some(*ALL_BOARDS[index]);
+        }
         index += 1;
     }
-    sectors
+    None
 }
 
-const fn concatenate(first: [Sector; 12], second: [Sector; 12]) -> [Sector; 24] {
-    let mut all = [Sector {
-        number: 0,
-        start: 0,
-        size: 0,
-    }; 24];
+/// String equality in a `const fn`.
+pub(crate) const fn equal(first: &[u8], second: &[u8]) -> bool {
+    if first.len() != second.len() {
+        return false;
+    }
     let mut index = 0;
-    while index < 12 {
-        all[index] = first[index];
-        all[index + 12] = second[index];
+    while index < first.len() {
+        if first[index] != second[index] {
+            return false;
+        }
         index += 1;
     }
-    all
+    true
 }
-
-/// The STM32F42x/43x 2 MB sector map: sectors 0–11 in bank 1, 12–23 in bank 2.
-pub static STM32F429_2MB_SECTORS: [Sector; 24] =
-    concatenate(f4_bank(0, FLASH_BASE), f4_bank(12, FLASH_BASE + BANK_SIZE));
-
-const fn sector(number: usize) -> Sector {
-    concatenate(f4_bank(0, FLASH_BASE), f4_bank(12, FLASH_BASE + BANK_SIZE))[number]
-}
-
-/// A region covering sectors `first..=last`.
-const fn sectors(first: usize, last: usize) -> Region {
-    let start = sector(first).start;
-    Region::new(start, sector(last).start + sector(last).size - start)
-}
-
-/// The Nucleo-F429ZI board.
-pub const NUCLEO_F429ZI: Board = Board {
-    name: "nucleo-f429zi",
-    probe_rs_chip: "STM32F429ZITx",
-    board_id: 0x0429_0001,
-    // RM0090 §38.6.1: DEV_ID 0x419 for the STM32F42xxx and STM32F43xxx.
-    device_id: 0x419,
-    // ES0206 §2.2.11: revisions A (0x1000), Y (0x1003) and 1 (0x1007) have the erratum,
-    // revision 3 (0x2001) and later do not.
-    bank_two_erratum_fixed_revision: Some(0x2001),
-    flash: FlashGeometry {
-        base: FLASH_BASE,
-        size: 2 * BANK_SIZE,
-        sectors: &STM32F429_2MB_SECTORS,
-        write_size: 4,
-        erased_value: 0xFF,
-        bank_size: Some(BANK_SIZE),
-    },
-    ram: Region::new(0x2000_0000, 192 * KIB),
-    ccm: Some(Region::new(0x1000_0000, 64 * KIB)),
-    mailbox: Region::new(0x2000_0000 + 192 * KIB - 32, 32),
-};
-
-/// The bootloader partition on every F429 layout: sectors 0–1, 32 KB at the start of flash.
-const BOOTLOADER: Region = sectors(0, 1);
-
-/// Dual-slot plan with rollback (the default for the 2 MB F429). Both banks have the same
-/// sector map, so the secondary slot mirrors the primary one bank up:
-///
-/// | partition        | sectors | address     | size   |
-/// |------------------|---------|-------------|--------|
-/// | bootloader       | 0–1     | 0x0800_0000 | 32 KB  |
-/// | primary          | 2–10    | 0x0800_8000 | 864 KB |
-/// | scratch          | 11      | 0x080E_0000 | 128 KB |
-/// | state            | 12–13   | 0x0810_0000 | 32 KB  |
-/// | secondary        | 14–22   | 0x0810_8000 | 864 KB |
-/// | application data | 23      | 0x081E_0000 | 128 KB |
-pub const NUCLEO_F429ZI_DUAL_SLOT: Layout = Layout {
-    name: "nucleo-f429zi-dual",
-    board: NUCLEO_F429ZI,
-    partitions: Partitions {
-        bootloader: BOOTLOADER,
-        primary: sectors(2, 10),
-        secondary: Some(sectors(14, 22)),
-        scratch: Some(sectors(11, 11)),
-        state: Some(sectors(12, 13)),
-        application_data: Some(sectors(23, 23)),
-    },
-    update_mode: UpdateMode::DualSlot,
-};
-
-/// Single-slot plan (the seed layout): the application owns all of flash after the
-/// bootloader, 2016 KB from 0x0800_8000.
-pub const NUCLEO_F429ZI_SINGLE_SLOT: Layout = Layout {
-    name: "nucleo-f429zi-single",
-    board: NUCLEO_F429ZI,
-    partitions: Partitions {
-        bootloader: BOOTLOADER,
-        primary: sectors(2, 23),
-        secondary: None,
-        scratch: None,
-        state: None,
-        application_data: None,
-    },
-    update_mode: UpdateMode::SingleSlot,
-};
-
-/// The layout the firmware is built for: dual slot unless the `single-slot` feature is on.
-pub const ACTIVE: Layout = if cfg!(feature = "single-slot") {
-    NUCLEO_F429ZI_SINGLE_SLOT
-} else {
-    NUCLEO_F429ZI_DUAL_SLOT
-};
 
 // Invariants the compiler can see; `Layout::check` and the host tests check the rest.
 const _: () = {
-    assert!(BOOTLOADER.start == 0x0800_0000 && BOOTLOADER.size == 32 * KIB);
-    assert!(NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start == 0x0800_8000);
-    assert!(NUCLEO_F429ZI_SINGLE_SLOT.partitions.primary.size == 2016 * KIB);
+    let mut index = 0;
+    while index < ALL_BOARDS.len() {
+        let board = ALL_BOARDS[index];
+        assert!(
+            board.mailbox.start + board.mailbox.size == board.part.ram.start + board.part.ram.size
+        );
+        assert!(!board.leds.is_empty());
+        index += 1;
+    }
     assert!(NUCLEO_F429ZI.mailbox.start + NUCLEO_F429ZI.mailbox.size == 0x2003_0000);
-    assert!(sector(12).start == 0x0810_0000 && sector(23).start == 0x081E_0000);
-    assert!(sector(23).start + sector(23).size == FLASH_BASE + 2 * BANK_SIZE);
 };

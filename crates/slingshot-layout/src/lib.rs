@@ -4,17 +4,23 @@
 //! `build.rs`), the bootloader, the application, the host tool, the update engine and the
 //! emulators — reads it from here. Nobody types `0x0800_8000` twice.
 //!
-//! A [`Layout`] is a board ([`Board`]: flash geometry, RAM, the no-init mailbox) plus a
-//! partition plan ([`Partitions`]). Every invariant the compiler can see is checked with
-//! `const` assertions in [`boards`]; the host tests check the rest.
+//! A [`Part`] is a microcontroller ([`parts`]: sector map, SRAM, CCM, identification
+//! registers, clock limits); a [`Board`] is a part plus what the board wires to it
+//! ([`boards`]: serial port, LEDs, button, the no-init mailbox); a [`Layout`] is a board plus
+//! a partition plan ([`Partitions`], [`layouts`]). Every invariant the compiler can see is
+//! checked with `const` assertions; the host tests check the rest.
 #![no_std]
 #![forbid(unsafe_code)]
 
 pub mod boards;
+pub mod layouts;
 pub mod linker;
+pub mod parts;
 mod region;
 
-pub use boards::{ACTIVE, NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
+pub use boards::{Board, ALL_BOARDS, BUILD_BOARD};
+pub use layouts::{ACTIVE, ALL_LAYOUTS, NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
+pub use parts::Part;
 pub use region::{FlashGeometry, Region, Sector};
 
 /// How a layout installs new firmware.
@@ -25,38 +31,6 @@ pub enum UpdateMode {
     /// A primary slot (where the application runs) and a secondary slot (where a new image is
     /// received); installing swaps them so the previous image is kept for rollback.
     DualSlot,
-}
-
-/// A board: its chip, flash geometry and RAM.
-#[derive(Clone, Copy, Debug)]
-pub struct Board {
-    /// Human-readable board name, e.g. `"nucleo-f429zi"`.
-    pub name: &'static str,
-    /// The chip name probe-rs knows the part by, e.g. `"STM32F429ZITx"`.
-    pub probe_rs_chip: &'static str,
-    /// A number identifying the board in images and in the serial protocol.
-    pub board_id: u32,
-    /// The part's DEV_ID in DBGMCU_IDCODE (bits 11:0), e.g. 0x419 for the STM32F42x/F43x.
-    pub device_id: u16,
-    /// The first silicon revision (REV_ID) without ES0206 §2.2.11's bank-2 read erratum, for
-    /// parts that have it: below it, bank 2 may only be read with PA12 driven low.
-    pub bank_two_erratum_fixed_revision: Option<u16>,
-    /// Flash geometry: base, size and sector map.
-    pub flash: FlashGeometry,
-    /// Main SRAM (contiguous).
-    pub ram: Region,
-    /// Core-coupled memory (data only), if the chip has it.
-    pub ccm: Option<Region>,
-    /// The no-init mailbox at the top of SRAM, excluded from both programs' RAM. It carries
-    /// requests from the application to the bootloader across a reset.
-    pub mailbox: Region,
-}
-
-impl Board {
-    /// The RAM both programs may use: SRAM minus the mailbox at its top.
-    pub const fn program_ram(&self) -> Region {
-        Region::new(self.ram.start, self.mailbox.start - self.ram.start)
-    }
 }
 
 /// Where each program and each piece of update state lives in flash.
@@ -145,7 +119,7 @@ impl Layout {
     /// bootloader at the start of flash; mailbox at the top of RAM; VTOR alignment; and the
     /// update mode consistent with the partitions.
     pub fn check(&self) -> Result<(), LayoutError> {
-        let flash = &self.board.flash;
+        let flash = &self.board.part.flash;
         for (name, region) in self.named_partitions() {
             if !flash.region().contains_region(region) {
                 return Err(LayoutError::OutsideFlash { partition: name });
@@ -164,7 +138,7 @@ impl Layout {
         if self.partitions.bootloader.start != flash.base {
             return Err(LayoutError::BootloaderNotAtFlashStart);
         }
-        let ram = self.board.ram;
+        let ram = self.board.part.ram;
         let mailbox = self.board.mailbox;
         if mailbox.size == 0 || mailbox.end() != ram.end() || !ram.contains_region(mailbox) {
             return Err(LayoutError::MailboxNotAtTopOfRam);
@@ -198,9 +172,6 @@ impl Layout {
             .find(|layout| layout.name == name)
     }
 }
-
-/// Every layout Slingshot knows, for host tools that let the user choose one by name.
-pub const ALL_LAYOUTS: &[&Layout] = &[&NUCLEO_F429ZI_DUAL_SLOT, &NUCLEO_F429ZI_SINGLE_SLOT];
 
 /// Bytes kept free at the end of the primary slot when linking the application, so that
 /// `slingshot sign` can always append the signature trailer to an application that filled

@@ -73,7 +73,7 @@ pub fn write_memory_x(
         out,
         "ASSERT(__sidata + (__edata - __sdata) <= 0x{:08x}, \"slingshot: the {name} does not fit \
          its {} byte partition at 0x{:08x}{}: make it smaller (opt-level, features, logging) \
-         or change the partition in crates/slingshot-layout/src/boards.rs\");",
+         or change the partition in crates/slingshot-layout/src/layouts.rs\");",
         flash.start + usable,
         usable,
         flash.start,

@@ -46,22 +46,16 @@ pub struct Sector {
     pub start: u32,
     /// Size in bytes.
     pub size: u32,
+    /// The value FLASH_CR.SNB takes to erase it: the number, except on the two-bank
+    /// F42x/F43x, whose bank-2 sectors (12–23) are 16–27 (bit 4 selects the bank; RM0090,
+    /// FLASH_CR.SNB).
+    pub control_register_number: u8,
 }
 
 impl Sector {
     /// The sector as a region.
     pub const fn region(&self) -> Region {
         Region::new(self.start, self.size)
-    }
-
-    /// The value for FLASH_CR.SNB: bank-2 sectors (12–23) are numbered from 16 (bit 4 selects
-    /// the bank), so sector 12 is SNB 16.
-    pub const fn control_register_number(&self) -> u8 {
-        if self.number >= 12 {
-            self.number + 4
-        } else {
-            self.number
-        }
     }
 }
 

@@ -13,7 +13,7 @@ fn every_layout_passes_its_checks() {
 #[test]
 fn partitions_start_and_end_on_sector_boundaries_and_never_overlap() {
     for layout in ALL_LAYOUTS {
-        let flash = layout.board.flash;
+        let flash = layout.board.part.flash;
         let partitions: Vec<_> = layout.named_partitions().collect();
         for (name, region) in &partitions {
             assert!(
@@ -43,7 +43,7 @@ fn partitions_start_and_end_on_sector_boundaries_and_never_overlap() {
 
 #[test]
 fn sector_map_matches_reference_manual() {
-    let flash = NUCLEO_F429ZI_DUAL_SLOT.board.flash;
+    let flash = NUCLEO_F429ZI_DUAL_SLOT.board.part.flash;
     assert_eq!(flash.sectors.len(), 24);
     let sizes_kib: Vec<u32> = flash
         .sectors
@@ -67,14 +67,14 @@ fn sector_map_matches_reference_manual() {
         flash
             .sector_at(0x0810_0000)
             .unwrap()
-            .control_register_number(),
+            .control_register_number,
         16
     );
     assert_eq!(
         flash
             .sector_at(0x0800_C000)
             .unwrap()
-            .control_register_number(),
+            .control_register_number,
         3
     );
     assert_eq!(flash.bank_of(0x0810_8000), 1);
@@ -98,7 +98,7 @@ fn program_ram_excludes_mailbox() {
         let ram = board.program_ram();
         assert!(!ram.overlaps(board.mailbox));
         assert_eq!(ram.end(), board.mailbox.start);
-        assert_eq!(board.mailbox.end(), board.ram.end());
+        assert_eq!(board.mailbox.end(), board.part.ram.end());
     }
 }
 

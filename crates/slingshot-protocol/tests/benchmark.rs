@@ -73,6 +73,7 @@ fn rom_bootloader(baud: u32, erase: bool, latency_nanoseconds: u64) -> Measureme
     let image = Random::new(42).bytes(IMAGE_SIZE);
     let sector_sizes: Vec<u32> = NUCLEO_F429ZI_SINGLE_SLOT
         .board
+        .part
         .flash
         .sectors
         .iter()

@@ -37,7 +37,7 @@ impl DualSlotConfiguration {
         let partitions = &layout.partitions;
         match (partitions.secondary, partitions.scratch, partitions.state) {
             (Some(secondary), Some(scratch), Some(state)) => Self::new(
-                layout.board.flash,
+                layout.board.part.flash,
                 partitions.primary,
                 secondary,
                 scratch,

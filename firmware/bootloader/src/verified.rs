@@ -17,8 +17,12 @@ pub(crate) mod verifier;
 
 use crate::refusal::Refusal;
 use crate::start::Start;
-use slingshot_boot::{Request, StartableApplication, StayReason};
+use slingshot_boot::{ApplicationBounds, Request, StartableApplication, StayReason};
 use slingshot_layout::ACTIVE;
+
+/// The primary slot and the memories its stack may use (a constant: only these few words
+/// reach flash, not the whole layout).
+const APPLICATION_BOUNDS: ApplicationBounds = ApplicationBounds::of(&ACTIVE);
 use slingshot_stm32::system;
 #[cfg(any(not(feature = "single-slot"), feature = "serial-update"))]
 use slingshot_update::DualSlotConfiguration;
@@ -36,7 +40,7 @@ pub const ENGINE_CONFIGURATION: Option<DualSlotConfiguration> = match (
     ACTIVE.partitions.state,
 ) {
     (Some(secondary), Some(scratch), Some(state)) => Some(DualSlotConfiguration {
-        geometry: ACTIVE.board.flash,
+        geometry: ACTIVE.board.part.flash,
         primary: ACTIVE.partitions.primary,
         secondary,
         scratch,
@@ -79,7 +83,7 @@ pub fn decide(request: Request, button_held: bool) -> Result<Start, Refusal> {
     let slot = ACTIVE.partitions.primary.start;
     let stack_pointer = system::flash_word(slot).unwrap_or(0);
     let reset_vector = system::flash_word(slot + 4).unwrap_or(0);
-    let application = StartableApplication::check(&ACTIVE, stack_pointer, reset_vector)
+    let application = StartableApplication::check(&APPLICATION_BOUNDS, stack_pointer, reset_vector)
         .map_err(|error| Refusal::Boot(StayReason::VectorTable(error)))?;
     let cleared = cleared?;
     Ok(Start::verified(application, cleared))

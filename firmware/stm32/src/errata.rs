@@ -19,13 +19,13 @@ use slingshot_layout::ACTIVE;
 const PIN: u32 = 12;
 
 /// Whether this chip is the layout's part (DEV_ID) at a revision with the bank-2 read erratum
-/// (`slingshot_layout::Board::bank_two_erratum_fixed_revision`).
+/// (`slingshot_layout::Part::bank_two_erratum_fixed_revision`).
 pub fn bank_two_reads_need_guard() -> bool {
-    let Some(fixed) = ACTIVE.board.bank_two_erratum_fixed_revision else {
+    let Some(fixed) = ACTIVE.board.part.bank_two_erratum_fixed_revision else {
         return false;
     };
     let idcode = device().DBGMCU.idcode().read().bits();
-    idcode & 0xFFF == u32::from(ACTIVE.board.device_id) && idcode >> 16 < u32::from(fixed)
+    idcode & 0xFFF == u32::from(ACTIVE.board.part.device_id) && idcode >> 16 < u32::from(fixed)
 }
 
 /// On a revision with the erratum, drive PA12 low (output, push-pull, pull-down) so that

@@ -47,6 +47,10 @@ pub struct Flash {
     grants: &'static Grants,
 }
 
+/// The active part's flash geometry (a constant of its own, so only it reaches flash, not the
+/// whole layout with the board's names and tables).
+const GEOMETRY: FlashGeometry = ACTIVE.board.part.flash;
+
 impl Flash {
     /// The bootloader's driver: primary slot, and in the dual-slot layout secondary slot,
     /// scratch area and state journal (never its own sectors, never the application's data).
@@ -64,7 +68,7 @@ impl Flash {
 
     fn with_grants(grants: &'static Grants) -> Self {
         Self {
-            geometry: ACTIVE.board.flash,
+            geometry: GEOMETRY,
             grants,
         }
     }

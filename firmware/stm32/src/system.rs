@@ -6,7 +6,7 @@ use slingshot_layout::Region;
 ///
 /// Returns `None` unless the region lies inside the active layout's flash.
 pub fn flash_bytes(region: Region) -> Option<&'static [u8]> {
-    let flash = slingshot_layout::ACTIVE.board.flash.region();
+    let flash = slingshot_layout::ACTIVE.board.part.flash.region();
     if !flash.contains_region(region) {
         return None;
     }

@@ -117,7 +117,7 @@ pub fn pending_update_flash() -> Result<Vec<u8>> {
     twin.load_flash_image(&MemoryImage::from_binary(&signed_v1, primary)?)?;
     twin.load_flash_image(&MemoryImage::from_binary(&signed_v2, secondary)?)?;
 
-    let geometry = LAYOUT.board.flash;
+    let geometry = LAYOUT.board.part.flash;
     let mut flash = SimulatedFlash::<4>::new(geometry, 0);
     flash.load(geometry.base, &twin.board().flash.content);
     let configuration = DualSlotConfiguration::from_layout(&LAYOUT)

@@ -1,5 +1,6 @@
 //! One module per `slingshot` subcommand.
 
+pub mod boards;
 pub mod flash;
 pub mod info;
 pub mod inspect;

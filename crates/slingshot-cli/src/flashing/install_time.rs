@@ -30,6 +30,7 @@ pub fn install_time(layout: &Layout, image_size: u32) -> InstallTime {
     // A journal record per step; at worst one state sector is erased as the journal turns.
     let state_sector = layout
         .board
+        .part
         .flash
         .sectors_in(configuration.state)
         .map(|sector| sector.size)

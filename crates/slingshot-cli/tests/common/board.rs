@@ -44,6 +44,7 @@ impl BoardFlash {
         let slot = layout.partitions.secondary.expect("dual slot");
         let units = layout
             .board
+            .part
             .flash
             .sectors
             .iter()

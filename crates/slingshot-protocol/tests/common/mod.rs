@@ -98,6 +98,7 @@ impl SimulatedFlash {
             .unwrap_or(layout.partitions.primary);
         let units = layout
             .board
+            .part
             .flash
             .sectors
             .iter()

@@ -119,11 +119,14 @@ pub fn f429(
     let geometry = FlashGeometry {
         write_size,
         erased_value,
-        ..NUCLEO_F429ZI_DUAL_SLOT.board.flash
+        ..NUCLEO_F429ZI_DUAL_SLOT.board.part.flash
     };
     let layout = slingshot_layout::Layout {
         board: slingshot_layout::Board {
-            flash: geometry,
+            part: slingshot_layout::Part {
+                flash: geometry,
+                ..NUCLEO_F429ZI_DUAL_SLOT.board.part
+            },
             ..NUCLEO_F429ZI_DUAL_SLOT.board
         },
         ..NUCLEO_F429ZI_DUAL_SLOT

@@ -17,6 +17,13 @@ use embedded_storage::nor_flash::NorFlash;
 use slingshot_flash_controller::option_bytes::plan_protection;
 use slingshot_image::ImageError;
 use slingshot_layout::{Region, UpdateMode as LayoutUpdateMode, ACTIVE};
+
+/// The active layout's update mode as the protocol names it. Constants like this one keep
+/// single fields of the layout in flash instead of the whole layout with its names.
+const UPDATE_MODE: UpdateMode = match ACTIVE.update_mode {
+    LayoutUpdateMode::SingleSlot => UpdateMode::SingleSlot,
+    LayoutUpdateMode::DualSlot => UpdateMode::DualSlot,
+};
 use slingshot_protocol::device::{DeviceHandler, EraseUnit, Refusal};
 use slingshot_protocol::error::ErrorCode;
 use slingshot_protocol::info::{
@@ -77,7 +84,7 @@ fn location(slot: Slot) -> SlotLocation {
     SlotLocation {
         slot,
         region,
-        flash_offset: region.start - ACTIVE.board.flash.base,
+        flash_offset: region.start - ACTIVE.board.part.flash.base,
     }
 }
 
@@ -108,10 +115,8 @@ impl<F: NorFlash, V: ImageVerifier<F>> BootloaderHandler<F, V> {
     /// A handler for the active layout. With `flash_present` it verifies the slots once now
     /// (for the info reply and the single-slot minimum), which takes up to about a second.
     pub fn new(flash: F, verifier: V, flash_present: bool) -> Self {
-        let engine = match ACTIVE.update_mode {
-            LayoutUpdateMode::DualSlot => ENGINE_CONFIGURATION.map(DualSlotEngine::new),
-            LayoutUpdateMode::SingleSlot => None,
-        };
+        // `None` in the single-slot layout.
+        let engine = ENGINE_CONFIGURATION.map(DualSlotEngine::new);
         let mut handler = Self {
             flash,
             verifier,
@@ -208,10 +213,7 @@ impl<F: NorFlash, V: ImageVerifier<F>> DeviceHandler for BootloaderHandler<F, V>
             bootloader_version: BOOTLOADER_VERSION,
             layout_name: [0; MAX_LAYOUT_NAME],
             layout_name_length: 0,
-            update_mode: match ACTIVE.update_mode {
-                LayoutUpdateMode::SingleSlot => UpdateMode::SingleSlot,
-                LayoutUpdateMode::DualSlot => UpdateMode::DualSlot,
-            },
+            update_mode: UPDATE_MODE,
             max_image_size: TARGET.size,
             slot_count: TARGET_INDEX as u8 + 1,
             slots: self.slots,
@@ -237,7 +239,7 @@ impl<F: NorFlash, V: ImageVerifier<F>> DeviceHandler for BootloaderHandler<F, V>
         if offset >= TARGET.size {
             return None;
         }
-        let sector = ACTIVE.board.flash.sector_at(TARGET.start + offset)?;
+        let sector = ACTIVE.board.part.flash.sector_at(TARGET.start + offset)?;
         Some(EraseUnit {
             offset: sector.start - TARGET.start,
             size: sector.size,

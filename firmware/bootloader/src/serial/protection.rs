@@ -30,6 +30,7 @@ pub fn request(protection: Protection) -> ProtectionRequest {
 pub const BOOTLOADER_SECTORS: core::ops::Range<u8> = {
     let sectors = ACTIVE
         .board
+        .part
         .flash
         .sector_numbers_in(ACTIVE.partitions.bootloader);
     assert!(

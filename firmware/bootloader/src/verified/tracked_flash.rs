@@ -34,7 +34,7 @@ impl TrackedFlash {
         let primary = ACTIVE.partitions.primary;
         Self::new(
             Flash::for_bootloader(),
-            primary.start - ACTIVE.board.flash.base,
+            primary.start - ACTIVE.board.part.flash.base,
             primary.size,
         )
     }

@@ -195,7 +195,7 @@ mod engine_verifier {
             let location = SlotLocation {
                 slot: Slot::Primary,
                 region: primary,
-                flash_offset: primary.start - ACTIVE.board.flash.base,
+                flash_offset: primary.start - ACTIVE.board.part.flash.base,
             };
             self.verify(flash, location)
         }

@@ -1,0 +1,166 @@
+//! The partition plans of every board: a single-slot plan for all, and the dual-slot plan with
+//! trial boot and rollback where the sector map allows the update engine one (today: the
+//! two-bank 2 MB parts, whose banks mirror each other). The application always starts at
+//! 0x0800_8000 (sector 2), after the 32 KB bootloader in sectors 0–1.
+//!
+//! Why the single-bank parts have no dual-slot plan yet: the engine swaps a primary sector
+//! with a secondary sector of the same size, and sectors 2–4 (16, 16 and 64 KB) have no twin
+//! elsewhere in a single bank, where every later sector is 128 KB. docs/UPDATE_ENGINE.md
+//! describes the swap units that would lift this.
+
+use crate::boards::{
+    equal, Board, BUILD_BOARD, NUCLEO_F401RE, NUCLEO_F411RE, NUCLEO_F412ZG, NUCLEO_F413ZH,
+    NUCLEO_F429ZI, NUCLEO_F439ZI, NUCLEO_F446RE, NUCLEO_F446ZE, STM32F4DISCOVERY,
+};
+use crate::{FlashGeometry, Layout, Partitions, Region, UpdateMode};
+
+/// The region covering sectors `first..=last` of `flash`.
+const fn sectors(flash: &FlashGeometry, first: usize, last: usize) -> Region {
+    let start = flash.sectors[first].start;
+    let end = flash.sectors[last].start + flash.sectors[last].size;
+    Region::new(start, end - start)
+}
+
+/// The bootloader partition on every board: sectors 0–1, 32 KB at the start of flash.
+const fn bootloader(board: &Board) -> Region {
+    sectors(&board.part.flash, 0, 1)
+}
+
+/// The single-slot plan: the application owns all of flash after the bootloader.
+const fn single_slot(name: &'static str, board: Board) -> Layout {
+    let flash = &board.part.flash;
+    Layout {
+        name,
+        board,
+        partitions: Partitions {
+            bootloader: bootloader(&board),
+            primary: sectors(flash, 2, flash.sectors.len() - 1),
+            secondary: None,
+            scratch: None,
+            state: None,
+            application_data: None,
+        },
+        update_mode: UpdateMode::SingleSlot,
+    }
+}
+
+/// The dual-slot plan of a two-bank 2 MB F42x/F43x. Both banks have the same sector map, so
+/// the secondary slot mirrors the primary one a bank up:
+///
+/// | partition        | sectors | address     | size   |
+/// |------------------|---------|-------------|--------|
+/// | bootloader       | 0–1     | 0x0800_0000 | 32 KB  |
+/// | primary          | 2–10    | 0x0800_8000 | 864 KB |
+/// | scratch          | 11      | 0x080E_0000 | 128 KB |
+/// | state            | 12–13   | 0x0810_0000 | 32 KB  |
+/// | secondary        | 14–22   | 0x0810_8000 | 864 KB |
+/// | application data | 23      | 0x081E_0000 | 128 KB |
+const fn two_bank_dual_slot(name: &'static str, board: Board) -> Layout {
+    let flash = &board.part.flash;
+    Layout {
+        name,
+        board,
+        partitions: Partitions {
+            bootloader: bootloader(&board),
+            primary: sectors(flash, 2, 10),
+            secondary: Some(sectors(flash, 14, 22)),
+            scratch: Some(sectors(flash, 11, 11)),
+            state: Some(sectors(flash, 12, 13)),
+            application_data: Some(sectors(flash, 23, 23)),
+        },
+        update_mode: UpdateMode::DualSlot,
+    }
+}
+
+/// Nucleo-F429ZI, dual slot with rollback (the default build).
+pub const NUCLEO_F429ZI_DUAL_SLOT: Layout = two_bank_dual_slot("nucleo-f429zi-dual", NUCLEO_F429ZI);
+/// Nucleo-F429ZI, single slot: 2016 KB from 0x0800_8000.
+pub const NUCLEO_F429ZI_SINGLE_SLOT: Layout = single_slot("nucleo-f429zi-single", NUCLEO_F429ZI);
+/// Nucleo-F439ZI, dual slot with rollback.
+pub const NUCLEO_F439ZI_DUAL_SLOT: Layout = two_bank_dual_slot("nucleo-f439zi-dual", NUCLEO_F439ZI);
+/// Nucleo-F439ZI, single slot.
+pub const NUCLEO_F439ZI_SINGLE_SLOT: Layout = single_slot("nucleo-f439zi-single", NUCLEO_F439ZI);
+/// Nucleo-F401RE, single slot: 480 KB.
+pub const NUCLEO_F401RE_SINGLE_SLOT: Layout = single_slot("nucleo-f401re-single", NUCLEO_F401RE);
+/// Nucleo-F411RE, single slot: 480 KB.
+pub const NUCLEO_F411RE_SINGLE_SLOT: Layout = single_slot("nucleo-f411re-single", NUCLEO_F411RE);
+/// Nucleo-F446RE, single slot: 480 KB.
+pub const NUCLEO_F446RE_SINGLE_SLOT: Layout = single_slot("nucleo-f446re-single", NUCLEO_F446RE);
+/// Nucleo-F446ZE, single slot: 480 KB.
+pub const NUCLEO_F446ZE_SINGLE_SLOT: Layout = single_slot("nucleo-f446ze-single", NUCLEO_F446ZE);
+/// Nucleo-F412ZG, single slot: 992 KB.
+pub const NUCLEO_F412ZG_SINGLE_SLOT: Layout = single_slot("nucleo-f412zg-single", NUCLEO_F412ZG);
+/// Nucleo-F413ZH, single slot: 1504 KB.
+pub const NUCLEO_F413ZH_SINGLE_SLOT: Layout = single_slot("nucleo-f413zh-single", NUCLEO_F413ZH);
+/// STM32F4DISCOVERY, single slot: 992 KB.
+pub const STM32F4DISCOVERY_SINGLE_SLOT: Layout =
+    single_slot("stm32f4discovery-single", STM32F4DISCOVERY);
+
+/// Every layout Slingshot knows, for host tools that let the user choose one by name.
+pub const ALL_LAYOUTS: &[&Layout] = &[
+    &NUCLEO_F429ZI_DUAL_SLOT,
+    &NUCLEO_F429ZI_SINGLE_SLOT,
+    &NUCLEO_F439ZI_DUAL_SLOT,
+    &NUCLEO_F439ZI_SINGLE_SLOT,
+    &NUCLEO_F401RE_SINGLE_SLOT,
+    &NUCLEO_F411RE_SINGLE_SLOT,
+    &NUCLEO_F446RE_SINGLE_SLOT,
+    &NUCLEO_F446ZE_SINGLE_SLOT,
+    &NUCLEO_F412ZG_SINGLE_SLOT,
+    &NUCLEO_F413ZH_SINGLE_SLOT,
+    &STM32F4DISCOVERY_SINGLE_SLOT,
+];
+
+/// The layout of `board` with `mode`, if the board has one (compile-time lookup).
+pub const fn layout_for(board: &Board, mode: UpdateMode) -> Option<Layout> {
+    let mut index = 0;
+    while index < ALL_LAYOUTS.len() {
+        let layout = ALL_LAYOUTS[index];
+        if equal(layout.board.name.as_bytes(), board.name.as_bytes())
+            && matches!(
+                (layout.update_mode, mode),
+                (UpdateMode::SingleSlot, UpdateMode::SingleSlot)
+                    | (UpdateMode::DualSlot, UpdateMode::DualSlot)
+            )
+        {
+            return Some(*layout);
+        }
+        index += 1;
+    }
+    None
+}
+
+/// The layout the firmware is built for: the board [`BUILD_BOARD`] names (`SLINGSHOT_BOARD`,
+/// default Nucleo-F429ZI), dual slot unless the `single-slot` feature is on. A board without a
+/// dual-slot plan stops a dual-slot build.
+pub const ACTIVE: Layout = {
+    let mode = if cfg!(feature = "single-slot") {
+        UpdateMode::SingleSlot
+    } else {
+        UpdateMode::DualSlot
+    };
+    match layout_for(&BUILD_BOARD, mode) {
+        Some(layout) => layout,
+        None => panic!("this board has no dual-slot layout: build it with `--layout single`"),
+    }
+};
+
+// Invariants the compiler can see; `Layout::check` and the host tests check the rest.
+const _: () = {
+    let mut index = 0;
+    while index < ALL_LAYOUTS.len() {
+        let layout = ALL_LAYOUTS[index];
+        assert!(layout.partitions.bootloader.start == 0x0800_0000);
+        assert!(layout.partitions.bootloader.size == 32 * 1024);
+        assert!(layout.partitions.primary.start == 0x0800_8000);
+        index += 1;
+    }
+    assert!(NUCLEO_F429ZI_SINGLE_SLOT.partitions.primary.size == 2016 * 1024);
+    assert!(NUCLEO_F401RE_SINGLE_SLOT.partitions.primary.size == 480 * 1024);
+    assert!(NUCLEO_F413ZH_SINGLE_SLOT.partitions.primary.size == 1504 * 1024);
+    let secondary = match NUCLEO_F429ZI_DUAL_SLOT.partitions.secondary {
+        Some(region) => region,
+        None => panic!(),
+    };
+    assert!(secondary.start == 0x0810_8000);
+};
