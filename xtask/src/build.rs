@@ -6,11 +6,12 @@
 
 use crate::prerequisites::{ensure_firmware_target, FIRMWARE_TARGET};
 use crate::process::{cargo, firmware_directory, repository_root, run_checked};
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use slingshot_cli::keys::{ensure_development_key, DEVELOPMENT_WARNING};
 use slingshot_cli::signing::{sign_file, SignRequest};
 use slingshot_files::{write_atomically, MemoryImage};
+use slingshot_layout::{Board, Layout, UpdateMode, ALL_BOARDS, ALL_LAYOUTS};
 use std::path::{Path, PathBuf};
 
 /// Which partition plan to build for.
@@ -23,9 +24,17 @@ pub enum LayoutChoice {
     Single,
 }
 
+/// The board built for when `--board` is not given.
+pub const DEFAULT_BOARD: &str = "nucleo-f429zi";
+/// Environment variable the layout crate reads at build time to pick the board.
+pub const BOARD_VARIABLE: &str = "SLINGSHOT_BOARD";
+
 /// Arguments of `cargo xtask build`.
 #[derive(Args, Clone, Debug, Default)]
 pub struct BuildArguments {
+    /// Board to build for (`slingshot boards` lists them; default nucleo-f429zi).
+    #[arg(long)]
+    pub board: Option<String>,
     /// Partition plan.
     #[arg(long, value_enum, default_value_t)]
     pub layout: LayoutChoice,
@@ -71,12 +80,57 @@ pub const VERSION_VARIABLE: &str = "SLINGSHOT_APPLICATION_VERSION";
 /// Environment variable setting the signed application's security counter (default 0).
 pub const SECURITY_COUNTER_VARIABLE: &str = "SLINGSHOT_APPLICATION_SECURITY_COUNTER";
 
+impl BuildArguments {
+    /// The board's short name (`--board`, default nucleo-f429zi).
+    pub fn board_name(&self) -> &str {
+        self.board.as_deref().unwrap_or(DEFAULT_BOARD)
+    }
+
+    /// The layout this build is for: the board's single- or dual-slot plan, or an error
+    /// naming the boards and layouts that exist.
+    pub fn resolved_layout(&self) -> Result<&'static Layout> {
+        let name = self.board_name();
+        let Some(board) = Board::by_name(name) else {
+            let known: Vec<&str> = ALL_BOARDS.iter().map(|board| board.name).collect();
+            bail!(
+                "unknown board {name:?}: known boards are {}",
+                known.join(", ")
+            );
+        };
+        let mode = match self.layout {
+            LayoutChoice::Dual => UpdateMode::DualSlot,
+            LayoutChoice::Single => UpdateMode::SingleSlot,
+        };
+        ALL_LAYOUTS
+            .iter()
+            .copied()
+            .find(|layout| layout.board.name == board.name && layout.update_mode == mode)
+            .with_context(|| {
+                format!(
+                    "the {} has no dual-slot layout (its flash has one bank, so no sector can be \
+                     swapped with a twin of the same size): build it with `--layout single`",
+                    board.product
+                )
+            })
+    }
+}
+
 /// The cargo target directory of a build variant: the default build keeps cargo's default
 /// so tests find it; variants get their own directories so they never overwrite it.
 pub fn target_directory(arguments: &BuildArguments) -> PathBuf {
     let base = firmware_directory().join("target");
     if let Some(variant) = &arguments.variant {
         return base.join("variants").join(variant);
+    }
+    if arguments.board_name() != DEFAULT_BOARD {
+        let plan = match arguments.layout {
+            LayoutChoice::Dual => "dual",
+            LayoutChoice::Single => "single",
+        };
+        let quiet = if arguments.quiet { "-quiet" } else { "" };
+        return base
+            .join("variants")
+            .join(format!("{}-{plan}{quiet}", arguments.board_name()));
     }
     match (arguments.layout, arguments.quiet) {
         (LayoutChoice::Dual, false) => base,
@@ -88,6 +142,7 @@ pub fn target_directory(arguments: &BuildArguments) -> PathBuf {
 
 /// Build both programs and write their `.bin` and `.hex` files.
 pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
+    let layout = arguments.resolved_layout()?;
     ensure_firmware_target()?;
     let key = ensure_development_key(repository_root())
         .context("creating the development signing key")?;
@@ -110,7 +165,8 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
             "example-application",
         ])
         .arg("--target-dir")
-        .arg(&target_directory);
+        .arg(&target_directory)
+        .env(BOARD_VARIABLE, layout.board.name);
     let mut features = Vec::new();
     if arguments.layout == LayoutChoice::Single {
         features.push("slingshot-bootloader/single-slot");
@@ -142,7 +198,7 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
     }
     sign_application(
         &artifacts,
-        arguments.layout,
+        layout,
         arguments.application_version.as_deref(),
         &key.files.private_pem,
     )?;
@@ -191,7 +247,7 @@ fn application_version(requested: Option<&str>) -> Result<String> {
 /// through the `slingshot sign` library code (same checks as the command line).
 fn sign_application(
     artifacts: &Artifacts,
-    layout: LayoutChoice,
+    layout: &'static Layout,
     version: Option<&str>,
     key: &Path,
 ) -> Result<()> {
@@ -204,8 +260,6 @@ fn sign_application(
     let text = application_version(version)?;
     let version = slingshot_cli::signing::Version::parse(&text)
         .with_context(|| format!("application version {text:?}"))?;
-    let layout = slingshot_layout::Layout::by_name(layout_name(layout))
-        .context("the layout of this build")?;
     let outputs = [
         artifacts.signed_application(),
         Artifacts::with_extension(&artifacts.application, "signed.hex"),

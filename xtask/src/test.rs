@@ -165,7 +165,8 @@ fn cargo_test(selection: &[&str]) -> Result<()> {
     )
 }
 
-/// The three standard builds the system tests run: default, quiet and single-slot.
+/// The standard builds the system tests run: default, quiet and single-slot for the
+/// Nucleo-F429ZI, and the STM32F4DISCOVERY's single-slot build (QEMU's F405 machine boots it).
 fn build_firmware() -> Result<()> {
     build::run(BuildArguments::default())?;
     build::run(BuildArguments {
@@ -176,6 +177,11 @@ fn build_firmware() -> Result<()> {
     build::run(BuildArguments {
         layout: LayoutChoice::Single,
         quiet: false,
+        ..Default::default()
+    })?;
+    build::run(BuildArguments {
+        board: Some("stm32f4discovery".into()),
+        layout: LayoutChoice::Single,
         ..Default::default()
     })?;
     Ok(())

@@ -246,120 +246,131 @@ const NUCLEO_144_BUTTON: Button = Button {
     high_when_pressed: true,
 };
 
-/// A Nucleo-64 board with `part`.
-const fn nucleo_64(
-    name: &'static str,
-    product: &'static str,
-    probe_rs_chip: &'static str,
-    board_id: u32,
-    part: Part,
-) -> Board {
-    Board {
-        name,
-        product,
-        user_manual: "UM1724",
-        probe_rs_chip,
-        board_id,
-        part,
-        serial: NUCLEO_64_SERIAL,
-        leds: NUCLEO_64_LEDS,
-        button: NUCLEO_64_BUTTON,
-        mailbox: mailbox(&part),
-    }
+/// What a family of boards wires to its part: manual, serial port, LEDs, button.
+struct Wiring {
+    user_manual: &'static str,
+    serial: SerialPort,
+    leds: &'static [Led],
+    button: Button,
 }
 
-/// A Nucleo-144 board with `part`.
-const fn nucleo_144(
+/// Every Nucleo-64 board (MB1136).
+const NUCLEO_64: Wiring = Wiring {
+    user_manual: "UM1724",
+    serial: NUCLEO_64_SERIAL,
+    leds: NUCLEO_64_LEDS,
+    button: NUCLEO_64_BUTTON,
+};
+
+/// Every Nucleo-144 board (MB1137).
+const NUCLEO_144: Wiring = Wiring {
+    user_manual: "UM1974",
+    serial: NUCLEO_144_SERIAL,
+    leds: NUCLEO_144_LEDS,
+    button: NUCLEO_144_BUTTON,
+};
+
+/// A Nucleo board with `part` and its family's `wiring`.
+const fn nucleo(
     name: &'static str,
     product: &'static str,
     probe_rs_chip: &'static str,
     board_id: u32,
     part: Part,
+    wiring: Wiring,
 ) -> Board {
     Board {
         name,
         product,
-        user_manual: "UM1974",
+        user_manual: wiring.user_manual,
         probe_rs_chip,
         board_id,
         part,
-        serial: NUCLEO_144_SERIAL,
-        leds: NUCLEO_144_LEDS,
-        button: NUCLEO_144_BUTTON,
+        serial: wiring.serial,
+        leds: wiring.leds,
+        button: wiring.button,
         mailbox: mailbox(&part),
     }
 }
 
 /// Nucleo-F401RE (STM32F401RE).
-pub const NUCLEO_F401RE: Board = nucleo_64(
+pub const NUCLEO_F401RE: Board = nucleo(
     "nucleo-f401re",
     "NUCLEO-F401RE",
     "STM32F401RETx",
     0x0401_0001,
     STM32F401RE,
+    NUCLEO_64,
 );
 
 /// Nucleo-F411RE (STM32F411RE).
-pub const NUCLEO_F411RE: Board = nucleo_64(
+pub const NUCLEO_F411RE: Board = nucleo(
     "nucleo-f411re",
     "NUCLEO-F411RE",
     "STM32F411RETx",
     0x0411_0001,
     STM32F411RE,
+    NUCLEO_64,
 );
 
 /// Nucleo-F446RE (STM32F446RE).
-pub const NUCLEO_F446RE: Board = nucleo_64(
+pub const NUCLEO_F446RE: Board = nucleo(
     "nucleo-f446re",
     "NUCLEO-F446RE",
     "STM32F446RETx",
     0x0446_0001,
     STM32F446XE,
+    NUCLEO_64,
 );
 
 /// Nucleo-F446ZE (STM32F446ZE).
-pub const NUCLEO_F446ZE: Board = nucleo_144(
+pub const NUCLEO_F446ZE: Board = nucleo(
     "nucleo-f446ze",
     "NUCLEO-F446ZE",
     "STM32F446ZETx",
     0x0446_0002,
     STM32F446XE,
+    NUCLEO_144,
 );
 
 /// Nucleo-F412ZG (STM32F412ZG).
-pub const NUCLEO_F412ZG: Board = nucleo_144(
+pub const NUCLEO_F412ZG: Board = nucleo(
     "nucleo-f412zg",
     "NUCLEO-F412ZG",
     "STM32F412ZGTx",
     0x0412_0001,
     STM32F412ZG,
+    NUCLEO_144,
 );
 
 /// Nucleo-F413ZH (STM32F413ZH).
-pub const NUCLEO_F413ZH: Board = nucleo_144(
+pub const NUCLEO_F413ZH: Board = nucleo(
     "nucleo-f413zh",
     "NUCLEO-F413ZH",
     "STM32F413ZHTx",
     0x0413_0001,
     STM32F413ZH,
+    NUCLEO_144,
 );
 
 /// Nucleo-F429ZI (STM32F429ZI), the first board and the default.
-pub const NUCLEO_F429ZI: Board = nucleo_144(
+pub const NUCLEO_F429ZI: Board = nucleo(
     "nucleo-f429zi",
     "NUCLEO-F429ZI",
     "STM32F429ZITx",
     0x0429_0001,
     STM32F429ZI,
+    NUCLEO_144,
 );
 
 /// Nucleo-F439ZI (STM32F439ZI).
-pub const NUCLEO_F439ZI: Board = nucleo_144(
+pub const NUCLEO_F439ZI: Board = nucleo(
     "nucleo-f439zi",
     "NUCLEO-F439ZI",
     "STM32F439ZITx",
     0x0439_0001,
     STM32F439ZI,
+    NUCLEO_144,
 );
 
 /// STM32F4DISCOVERY (STM32F407VG). Its ST-LINK has no virtual COM port wired to the part

@@ -48,27 +48,33 @@ pub struct Part {
 /// What a part allows its clocks, with the flash wait states that go with them (2.7–3.6 V).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ClockLimits {
-    /// The highest system clock (HCLK) in Hz this kit sets up (without over-drive).
+    /// The part's highest system clock (HCLK) in Hz without over-drive.
     pub system_hz: u32,
+    /// The clock the bootloader verifies at: [`Self::system_hz`] where the voltage scale of
+    /// the reset state allows it, else the highest that scale allows (84 MHz: the F411, F412
+    /// and F413 reach 100 MHz only in voltage scale 1, and PWR_CR.VOS resets to scale 2; the
+    /// bootloader leaves the regulator as reset left it).
+    pub verification_hz: u32,
     /// The highest APB1 clock in Hz (USART2 and USART3 are on APB1).
     pub apb1_maximum_hz: u32,
-    /// FLASH_ACR.LATENCY for `system_hz` at 2.7–3.6 V.
+    /// FLASH_ACR.LATENCY for `verification_hz` at 2.7–3.6 V.
     pub flash_wait_states: u8,
 }
 
 impl ClockLimits {
-    /// The APB1 prescaler (1, 2, 4, 8 or 16) that keeps APB1 within its limit at `system_hz`.
+    /// The APB1 prescaler (1, 2, 4, 8 or 16) that keeps APB1 within its limit at
+    /// `verification_hz`.
     pub const fn apb1_divider(&self) -> u32 {
         let mut divider = 1;
-        while self.system_hz / divider > self.apb1_maximum_hz {
+        while self.verification_hz / divider > self.apb1_maximum_hz {
             divider *= 2;
         }
         divider
     }
 
-    /// The APB1 clock at `system_hz` with [`Self::apb1_divider`].
+    /// The APB1 clock at `verification_hz` with [`Self::apb1_divider`].
     pub const fn apb1_hz(&self) -> u32 {
-        self.system_hz / self.apb1_divider()
+        self.verification_hz / self.apb1_divider()
     }
 }
 
@@ -175,6 +181,7 @@ pub const STM32F401RE: Part = Part {
     // 60 < HCLK ≤ 84 MHz at 2.7–3.6 V.
     clock: ClockLimits {
         system_hz: 84_000_000,
+        verification_hz: 84_000_000,
         apb1_maximum_hz: 42_000_000,
         flash_wait_states: 2,
     },
@@ -194,11 +201,12 @@ pub const STM32F411RE: Part = Part {
     ram: Region::new(SRAM_BASE, 128 * KIB),
     ccm: None,
     // Datasheet: 100 MHz; APB1 ≤ 50 MHz. RM0383 "Relation between CPU clock frequency and
-    // flash memory read time": 3 WS for 90 < HCLK ≤ 100 MHz at 2.7–3.6 V.
+    // flash memory read time": 2 WS up to 90 MHz at 2.7–3.6 V, so at the 84 MHz verification clock.
     clock: ClockLimits {
         system_hz: 100_000_000,
+        verification_hz: 84_000_000,
         apb1_maximum_hz: 50_000_000,
-        flash_wait_states: 3,
+        flash_wait_states: 2,
     },
     interrupt_count: 86,
 };
@@ -221,6 +229,7 @@ pub const STM32F446XE: Part = Part {
     // at 2.7–3.6 V.
     clock: ClockLimits {
         system_hz: 168_000_000,
+        verification_hz: 168_000_000,
         apb1_maximum_hz: 45_000_000,
         flash_wait_states: 5,
     },
@@ -240,11 +249,12 @@ pub const STM32F412ZG: Part = Part {
     ram: Region::new(SRAM_BASE, 256 * KIB),
     ccm: None,
     // Datasheet: 100 MHz; APB1 ≤ 50 MHz. RM0402 "Relation between CPU clock frequency and
-    // flash memory read time": 3 WS for 90 < HCLK ≤ 100 MHz at 2.7–3.6 V.
+    // flash memory read time": 2 WS up to 90 MHz at 2.7–3.6 V, so at the 84 MHz verification clock.
     clock: ClockLimits {
         system_hz: 100_000_000,
+        verification_hz: 84_000_000,
         apb1_maximum_hz: 50_000_000,
-        flash_wait_states: 3,
+        flash_wait_states: 2,
     },
     interrupt_count: 97,
 };
@@ -263,11 +273,12 @@ pub const STM32F413ZH: Part = Part {
     ram: Region::new(SRAM_BASE, 320 * KIB),
     ccm: None,
     // Datasheet: 100 MHz; APB1 ≤ 50 MHz. RM0430 "Relation between CPU clock frequency and
-    // flash memory read time": 3 WS for 90 < HCLK ≤ 100 MHz at 2.7–3.6 V.
+    // flash memory read time": 2 WS up to 90 MHz at 2.7–3.6 V, so at the 84 MHz verification clock.
     clock: ClockLimits {
         system_hz: 100_000_000,
+        verification_hz: 84_000_000,
         apb1_maximum_hz: 50_000_000,
-        flash_wait_states: 3,
+        flash_wait_states: 2,
     },
     interrupt_count: 102,
 };
@@ -277,6 +288,7 @@ pub const STM32F413ZH: Part = Part {
 /// frequency and flash memory read time": 5 WS for 150 < HCLK ≤ 180 MHz at 2.7–3.6 V.
 const F42X_CLOCK: ClockLimits = ClockLimits {
     system_hz: 168_000_000,
+    verification_hz: 168_000_000,
     apb1_maximum_hz: 45_000_000,
     flash_wait_states: 5,
 };
@@ -328,6 +340,7 @@ pub const STM32F407VG: Part = Part {
     // flash memory read time": 5 WS for 150 < HCLK ≤ 168 MHz at 2.7–3.6 V.
     clock: ClockLimits {
         system_hz: 168_000_000,
+        verification_hz: 168_000_000,
         apb1_maximum_hz: 42_000_000,
         flash_wait_states: 5,
     },

@@ -41,13 +41,43 @@ impl Program {
 /// Fails with the command to run when the file is missing, so a test that needs firmware
 /// never passes silently without it.
 pub fn firmware_file(program: Program, extension: &str) -> Result<PathBuf> {
-    let mut path = firmware_release_directory().join(program.file_name());
+    output_file(
+        firmware_release_directory(),
+        program,
+        extension,
+        "cargo xtask build",
+    )
+}
+
+/// A file of the build for another board: `cargo xtask build --board BOARD --layout single`
+/// writes it under firmware/target/variants/BOARD-single (`plan` is `"single"` or `"dual"`).
+pub fn board_firmware_file(
+    board: &str,
+    plan: &str,
+    program: Program,
+    extension: &str,
+) -> Result<PathBuf> {
+    let directory = repository_root()
+        .join("firmware/target/variants")
+        .join(format!("{board}-{plan}"))
+        .join("thumbv7em-none-eabihf/release");
+    let command = format!("cargo xtask build --board {board} --layout {plan}");
+    output_file(directory, program, extension, &command)
+}
+
+fn output_file(
+    directory: PathBuf,
+    program: Program,
+    extension: &str,
+    command: &str,
+) -> Result<PathBuf> {
+    let mut path = directory.join(program.file_name());
     if !extension.is_empty() {
         path.set_extension(extension);
     }
     if !path.exists() {
         bail!(
-            "{} is missing: build the firmware first with `cargo xtask build` \
+            "{} is missing: build the firmware first with `{command}` \
              (or run every test with `cargo xtask test`)",
             path.display()
         );

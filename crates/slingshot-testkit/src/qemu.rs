@@ -7,6 +7,7 @@
 //! makes runs identical, one instruction per virtual nanosecond.
 
 use anyhow::{bail, Context, Result};
+use slingshot_layout::boards::Usart;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -33,6 +34,7 @@ pub struct Machine {
     clock: Clock,
     trace_file: Option<PathBuf>,
     gdb_port: Option<u16>,
+    host_serial: Usart,
 }
 
 impl Machine {
@@ -45,7 +47,15 @@ impl Machine {
             clock: Clock::Deterministic,
             trace_file: None,
             gdb_port: None,
+            host_serial: Usart::Usart3,
         }
+    }
+
+    /// Connect the session to `usart` instead of USART3 (USART2 for the boards that use it:
+    /// the STM32F4DISCOVERY build on this F405 machine).
+    pub fn with_host_serial(mut self, usart: Usart) -> Self {
+        self.host_serial = usart;
+        self
     }
 
     /// Put the raw binary `file` into flash at `address`.
@@ -83,8 +93,15 @@ impl Machine {
             "-monitor",
             "none",
         ]);
-        // USART1 and USART2 go nowhere; USART3 (the ST-LINK VCP on the Nucleo) is stdio.
-        command.args(["-serial", "null", "-serial", "null", "-serial", "stdio"]);
+        // The `-serial` options go to USART1, USART2, USART3 in order: the host serial port
+        // (USART3, the Nucleo-144's ST-LINK VCP, unless chosen otherwise) is stdio, the
+        // others go nowhere.
+        match self.host_serial {
+            Usart::Usart2 => command.args(["-serial", "null", "-serial", "stdio"]),
+            Usart::Usart3 => {
+                command.args(["-serial", "null", "-serial", "null", "-serial", "stdio"])
+            }
+        };
         if self.clock == Clock::Deterministic {
             command.args(["-icount", "shift=0,sleep=off"]);
         }

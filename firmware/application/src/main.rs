@@ -22,7 +22,7 @@ use slingshot_application::{ImageState, Platform, Updater};
 use slingshot_layout::ACTIVE;
 use slingshot_stm32::flash::Flash;
 use slingshot_stm32::platform::Stm32Platform;
-use slingshot_stm32::{board::Led, flash_interface, usart::Usart3, watchdog, HSI_HZ};
+use slingshot_stm32::{board::Led, flash_interface, usart::Usart, watchdog, HSI_HZ};
 
 /// SysTick interrupts per second.
 const TICKS_PER_SECOND: u32 = 10;
@@ -37,7 +37,7 @@ static TICKS: AtomicU32 = AtomicU32::new(0);
 fn main() -> ! {
     // First: read (and clear) why the chip reset, before anything can reset it again.
     let mut platform = Stm32Platform::new();
-    let mut usart = Usart3::new(115_200);
+    let mut usart = Usart::new(115_200);
     let mut core = cortex_m::Peripherals::take().expect("taken once, at start");
     let _ = writeln!(
         usart,
@@ -107,7 +107,7 @@ fn main() -> ! {
 }
 
 /// Keep the running trial image: the next reset will not revert it.
-fn confirm(usart: &mut Usart3, updater: Option<&mut Updater<Flash, Stm32Platform>>) {
+fn confirm(usart: &mut Usart, updater: Option<&mut Updater<Flash, Stm32Platform>>) {
     let Some(updater) = updater else { return };
     let _ = match updater.confirm() {
         Ok(()) => writeln!(usart, "confirmed\r"),

@@ -1,38 +1,63 @@
-//! The Nucleo-F429ZI's LEDs (LD1 green PB0, LD2 blue PB7, LD3 red PB14) and its user button
-//! B1 (PC13, high while pressed).
+//! The board's user LEDs and user button, from the board table
+//! (`slingshot_layout::Board::leds`, `button`): on the Nucleo-F429ZI LD1 green PB0, LD2 blue
+//! PB7, LD3 red PB14 and B1 on PC13 (high while pressed); on a Nucleo-64 one green LED on PA5
+//! and B1 on PC13 (low while pressed).
 
-use crate::device;
+use crate::usart::{enable_port, gpio};
+use slingshot_layout::boards::{Led as BoardLed, Pin};
+use slingshot_layout::BUILD_BOARD;
 
-/// One of the three user LEDs.
+/// A user LED by its role. Boards with fewer LEDs show every role on their first (green) one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Led {
-    /// LD1, green, PB0.
+    /// The heartbeat: the board's green LED.
     Green,
-    /// LD2, blue, PB7.
+    /// Activity: the blue LED where the board has one.
     Blue,
-    /// LD3, red, PB14.
+    /// Failure: the red LED where the board has one.
     Red,
 }
 
+/// The board's LED of `colour`, else its first LED.
+const fn coloured(colour: &str) -> BoardLed {
+    let leds = BUILD_BOARD.leds;
+    let mut index = 0;
+    while index < leds.len() {
+        let name = leds[index].colour.as_bytes();
+        let wanted = colour.as_bytes();
+        if name.len() == wanted.len() {
+            let mut position = 0;
+            while position < name.len() && name[position] == wanted[position] {
+                position += 1;
+            }
+            if position == name.len() {
+                return leds[index];
+            }
+        }
+        index += 1;
+    }
+    leds[0]
+}
+
+const GREEN: Pin = coloured("green").pin;
+const BLUE: Pin = coloured("blue").pin;
+const RED: Pin = coloured("red").pin;
+
 impl Led {
-    const fn pin(self) -> u32 {
+    const fn pin(self) -> Pin {
         match self {
-            Led::Green => 0,
-            Led::Blue => 7,
-            Led::Red => 14,
+            Led::Green => GREEN,
+            Led::Blue => BLUE,
+            Led::Red => RED,
         }
     }
 
-    /// Make the LED's pin a push-pull output (enables the GPIOB clock).
+    /// Make the LED's pin a push-pull output (enables its GPIO port's clock).
     pub fn enable(self) {
-        let peripherals = device();
-        peripherals
-            .RCC
-            .ahb1enr()
-            .modify(|_, w| w.gpioben().set_bit());
-        let _ = peripherals.RCC.ahb1enr().read();
-        let shift = self.pin() * 2;
-        peripherals.GPIOB.moder().modify(|r, w| {
+        let pin = self.pin();
+        enable_port(pin);
+        let shift = u32::from(pin.number) * 2;
+        gpio(pin).moder().modify(|r, w| {
             // SAFETY: MODER takes any value; only this pin's two bits change, to 0b01 (output).
             unsafe { w.bits((r.bits() & !(0b11 << shift)) | (0b01 << shift)) }
         });
@@ -40,18 +65,15 @@ impl Led {
 
     /// Turn the LED on or off (atomically, through BSRR).
     pub fn set(self, on: bool) {
-        let bit = if on {
-            1 << self.pin()
-        } else {
-            1 << (self.pin() + 16)
-        };
+        let number = u32::from(self.pin().number);
+        let bit = if on { 1 << number } else { 1 << (number + 16) };
         // SAFETY: BSRR is write-only set/reset; writing one bit changes only that pin.
-        device().GPIOB.bsrr().write(|w| unsafe { w.bits(bit) });
+        gpio(self.pin()).bsrr().write(|w| unsafe { w.bits(bit) });
     }
 
     /// Whether the LED's output is driven high.
     pub fn is_on(self) -> bool {
-        device().GPIOB.odr().read().bits() & (1 << self.pin()) != 0
+        gpio(self.pin()).odr().read().bits() & (1 << self.pin().number) != 0
     }
 
     /// Invert the LED.
@@ -60,13 +82,11 @@ impl Led {
     }
 }
 
-/// Whether the user button B1 (PC13) is held. Enables the GPIOC clock to read it.
+/// Whether the user button is held (pressed level from the board table). Enables its GPIO
+/// port's clock to read it.
 pub fn button_held() -> bool {
-    let peripherals = device();
-    peripherals
-        .RCC
-        .ahb1enr()
-        .modify(|_, w| w.gpiocen().set_bit());
-    let _ = peripherals.RCC.ahb1enr().read();
-    peripherals.GPIOC.idr().read().idr13().bit_is_set()
+    let button = BUILD_BOARD.button;
+    enable_port(button.pin);
+    let high = gpio(button.pin).idr().read().bits() & (1 << button.pin.number) != 0;
+    high == button.high_when_pressed
 }

@@ -1,13 +1,17 @@
-//! Running a burst of work on the PLL at 168 MHz ([`at_full_speed`]: APB1 at 42 MHz and APB2
-//! at 84 MHz, their maxima) and going back to the reset clock state afterwards: HSI 16 MHz, no
-//! prescalers, PLL off with its reset configuration, zero flash wait states with the caches and
-//! prefetch off (RM0090 §6.3, §3.5.1). USART3's baud rate must be set for the 42 MHz APB1
-//! meanwhile ([`apb1_clock_hz`]).
+//! Running a burst of work on the PLL at the part's verification clock ([`at_full_speed`]:
+//! 168 MHz on the F405/407, F42x/43x and F446 with APB1 at 42 MHz and APB2 at 84 MHz; 84 MHz on
+//! the F401/F411/F412/F413, see `slingshot_layout::parts::ClockLimits`) and going back to the
+//! reset clock state afterwards: HSI 16 MHz, no prescalers, PLL off with its reset
+//! configuration, zero flash wait states with the caches and prefetch off (RM0090 §6.3,
+//! §3.5.1). The serial port's baud rate must be set for the faster APB1 meanwhile
+//! ([`apb1_clock_hz`]).
 //!
 //! Every ready/switch poll is bounded: QEMU never reports the PLL ready, and a chip whose PLL
 //! does not lock keeps running the work on the HSI.
 
 use crate::{device, HSI_HZ};
+use slingshot_layout::parts::ClockLimits;
+use slingshot_layout::BUILD_BOARD;
 
 /// RCC_CR.PLLON and PLLRDY.
 const PLL_ON: u32 = 1 << 24;
@@ -18,9 +22,12 @@ const PLL_CONFIGURATION_RESET: u32 = 0x2400_3010;
 const SWITCH_TO_PLL: u32 = 0b10;
 const SWITCH_STATUS_MASK: u32 = 0b11 << 2;
 const SWITCH_STATUS_PLL: u32 = 0b10 << 2;
-/// FLASH_ACR: 5 wait states (enough up to 168 MHz at 2.7–3.6 V, RM0090 Table 10), prefetch,
-/// instruction and data caches.
-const FLASH_FAST: u32 = 5 | (1 << 8) | (1 << 9) | (1 << 10);
+/// The part's clock limits (`slingshot_layout::parts`).
+const LIMITS: ClockLimits = BUILD_BOARD.part.clock;
+/// FLASH_ACR.LATENCY for the verification clock at 2.7–3.6 V (5 at 168 MHz, 2 at 84 MHz).
+const WAIT_STATES: u32 = LIMITS.flash_wait_states as u32;
+/// FLASH_ACR: those wait states, prefetch, instruction and data caches.
+const FLASH_FAST: u32 = WAIT_STATES | (1 << 8) | (1 << 9) | (1 << 10);
 /// FLASH_ACR: reset the instruction and data caches (acts only while they are disabled).
 const FLASH_CACHE_RESETS: u32 = (1 << 11) | (1 << 12);
 const FLASH_LATENCY_MASK: u32 = 0xF;
@@ -28,19 +35,35 @@ const FLASH_LATENCY_MASK: u32 = 0xF;
 /// 16 MHz this bound is a few milliseconds; under QEMU it costs a few thousand instructions.
 const POLL_LIMIT: u32 = 2_000;
 
-/// RCC_PLLCFGR for 168 MHz from the 16 MHz HSI: PLLM = 8 (a 2 MHz VCO input, which RM0090
-/// §6.3.2 recommends "to limit PLL jitter"; 1–2 MHz allowed), PLLN = 168 (336 MHz VCO, within
-/// 100–432 MHz), PLLP = /2 (168 MHz), PLLQ = 7 (48 MHz), source HSI; reserved bit 29 kept at
-/// its reset 1.
-const PLL_168_MHZ_FROM_HSI: u32 = 8 | (168 << 6) | (7 << 24) | (1 << 29);
-/// RCC_CFGR: APB1 = HCLK/4 (42 MHz, its maximum) and APB2 = HCLK/2 (84 MHz).
-const BUS_PRESCALERS: u32 = (0b101 << 10) | (0b100 << 13);
+/// RCC_PLLCFGR for the verification clock from the 16 MHz HSI: PLLM = 8 (a 2 MHz VCO input,
+/// which RM0090 §6.3.2 recommends "to limit PLL jitter"; 1–2 MHz allowed), PLLN = the clock in
+/// MHz (VCO at twice it: 336 MHz for 168 MHz, 168 MHz for 84 MHz, within 100–432 MHz), PLLP =
+/// /2, PLLQ = 7 (48 MHz at a 336 MHz VCO; nothing uses it here), source HSI; reserved bit 29
+/// kept at its reset 1.
+const PLL_FROM_HSI: u32 = 8 | ((LIMITS.verification_hz / 1_000_000) << 6) | (7 << 24) | (1 << 29);
+const _: () = assert!(LIMITS.verification_hz % 1_000_000 == 0);
+const _: () =
+    assert!(LIMITS.verification_hz >= 50_000_000 && LIMITS.verification_hz <= 216_000_000);
+/// The PPRE encoding of a divider of 1, 2, 4, 8 or 16 (RM0090 §6.3.3).
+const fn prescaler_bits(divider: u32) -> u32 {
+    match divider {
+        1 => 0b000,
+        2 => 0b100,
+        4 => 0b101,
+        8 => 0b110,
+        _ => 0b111,
+    }
+}
+/// RCC_CFGR: APB1 at its maximum or below (168 MHz / 4 = 42 MHz, 84 MHz / 2 = 42 MHz) and APB2
+/// at twice that (its maximum is twice APB1's on every F4).
+const BUS_PRESCALERS: u32 = (prescaler_bits(LIMITS.apb1_divider()) << 10)
+    | (prescaler_bits(LIMITS.apb1_divider() / 2) << 13);
 
 fn poll(mut done: impl FnMut() -> bool) -> bool {
     (0..POLL_LIMIT).any(|_| done())
 }
 
-/// Try to run the core at 168 MHz from the PLL. Returns whether it switched; when it did not,
+/// Try to run the core at the verification clock from the PLL. Returns whether it switched; when it did not,
 /// everything is back in its reset state.
 fn speed_up() -> bool {
     let peripherals = device();
@@ -48,8 +71,7 @@ fn speed_up() -> bool {
     let flash = &peripherals.FLASH;
     // SAFETY: documented PLL configuration values for the HSI source (RM0090 §6.3.2); the PLL
     // is off (reset state) while PLLCFGR is written.
-    rcc.pllcfgr()
-        .write(|w| unsafe { w.bits(PLL_168_MHZ_FROM_HSI) });
+    rcc.pllcfgr().write(|w| unsafe { w.bits(PLL_FROM_HSI) });
     // SAFETY: setting PLLON only starts the PLL; the core still runs from the HSI.
     rcc.cr().modify(|r, w| unsafe { w.bits(r.bits() | PLL_ON) });
     if !poll(|| rcc.cr().read().bits() & PLL_READY != 0) {
@@ -61,10 +83,12 @@ fn speed_up() -> bool {
     // `slow_down`), and flash may have been programmed since they were last on: reset them
     // before enabling them.
     unsafe {
-        flash.acr().write(|w| w.bits(5 | FLASH_CACHE_RESETS));
+        flash
+            .acr()
+            .write(|w| w.bits(WAIT_STATES | FLASH_CACHE_RESETS));
         flash.acr().write(|w| w.bits(FLASH_FAST));
     }
-    if !poll(|| flash.acr().read().bits() & FLASH_LATENCY_MASK == 5) {
+    if !poll(|| flash.acr().read().bits() & FLASH_LATENCY_MASK == WAIT_STATES) {
         slow_down();
         return false;
     }
@@ -103,8 +127,8 @@ fn slow_down() {
     flash.acr().write(|w| unsafe { w.bits(0) });
 }
 
-/// The APB1 clock (USART3's kernel clock) now, from RCC_CFGR and RCC_PLLCFGR: 42 MHz while
-/// [`at_full_speed`] runs, 16 MHz otherwise.
+/// The APB1 clock (the serial port's kernel clock) now, from RCC_CFGR and RCC_PLLCFGR: 42 MHz
+/// while [`at_full_speed`] runs, 16 MHz otherwise.
 pub fn apb1_clock_hz() -> u32 {
     let rcc = device().RCC;
     let configuration = rcc.cfgr().read().bits();
@@ -125,9 +149,9 @@ pub fn apb1_clock_hz() -> u32 {
     }
 }
 
-/// Run `work` with the core at 168 MHz if the PLL locks (on HSI 16 MHz otherwise), then return
+/// Run `work` with the core at the verification clock if the PLL locks (on HSI 16 MHz otherwise), then return
 /// to the reset clock state. Returns the work's result and whether it ran on the PLL. The
-/// work must not rely on anything clocked from the buses being at 16 MHz (USART3's baud rate
+/// work must not rely on anything clocked from the buses being at 16 MHz (the port's baud rate
 /// follows [`apb1_clock_hz`]).
 pub fn at_full_speed<R>(work: impl FnOnce() -> R) -> (R, bool) {
     let fast = speed_up();

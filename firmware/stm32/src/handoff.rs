@@ -9,16 +9,35 @@
 use crate::device;
 use cortex_m::peripheral::{NVIC, SCB, SYST};
 use slingshot_boot::StartableApplication;
+use slingshot_layout::BUILD_BOARD;
 
-/// Reset value of RCC_AHB1ENR: only the CCM data RAM clock is on (RM0090 §6.3.10).
-const AHB1ENR_RESET: u32 = 0x0010_0000;
+/// Reset value of RCC_AHB1ENR: only the CCM data RAM clock is on (CCMDATARAMEN, bit 20) on
+/// the parts with CCM (RM0090 §6.3.10); nothing on the others.
+const AHB1ENR_RESET: u32 = if BUILD_BOARD.part.ccm.is_some() {
+    0x0010_0000
+} else {
+    0
+};
 /// Reset value of RCC_APB1ENR (RM0090 §6.3.13).
 const APB1ENR_RESET: u32 = 0x0000_0000;
 /// GPIOA, GPIOB, GPIOC and GPIOD in RCC_AHB1RSTR: the ports the bootloader may have used
 /// (GPIOA only for the bank-2 erratum of early revisions, `errata`).
 const GPIO_PORTS_USED: u32 = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 3);
-/// USART3 in RCC_APB1RSTR.
-const USART3_RESET: u32 = 1 << 18;
+/// The serial port's USART in RCC_APB1RSTR (USART2 bit 17, USART3 bit 18).
+const USART_RESET: u32 = 1 << BUILD_BOARD.serial.usart.apb1_bit();
+// Every pin the bootloader drives (serial port, LEDs, button) is on a port in
+// `GPIO_PORTS_USED`.
+const _: () = {
+    let board = BUILD_BOARD;
+    assert!(GPIO_PORTS_USED & (1 << board.serial.transmit.port_index()) != 0);
+    assert!(GPIO_PORTS_USED & (1 << board.serial.receive.port_index()) != 0);
+    assert!(GPIO_PORTS_USED & (1 << board.button.pin.port_index()) != 0);
+    let mut index = 0;
+    while index < board.leds.len() {
+        assert!(GPIO_PORTS_USED & (1 << board.leds[index].pin.port_index()) != 0);
+        index += 1;
+    }
+};
 /// ICSR: clear a pending SysTick (PENDSTCLR, bit 25) and PendSV (PENDSVCLR, bit 27).
 const ICSR_CLEAR_PENDING: u32 = (1 << 25) | (1 << 27);
 /// NVIC enable/pending register words to clear: 4 words cover 128 interrupts, more than any
@@ -32,7 +51,7 @@ const NVIC_WORDS: usize = 4;
 /// 2. stop SysTick and clear its reload and current value;
 /// 3. clear every NVIC enable and pending bit, and pending SysTick/PendSV;
 /// 4. return every peripheral the bootloader touched to its reset state: pulse the RCC reset
-///    of USART3 and GPIOA/B/C/D, then write the RCC clock-enable registers' reset values;
+///    of the serial port's USART and GPIOA/B/C/D, then write the RCC clock-enable registers' reset values;
 /// 5. turn the FPU off again (CPACR reset value) and clear CONTROL (privileged, MSP, no
 ///    FP context), BASEPRI and FAULTMASK;
 /// 6. point VTOR at the application's vector table;
@@ -131,10 +150,9 @@ fn reset_used_peripherals() {
             .modify(|r, w| w.bits(r.bits() | GPIO_PORTS_USED));
         rcc.ahb1rstr()
             .modify(|r, w| w.bits(r.bits() & !GPIO_PORTS_USED));
+        rcc.apb1rstr().modify(|r, w| w.bits(r.bits() | USART_RESET));
         rcc.apb1rstr()
-            .modify(|r, w| w.bits(r.bits() | USART3_RESET));
-        rcc.apb1rstr()
-            .modify(|r, w| w.bits(r.bits() & !USART3_RESET));
+            .modify(|r, w| w.bits(r.bits() & !USART_RESET));
         rcc.ahb1enr().write(|w| w.bits(AHB1ENR_RESET));
         rcc.apb1enr().write(|w| w.bits(APB1ENR_RESET));
     }

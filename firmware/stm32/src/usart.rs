@@ -1,11 +1,65 @@
-//! USART3 on PD8 (TX) / PD9 (RX), alternate function 7: the ST-LINK virtual COM port of the
-//! Nucleo-F429ZI. Polled, 8N1, clocked from APB1: the 16 MHz HSI, or 42 MHz while the
-//! bootloader decides on the PLL (RM0090 §30.6).
+//! The board's host serial port (`slingshot_layout::Board::serial`): USART3 on PD8/PD9 on the
+//! Nucleo-144 boards, USART2 on PA2/PA3 on the Nucleo-64 boards and the STM32F4DISCOVERY, both
+//! alternate function 7. Polled, 8N1, clocked from APB1: the 16 MHz HSI, or the part's APB1
+//! clock while the bootloader verifies on the PLL (RM0090 §30.6). USART2 and USART3 have the
+//! same registers on every F4; the board table gives the addresses.
 
-use crate::device;
+use crate::{device, pac};
+use slingshot_layout::boards::{Pin, SerialPort};
+use slingshot_layout::BUILD_BOARD;
 
-/// USART3, configured for 8N1 at a given baud rate.
-pub struct Usart3 {
+/// The serial port of the board this firmware is built for.
+pub const PORT: SerialPort = BUILD_BOARD.serial;
+
+/// The port's USART registers.
+pub(crate) fn registers() -> &'static pac::usart1::RegisterBlock {
+    // SAFETY: `PORT.usart.address()` is USART2's or USART3's register block, always mapped on
+    // an F4, with the layout of the PAC's USART register block; MMIO registers are accessed
+    // through volatile cells, so sharing the reference is sound.
+    unsafe { &*(PORT.usart.address() as *const pac::usart1::RegisterBlock) }
+}
+
+/// The register block of `pin`'s GPIO port.
+pub(crate) fn gpio(pin: Pin) -> &'static pac::gpioa::RegisterBlock {
+    // SAFETY: every board pin's port (A–D here) is a GPIO register block of the F4 memory map
+    // with the PAC's GPIO layout; MMIO registers are volatile cells.
+    unsafe { &*(pin.port_address() as *const pac::gpioa::RegisterBlock) }
+}
+
+/// Enable `pin`'s GPIO port clock (RCC_AHB1ENR bit = port index).
+pub(crate) fn enable_port(pin: Pin) {
+    let rcc = device().RCC;
+    // SAFETY: setting one GPIOxEN bit only starts that port's clock.
+    rcc.ahb1enr()
+        .modify(|r, w| unsafe { w.bits(r.bits() | (1 << pin.port_index())) });
+    // Read back once so the clock runs before the port's first register access.
+    let _ = rcc.ahb1enr().read();
+}
+
+/// Route `pin` to alternate function `function`.
+fn route(pin: Pin, function: u8) {
+    let port = gpio(pin);
+    let number = u32::from(pin.number);
+    let (register_shift, mode_shift) = ((number % 8) * 4, number * 2);
+    if number < 8 {
+        // SAFETY: AFRL takes any value; only this pin's four bits change.
+        port.afrl().modify(|r, w| unsafe {
+            w.bits((r.bits() & !(0xF << register_shift)) | (u32::from(function) << register_shift))
+        });
+    } else {
+        // SAFETY: AFRH takes any value; only this pin's four bits change.
+        port.afrh().modify(|r, w| unsafe {
+            w.bits((r.bits() & !(0xF << register_shift)) | (u32::from(function) << register_shift))
+        });
+    }
+    // SAFETY: MODER takes any value; only this pin's two bits change, to 0b10 (alternate).
+    port.moder().modify(|r, w| unsafe {
+        w.bits((r.bits() & !(0b11 << mode_shift)) | (0b10 << mode_shift))
+    });
+}
+
+/// The board's serial port, configured for 8N1 at a given baud rate.
+pub struct Usart {
     _private: (),
 }
 
@@ -16,27 +70,21 @@ pub const fn baud_rate_register(clock_hz: u32, baud: u32) -> u32 {
     (clock_hz + baud / 2) / baud
 }
 
-impl Usart3 {
-    /// Enable the clocks of GPIOD and USART3, route PD8/PD9 to USART3 and enable the
-    /// transmitter and receiver at `baud` (8N1) for the APB1 clock that runs now.
+impl Usart {
+    /// Enable the clocks of the port's GPIO ports and USART, route its pins to the USART and
+    /// enable the transmitter and receiver at `baud` (8N1) for the APB1 clock that runs now.
     pub fn new(baud: u32) -> Self {
-        let peripherals = device();
-        peripherals
-            .RCC
-            .ahb1enr()
-            .modify(|_, w| w.gpioden().set_bit());
-        peripherals
-            .RCC
-            .apb1enr()
-            .modify(|_, w| w.usart3en().set_bit());
-        // RM0090 errata-free idiom: read back once so the clock is running before the first
-        // register access of the peripheral.
-        let _ = peripherals.RCC.apb1enr().read();
-        let gpio = &peripherals.GPIOD;
-        gpio.afrh().modify(|_, w| w.afrh8().af7().afrh9().af7());
-        gpio.moder()
-            .modify(|_, w| w.moder8().alternate().moder9().alternate());
-        let usart = &peripherals.USART3;
+        let rcc = device().RCC;
+        enable_port(PORT.transmit);
+        enable_port(PORT.receive);
+        // SAFETY: setting the USART's APB1ENR bit only starts its clock.
+        rcc.apb1enr()
+            .modify(|r, w| unsafe { w.bits(r.bits() | (1 << PORT.usart.apb1_bit())) });
+        // Read back once so the clock is running before the first register access.
+        let _ = rcc.apb1enr().read();
+        route(PORT.transmit, PORT.alternate_function);
+        route(PORT.receive, PORT.alternate_function);
+        let usart = registers();
         let divider = baud_rate_register(crate::clock::apb1_clock_hz(), baud);
         // SAFETY: BRR accepts any 16-bit value; the divider fits 16 bits for baud ≥ 642 at
         // 42 MHz (≥ 245 at 16 MHz).
@@ -49,14 +97,14 @@ impl Usart3 {
 
     /// Send one byte, waiting for room in the transmit register.
     pub fn write_byte(&mut self, byte: u8) {
-        let usart = device().USART3;
+        let usart = registers();
         while usart.sr().read().txe().bit_is_clear() {}
         usart.dr().write(|w| w.dr().set(u16::from(byte)));
     }
 
     /// Send `byte` if the transmit register has room; returns whether it was taken.
     pub fn try_write_byte(&mut self, byte: u8) -> bool {
-        let usart = device().USART3;
+        let usart = registers();
         if usart.sr().read().txe().bit_is_clear() {
             return false;
         }
@@ -73,13 +121,13 @@ impl Usart3 {
 
     /// Wait until the last byte has left the shift register (before a reset or hand-off).
     pub fn flush(&mut self) {
-        let usart = device().USART3;
+        let usart = registers();
         while usart.sr().read().tc().bit_is_clear() {}
     }
 
     /// A received byte, if one is waiting. Clears an overrun so reception continues.
     pub fn read_byte(&mut self) -> Option<u8> {
-        let usart = device().USART3;
+        let usart = registers();
         let status = usart.sr().read();
         if status.rxne().bit_is_set() || status.ore().bit_is_set() {
             // Reading SR then DR clears RXNE and ORE (RM0090 §30.6.1).
@@ -90,7 +138,7 @@ impl Usart3 {
     }
 }
 
-impl core::fmt::Write for Usart3 {
+impl core::fmt::Write for Usart {
     fn write_str(&mut self, text: &str) -> core::fmt::Result {
         self.write_bytes(text.as_bytes());
         Ok(())

@@ -1,32 +1,37 @@
-//! USART3 reception by DMA into a circular RAM ring (RM0090 §10.3.17, §30.6.7): USART3_RX is
-//! DMA1 stream 1, channel 4. The DMA controller never fetches from flash, so the ring keeps
-//! filling while the CPU stalls on a bank-1 erase or program; the reader drains it afterwards.
-//! Transmission stays polled ([`crate::usart::Usart3`]).
+//! Host serial port reception by DMA into a circular RAM ring (RM0090 §10.3.17, §30.6.7), on
+//! the DMA1 stream and channel the board table names for its USART's RX request (USART3_RX:
+//! stream 1, USART2_RX: stream 5, both channel 4). The DMA controller never fetches from flash,
+//! so the ring keeps filling while the CPU stalls on a flash erase or program; the reader
+//! drains it afterwards. Transmission stays polled ([`crate::usart::Usart`]).
 //!
 //! Where no DMA controller answers (QEMU models none: its registers read 0), [`DmaReceiver`]
-//! falls back to polling USART3's data register, which loses bytes during flash stalls; QEMU
-//! has no flash controller either, so nothing stalls there.
+//! falls back to polling the USART's data register, which loses bytes during flash stalls;
+//! QEMU has no flash controller either, so nothing stalls there.
 
-use crate::usart::{baud_rate_register, Usart3};
+use crate::usart::{baud_rate_register, registers, Usart, PORT};
 use crate::{device, HSI_HZ};
 use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-/// DMA1 stream used for USART3_RX (RM0090 table 42).
-const STREAM: usize = 1;
-/// SxCR.CHSEL value selecting USART3_RX on stream 1.
-const CHANNEL: u32 = 4;
+/// DMA1 stream serving the port's RX request (the board table's DMA route).
+const STREAM: usize = PORT.receive_dma_stream as usize;
+/// SxCR.CHSEL value selecting the port's RX request on that stream.
+const CHANNEL: u32 = PORT.receive_dma_channel as u32;
 /// SxCR: circular mode, memory increment, peripheral-to-memory (DIR = 00), bytes on both
 /// sides (PSIZE = MSIZE = 00), priority high (PL = 10), channel 4, stream still disabled.
 const STREAM_CONTROL: u32 = (CHANNEL << 25) | (0b10 << 16) | (1 << 10) | (1 << 8);
 /// SxCR.EN.
 const STREAM_ENABLE: u32 = 1;
-/// LIFCR bits clearing every stream-1 flag: FEIF1 (6), DMEIF1 (8), TEIF1 (9), HTIF1 (10),
-/// TCIF1 (11).
-const STREAM_FLAGS: u32 = (1 << 6) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11);
-/// Address of USART3_DR, the peripheral side of the transfer.
-const USART3_DATA_REGISTER: u32 = 0x4000_4804;
+/// A stream's flags in LIFCR/HIFCR (streams 0–3 / 4–7): FEIF (0), DMEIF (2), TEIF (3), HTIF
+/// (4), TCIF (5), shifted by the stream's offset 0, 6, 16 or 22 (RM0090 §10.5.1).
+const STREAM_FLAGS: u32 = {
+    let offset = [0, 6, 16, 22][STREAM % 4];
+    0b11_1101 << offset
+};
+const _: () = assert!(STREAM < 8 && CHANNEL < 8);
+/// Address of the USART's DR, the peripheral side of the transfer.
+const USART_DATA_REGISTER: u32 = PORT.usart.address() + 4;
 /// Bound on polls of TC before a baud switch (about 20 ms at 16 MHz, > one byte at 1200 baud).
 const TRANSMIT_WAIT_LIMIT: u32 = 100_000;
 
@@ -72,19 +77,19 @@ macro_rules! receive_ring {
     };
 }
 
-/// Whether the one [`DmaReceiver`] (DMA1 stream 1 on USART3_RX) was handed out.
+/// Whether the one [`DmaReceiver`] (the DMA1 stream on the port's RX request) was handed out.
 static RECEIVER_TAKEN: AtomicBool = AtomicBool::new(false);
 
 /// How received bytes arrive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReceiveMode {
-    /// DMA1 stream 1 fills the ring.
+    /// The DMA1 stream fills the ring.
     Dma,
-    /// No DMA controller answered: bytes are read from USART3_DR by polling.
+    /// No DMA controller answered: bytes are read from the USART's DR by polling.
     Polled,
 }
 
-/// The reading end of the USART3 receive ring.
+/// The reading end of the serial port's receive ring.
 pub struct DmaReceiver {
     ring: *const u8,
     length: usize,
@@ -93,20 +98,20 @@ pub struct DmaReceiver {
 }
 
 impl DmaReceiver {
-    /// Configures USART3 at `baud` and starts DMA1 stream 1 writing received bytes into
+    /// Configures the USART at `baud` and starts its DMA1 stream writing received bytes into
     /// `ring`, circularly. Returns `None` if the receiver was started already.
     ///
-    /// Register order: RCC_AHB1ENR.DMA1EN; S1CR = 0 and wait until EN reads 0; S1PAR; S1M0AR;
-    /// S1NDTR; S1FCR (direct mode); S1CR (configuration, read back to detect a DMA controller);
-    /// LIFCR (stream 1 flags); S1CR |= EN; USART3_CR3.DMAR.
+    /// Register order: RCC_AHB1ENR.DMA1EN; SxCR = 0 and wait until EN reads 0; SxPAR; SxM0AR;
+    /// SxNDTR; SxFCR (direct mode); SxCR (configuration, read back to detect a DMA controller);
+    /// LIFCR or HIFCR (the stream's flags); SxCR |= EN; USART_CR3.DMAR.
     pub fn start<const SIZE: usize>(
         ring: &'static ReceiveRing<SIZE>,
         baud: u32,
-    ) -> Option<(Usart3, Self)> {
+    ) -> Option<(Usart, Self)> {
         if RECEIVER_TAKEN.swap(true, Ordering::AcqRel) {
             return None;
         }
-        let usart = Usart3::new(baud);
+        let usart = Usart::new(baud);
         let peripherals = device();
         peripherals
             .RCC
@@ -122,11 +127,11 @@ impl DmaReceiver {
             }
         }
         let ring_address = ring.bytes.get() as usize as u32;
-        // SAFETY: PAR is USART3_DR, the data register the channel reads; M0AR is the ring,
+        // SAFETY: PAR is the USART's DR, the data register the channel reads; M0AR is the ring,
         // a static SRAM buffer of SIZE bytes, and NDTR = SIZE (≤ 65 535, checked at compile
         // time), so the DMA writes stay inside it; the ring is used by nothing else (`RECEIVER_TAKEN`).
         unsafe {
-            stream.par().write(|w| w.bits(USART3_DATA_REGISTER));
+            stream.par().write(|w| w.bits(USART_DATA_REGISTER));
             stream.m0ar().write(|w| w.bits(ring_address));
             stream.ndtr().write(|w| w.bits(SIZE as u32));
             // Direct mode (DMDIS = 0), the FCR reset value 0x21.
@@ -134,16 +139,24 @@ impl DmaReceiver {
             stream.cr().write(|w| w.bits(STREAM_CONTROL));
         }
         let mode = if stream.cr().read().bits() == STREAM_CONTROL {
-            // SAFETY: LIFCR is write-one-to-clear; only stream 1's flags are written.
-            peripherals
-                .DMA1
-                .lifcr()
-                .write(|w| unsafe { w.bits(STREAM_FLAGS) });
+            if STREAM < 4 {
+                // SAFETY: LIFCR is write-one-to-clear; only this stream's flags are written.
+                peripherals
+                    .DMA1
+                    .lifcr()
+                    .write(|w| unsafe { w.bits(STREAM_FLAGS) });
+            } else {
+                // SAFETY: HIFCR is write-one-to-clear; only this stream's flags are written.
+                peripherals
+                    .DMA1
+                    .hifcr()
+                    .write(|w| unsafe { w.bits(STREAM_FLAGS) });
+            }
             // SAFETY: enabling the stream configured above.
             stream
                 .cr()
                 .write(|w| unsafe { w.bits(STREAM_CONTROL | STREAM_ENABLE) });
-            peripherals.USART3.cr3().modify(|_, w| w.dmar().set_bit());
+            registers().cr3().modify(|_, w| w.dmar().set_bit());
             ReceiveMode::Dma
         } else {
             ReceiveMode::Polled
@@ -180,7 +193,7 @@ impl DmaReceiver {
             ReceiveMode::Dma => {
                 (self.write_position() + self.length - self.read_position) % self.length
             }
-            ReceiveMode::Polled => usize::from(device().USART3.sr().read().rxne().bit_is_set()),
+            ReceiveMode::Polled => usize::from(registers().sr().read().rxne().bit_is_set()),
         }
     }
 
@@ -201,7 +214,7 @@ impl DmaReceiver {
                 Some(byte)
             }
             ReceiveMode::Polled => {
-                let usart = device().USART3;
+                let usart = registers();
                 let status = usart.sr().read();
                 if status.rxne().bit_is_set() || status.ore().bit_is_set() {
                     // Reading SR then DR clears RXNE and ORE (RM0090 §30.6.1).
@@ -214,7 +227,7 @@ impl DmaReceiver {
     }
 }
 
-/// Whether USART3 can run at `baud` from HSI 16 MHz with 16× oversampling within 1 % (the
+/// Whether the USART can run at `baud` from HSI 16 MHz with 16× oversampling within 1 % (the
 /// receiver's tolerance is about ±3.75 % in total, shared with the host's error), up to
 /// 1 000 000 baud: 115200 (−0.08 %), 230400 (+0.64 %), 460800 (−0.79 %), 1 000 000 (exact);
 /// not 921600 (+2.1 %).
@@ -227,10 +240,10 @@ pub fn supports_baud(baud: u32) -> bool {
     actual.abs_diff(baud) * 100 <= baud
 }
 
-/// Switches USART3 to `baud` once the last byte has left: waits for SR.TC (bounded), clears
+/// Switches the USART to `baud` once the last byte has left: waits for SR.TC (bounded), clears
 /// CR1.UE, writes BRR, sets CR1.UE again. The DMA stream keeps running (CR3.DMAR stays set).
 pub fn switch_baud(baud: u32) {
-    let usart = device().USART3;
+    let usart = registers();
     for _ in 0..TRANSMIT_WAIT_LIMIT {
         if usart.sr().read().tc().bit_is_set() {
             break;

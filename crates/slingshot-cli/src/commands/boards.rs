@@ -28,16 +28,14 @@ impl Boards {
             let part = &board.part;
             writeln!(
                 out,
-                "{} ({}, {}): {} KB flash, {} KB SRAM{}, {} MHz; {} on {}/{} ({}); probe-rs chip {}",
+                "{} ({}, {}): {} KB flash, {} KB SRAM{}, {}; {} on {}/{} ({}); probe-rs chip {}",
                 board.name,
                 board.product,
                 part.name,
                 part.flash.size / 1024,
                 part.ram.size / 1024,
-                part.ccm
-                    .map(|ccm| format!(" + {} KB CCM", ccm.size / 1024))
-                    .unwrap_or_default(),
-                part.clock.system_hz / 1_000_000,
+                ccm_text(board, " CCM"),
+                clock_text(board),
                 board.serial.usart.name(),
                 board.serial.transmit,
                 board.serial.receive,
@@ -49,6 +47,30 @@ impl Boards {
             }
         }
         Ok(())
+    }
+}
+
+/// `" + 64 KB"` and the `suffix` for a part with CCM, nothing otherwise.
+fn ccm_text(board: &Board, suffix: &str) -> String {
+    board
+        .part
+        .ccm
+        .map(|ccm| format!(" + {} KB{suffix}", ccm.size / 1024))
+        .unwrap_or_default()
+}
+
+/// `"168 MHz"`, or `"100 MHz (verifies at 84)"` where the bootloader's verification clock is
+/// lower than the part's highest.
+fn clock_text(board: &Board) -> String {
+    let clock = board.part.clock;
+    let highest = clock.system_hz / 1_000_000;
+    if clock.verification_hz == clock.system_hz {
+        format!("{highest} MHz")
+    } else {
+        format!(
+            "{highest} MHz (verifies at {})",
+            clock.verification_hz / 1_000_000
+        )
     }
 }
 
@@ -93,15 +115,13 @@ pub fn markdown_table() -> String {
         let part = &board.part;
         for layout in layouts_of(board) {
             table.push_str(&format!(
-                "| {} | {} | {} KB | {} KB{} | {} MHz | {} {}/{} | `{}` | {} | {} KB | {} B |\n",
+                "| {} | {} | {} KB | {} KB{} | {} | {} {}/{} | `{}` | {} | {} KB | {} B |\n",
                 board.product,
                 part.name,
                 part.flash.size / 1024,
                 part.ram.size / 1024,
-                part.ccm
-                    .map(|ccm| format!(" + {} KB", ccm.size / 1024))
-                    .unwrap_or_default(),
-                part.clock.system_hz / 1_000_000,
+                ccm_text(board, ""),
+                clock_text(board),
                 board.serial.usart.name(),
                 board.serial.transmit,
                 board.serial.receive,

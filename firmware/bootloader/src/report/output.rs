@@ -6,7 +6,7 @@
 
 use core::cell::RefCell;
 use cortex_m::interrupt::{self, Mutex};
-use slingshot_stm32::usart::Usart3;
+use slingshot_stm32::usart::Usart;
 
 /// Baud rate of the bootloader's messages.
 const BAUD: u32 = 115_200;
@@ -16,7 +16,7 @@ const CAPACITY: usize = 128;
 /// Bytes queued for USART3 and how many of them were sent.
 struct Queue {
     /// USART3 configured for the clock that ran when the queue was last empty.
-    usart: Option<Usart3>,
+    usart: Option<Usart>,
     bytes: [u8; CAPACITY],
     length: usize,
     sent: usize,
@@ -35,8 +35,8 @@ fn with_queue<R>(operation: impl FnOnce(&mut Queue) -> R) -> R {
 
 impl Queue {
     /// USART3, configured (baud rate for the APB1 clock now) on first use after a flush.
-    fn usart(&mut self) -> &mut Usart3 {
-        self.usart.get_or_insert_with(|| Usart3::new(BAUD))
+    fn usart(&mut self) -> &mut Usart {
+        self.usart.get_or_insert_with(|| Usart::new(BAUD))
     }
 
     fn push(&mut self, byte: u8) {
