@@ -46,9 +46,11 @@ pub mod address {
     /// DBGMCU_IDCODE of the twin's STM32F429: DEV_ID 0x419, REV_ID 0x2003 (a revision after the
     /// ES0206 bank-2 read errata, which applies below 0x2001).
     pub const DEBUG_MCU_IDCODE: u32 = 0x2003_6419;
+    /// The twin's REV_ID for the other parts (their first revision, 0x1000).
+    pub const OTHER_PARTS_REVISION: u32 = 0x1000;
 }
 
-pub use crate::board_leds::{LedEvent, LEDS};
+pub use crate::board_leds::LedEvent;
 
 /// An access the twin does not model.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,12 +67,16 @@ pub struct UnmodelledAccess {
 
 /// Everything the hooks share.
 pub struct Board {
+    /// The board and part the twin models (`slingshot_layout`): memories, sector map, ids,
+    /// serial port, LEDs, button.
+    pub hardware: &'static slingshot_layout::Board,
     /// Flash interface and content.
     pub flash: FlashController,
     /// RCC.
     pub rcc: Rcc,
-    /// USART3.
-    pub usart3: Usart,
+    /// The board's serial port USART (USART3 on the Nucleo-144 boards, USART2 on the
+    /// Nucleo-64 boards and the STM32F4DISCOVERY).
+    pub serial: Usart,
     /// GPIO ports A–K.
     pub gpio: Vec<GpioPort>,
     /// IWDG.
@@ -124,7 +130,7 @@ pub struct Board {
     pub diagnostics: Vec<String>,
     /// LED changes since power-on.
     pub led_events: Vec<LedEvent>,
-    pub(crate) led_state: [bool; 3],
+    pub(crate) led_state: Vec<bool>,
     /// A system reset was requested (AIRCR or IWDG) during the last chunk.
     pub reset_requested: Option<ResetCause>,
     /// Power is lost (power-cut plan fired) and the machine must stop.
@@ -143,17 +149,42 @@ pub struct Board {
     pub hooked_after_stop: Vec<u32>,
 }
 
+/// DBGMCU_IDCODE the twin reports for `part`: its DEV_ID with a revision after the F42x's
+/// ES0206 bank-2 read errata (0x2003), or the first revision (0x1000) of the other parts.
+pub fn default_idcode(part: &slingshot_layout::Part) -> u32 {
+    let revision = if part.bank_two_erratum_fixed_revision.is_some() {
+        address::DEBUG_MCU_IDCODE >> 16
+    } else {
+        address::OTHER_PARTS_REVISION
+    };
+    (revision << 16) | u32::from(part.device_id)
+}
+
 impl Board {
-    /// A board after power-on.
-    pub fn new() -> Self {
+    /// Drive the user button's pin to its pressed or released level (the board table's
+    /// polarity: a Nucleo-64's B1 is pulled up and reads low while pressed).
+    pub fn set_user_button(&mut self, pressed: bool) {
+        let button = self.hardware.button;
+        let port = &mut self.gpio[button.pin.port_index() as usize];
+        let bit = 1 << button.pin.number;
+        if pressed == button.high_when_pressed {
+            port.external_input |= bit;
+        } else {
+            port.external_input &= !bit;
+        }
+    }
+
+    /// `hardware` after power-on.
+    pub fn new(hardware: &'static slingshot_layout::Board) -> Self {
         let mut board = Self {
-            flash: FlashController::new(),
+            hardware,
+            flash: FlashController::new(hardware.part.flash),
             rcc: Rcc::new(ResetCause::PowerOn, 0),
-            usart3: Usart::new(),
+            serial: Usart::new(),
             gpio: (0..11).map(GpioPort::new).collect(),
             iwdg: IndependentWatchdog::new(),
             crc: CrcUnit::default(),
-            system: SystemControl::new(),
+            system: SystemControl::new(hardware.part.interrupt_count),
             dma: DmaController::new(),
             tim2: GeneralPurposeTimer::new(),
             dma_memory_writes: Vec::new(),
@@ -174,10 +205,10 @@ impl Board {
             apb1_clock_hz: 16_000_000,
             unmodelled: Vec::new(),
             debug_mcu: [0; 3],
-            debug_mcu_idcode: address::DEBUG_MCU_IDCODE,
+            debug_mcu_idcode: default_idcode(&hardware.part),
             diagnostics: Vec::new(),
             led_events: Vec::new(),
-            led_state: [false; 3],
+            led_state: vec![false; hardware.leds.len()],
             reset_requested: None,
             power_lost: false,
             power_plan: PowerCutPlan::default(),
@@ -188,6 +219,7 @@ impl Board {
             hooked_after_stop: Vec::new(),
         };
         board.update_clocks();
+        board.set_user_button(false);
         board
     }
 
@@ -199,7 +231,7 @@ impl Board {
         }
         let flags = self.rcc.reset_flags();
         self.rcc = Rcc::new(cause, flags);
-        self.usart3.reset_registers();
+        self.serial.reset_registers();
         let inputs: Vec<u32> = self.gpio.iter().map(|port| port.external_input).collect();
         self.gpio = (0..11).map(GpioPort::new).collect();
         for (port, input) in self.gpio.iter_mut().zip(inputs) {
@@ -213,7 +245,7 @@ impl Board {
             self.iwdg.start(now);
         }
         self.crc = CrcUnit::default();
-        self.system = SystemControl::new();
+        self.system = SystemControl::new(self.hardware.part.interrupt_count);
         self.dma = DmaController::new();
         self.tim2 = GeneralPurposeTimer::new();
         self.dma_memory_writes.clear();
@@ -274,12 +306,27 @@ impl Board {
                 self.core_clock_hz
             ));
         }
-        let mut violations = self.rcc.pll_limit_violations();
-        // Bus limits without the over-drive mode (DS9405: HCLK 168, PCLK1 42, PCLK2 84 MHz).
+        let limits = self.hardware.part.clock;
+        let mut violations = self.rcc.pll_limit_violations(limits.verification_hz);
+        // Bus limits in the reset state's voltage scale without over-drive (the part table:
+        // HCLK 168 MHz on the F42x/F43x, F407 and F446, 84 MHz on the F401/F411/F412/F413;
+        // APB1 at its maximum, APB2 at twice it).
         for (name, hz, limit) in [
-            ("HCLK", self.core_clock_hz, 168_000_000),
-            ("PCLK1 (APB1)", self.apb1_clock_hz, 42_000_000),
-            ("PCLK2 (APB2)", self.rcc.apb2_clock_hz(), 84_000_000),
+            (
+                "HCLK",
+                self.core_clock_hz,
+                u64::from(limits.verification_hz),
+            ),
+            (
+                "PCLK1 (APB1)",
+                self.apb1_clock_hz,
+                u64::from(limits.apb1_maximum_hz),
+            ),
+            (
+                "PCLK2 (APB2)",
+                self.rcc.apb2_clock_hz(),
+                2 * u64::from(limits.apb1_maximum_hz),
+            ),
         ] {
             if hz > limit {
                 violations.push(format!("{name} {hz} Hz exceeds its {limit} Hz maximum"));
@@ -336,7 +383,7 @@ impl Board {
 
     /// Whether an access to (virtual) `address` stalls because its flash bank is busy.
     pub fn flash_access_stalls(&self, address: u32) -> bool {
-        Self::flash_offset(address).wrapping_sub(self.busy_flash.0) < self.busy_flash.1
+        self.flash_offset(address).wrapping_sub(self.busy_flash.0) < self.busy_flash.1
     }
 
     /// Whether a data read of (virtual) flash `address` must go through the model (the stall
@@ -344,14 +391,14 @@ impl Board {
     /// may answer with a stale line ([`crate::art_cache`]), or an erratum of the revision makes
     /// the read suspect ([`crate::errata`]).
     pub fn flash_data_read_modelled(&self, address: u32) -> bool {
-        let offset = Self::flash_offset(address);
+        let offset = self.flash_offset(address);
         self.flash_access_stalls(address)
             || self.flash.data_cache.page_has_stale_lines(offset)
             || crate::errata::bank_two_read_checked(self, offset)
     }
 
-    fn flash_offset(address: u32) -> u32 {
-        if address < crate::memory::FLASH_SIZE {
+    fn flash_offset(&self, address: u32) -> u32 {
+        if address < self.hardware.part.flash.size {
             address
         } else {
             address.wrapping_sub(crate::memory::FLASH_BASE)
@@ -386,7 +433,7 @@ impl Board {
     pub fn advance(&mut self) {
         let now = self.picoseconds();
         self.system.advance_systick(self.cycles());
-        self.advance_usart3(now);
+        self.advance_serial(now);
         self.rcc.update(now);
         if let Some(operation) = &self.flash.operation {
             if operation.completes_ps <= now {
@@ -401,8 +448,9 @@ impl Board {
             self.iwdg.expires_ps = None;
             self.reset_requested = Some(ResetCause::IndependentWatchdog);
         }
-        if self.usart3.interrupt_requested() {
-            self.system.request_interrupt(irq::USART3);
+        if self.serial.interrupt_requested() {
+            self.system
+                .request_interrupt(irq::usart(self.hardware.serial.usart));
         }
         if self.flash.interrupt_requested() {
             self.system.request_interrupt(irq::FLASH);
@@ -442,7 +490,7 @@ impl Board {
     /// clock becoming ready, the end of a flash operation, the watchdog expiring, a power cut.
     fn pending_event_times(&self) -> impl Iterator<Item = u64> {
         [
-            self.usart3.next_event_ps(),
+            self.serial.next_event_ps(),
             self.rcc.next_event_ps(),
             self.flash
                 .operation
@@ -469,7 +517,8 @@ impl Board {
 }
 
 impl Default for Board {
+    /// The Nucleo-F429ZI (the default board).
     fn default() -> Self {
-        Self::new()
+        Self::new(&slingshot_layout::boards::NUCLEO_F429ZI)
     }
 }

@@ -1,5 +1,6 @@
-//! The Nucleo-F429ZI's user LEDs as the twin sees them: which GPIO outputs they are, and the
-//! log of their changes with the instruction count and modelled time of each.
+//! The board's user LEDs as the twin sees them (the layout crate's board table: LD1–LD3 on
+//! PB0/PB7/PB14 on the Nucleo-144 boards, LD2 on PA5 on the Nucleo-64 boards), and the log of
+//! their changes with the instruction count and modelled time of each.
 
 use crate::board::Board;
 
@@ -16,18 +17,16 @@ pub struct LedEvent {
     pub on: bool,
 }
 
-/// The LEDs of the Nucleo-F429ZI: LD1 green PB0, LD2 blue PB7, LD3 red PB14.
-pub const LEDS: [(&str, usize, u32); 3] = [("LD1", 1, 0), ("LD2", 1, 7), ("LD3", 1, 14)];
-
 impl Board {
     /// Record LED changes.
     pub fn track_leds(&mut self) {
-        for (index, (_, port, pin)) in LEDS.iter().enumerate() {
-            let gpio = &self.gpio[*port];
-            let on = gpio.is_output(*pin) && gpio.output_level(*pin);
+        for (index, led) in self.hardware.leds.iter().enumerate() {
+            let (port, pin) = (led.pin.port_index() as usize, u32::from(led.pin.number));
+            let gpio = &self.gpio[port];
+            let on = gpio.is_output(pin) && gpio.output_level(pin);
             if on != self.led_state[index] {
                 self.led_state[index] = on;
-                let pin = ((b'A' + *port as u8) as char, *pin);
+                let pin = (led.pin.port as char, pin);
                 self.led_events.push(LedEvent {
                     instruction: self.instructions,
                     picoseconds: self.picoseconds(),
@@ -38,8 +37,17 @@ impl Board {
         }
     }
 
-    /// Current LED levels (LD1, LD2, LD3).
-    pub fn leds(&self) -> [bool; 3] {
-        self.led_state
+    /// Current LED levels, in the board table's order (LD1, LD2, LD3 on a Nucleo-144).
+    pub fn leds(&self) -> Vec<bool> {
+        self.led_state.clone()
+    }
+
+    /// The name of the LED on `pin` (port letter, number), if one is there.
+    pub fn led_name(&self, pin: (char, u32)) -> Option<&'static str> {
+        self.hardware
+            .leds
+            .iter()
+            .find(|led| led.pin.port as char == pin.0 && u32::from(led.pin.number) == pin.1)
+            .map(|led| led.name)
     }
 }

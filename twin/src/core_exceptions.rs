@@ -1,5 +1,7 @@
 //! The Cortex-M4 system control space the emulator lacks (ARMv7-M ARM B3.2–B3.4): SysTick,
-//! the NVIC (91 interrupts of the F429), and the SCB registers VTOR, ICSR, AIRCR, SHPR and
+//! the NVIC (as many interrupts as the part implements, from the layout crate's part table: 91
+//! on the F429; the registers of interrupts beyond them read as zero and ignore writes, as on
+//! the core), and the SCB registers VTOR, ICSR, AIRCR, SHPR and
 //! CPACR; plus the exception-priority rules that decide which pending exception is taken.
 //! Stack frames are pushed and popped in `exception_frames`.
 
@@ -15,17 +17,28 @@ pub mod exception {
     pub const EXTERNAL_BASE: u32 = 16;
 }
 
-/// Interrupt numbers (position in the F429 vector table minus 16).
+/// Interrupt numbers (position in the vector table minus 16, the same on every F4).
 pub mod irq {
+    use slingshot_layout::boards::Usart;
+
+    /// USART2 global interrupt.
+    pub const USART2: u32 = 38;
     /// Flash global interrupt.
     pub const FLASH: u32 = 4;
     /// USART3 global interrupt.
     pub const USART3: u32 = 39;
+
+    /// The global interrupt of `usart`.
+    pub const fn usart(usart: Usart) -> u32 {
+        match usart {
+            Usart::Usart2 => USART2,
+            Usart::Usart3 => USART3,
+        }
+    }
 }
 
 /// Number of external interrupts on the STM32F429 (RM0090 Table 62).
 pub const EXTERNAL_INTERRUPTS: u32 = 91;
-const EXCEPTIONS: usize = (exception::EXTERNAL_BASE + EXTERNAL_INTERRUPTS) as usize;
 
 /// What a write to the system control space asks the board to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,24 +66,25 @@ pub struct SystemControl {
     /// `SCB_CPACR` (stored; the emulator never traps FP instructions).
     pub coprocessor_access: u32,
     priority_grouping: u32,
-    priorities: [u8; EXCEPTIONS],
-    enabled: [bool; EXCEPTIONS],
-    pending: [bool; EXCEPTIONS],
-    active: [bool; EXCEPTIONS],
+    priorities: Vec<u8>,
+    enabled: Vec<bool>,
+    pending: Vec<bool>,
+    active: Vec<bool>,
     system_handler_control: u32,
     other: std::collections::HashMap<u32, u32>,
 }
 
 impl Default for SystemControl {
     fn default() -> Self {
-        Self::new()
+        Self::new(EXTERNAL_INTERRUPTS as u16)
     }
 }
 
 impl SystemControl {
-    /// The state after reset.
-    pub fn new() -> Self {
-        let mut enabled = [false; EXCEPTIONS];
+    /// The state after reset of a core whose NVIC implements `interrupts` external interrupts.
+    pub fn new(interrupts: u16) -> Self {
+        let exceptions = exception::EXTERNAL_BASE as usize + usize::from(interrupts);
+        let mut enabled = vec![false; exceptions];
         for number in [
             2,
             3,
@@ -89,10 +103,10 @@ impl SystemControl {
             vector_table: 0,
             coprocessor_access: 0,
             priority_grouping: 0,
-            priorities: [0; EXCEPTIONS],
+            priorities: vec![0; exceptions],
             enabled,
-            pending: [false; EXCEPTIONS],
-            active: [false; EXCEPTIONS],
+            pending: vec![false; exceptions],
+            active: vec![false; exceptions],
             system_handler_control: 0,
             other: Default::default(),
         }
@@ -189,7 +203,7 @@ impl SystemControl {
     /// The current execution priority given PRIMASK and BASEPRI (lower is more urgent).
     pub fn execution_priority(&self, primask: bool, basepri: u32) -> i32 {
         let mut priority = 256;
-        for number in 1..EXCEPTIONS {
+        for number in 1..self.pending.len() {
             if self.active[number] {
                 priority = priority.min(self.group_priority(self.priority(number)));
             }
@@ -216,7 +230,7 @@ impl SystemControl {
     pub fn exception_to_take(&self, primask: bool, basepri: u32) -> Option<u32> {
         let current = self.execution_priority(primask, basepri);
         let mut best: Option<(i32, usize)> = None;
-        for number in 1..EXCEPTIONS {
+        for number in 1..self.pending.len() {
             if self.pending[number] && self.enabled[number] {
                 let priority = self.priority(number);
                 if self.group_priority(priority) < current && best.is_none_or(|(p, _)| priority < p)
@@ -284,22 +298,22 @@ impl SystemControl {
             0x014 => self.systick_reload,
             0x018 => self.systick_value,
             0x01C => 0x4000_0000 | 18_750, // CALIB: no reference clock, 1 ms at 18.75 MHz/8... as ST
-            0x100..=0x10C => {
+            0x100..=0x13C => {
                 Self::read_bits(&self.enabled, external + 8 * (offset as usize - 0x100))
             }
-            0x180..=0x18C => {
+            0x180..=0x1BC => {
                 Self::read_bits(&self.enabled, external + 8 * (offset as usize - 0x180))
             }
-            0x200..=0x20C => {
+            0x200..=0x23C => {
                 Self::read_bits(&self.pending, external + 8 * (offset as usize - 0x200))
             }
-            0x280..=0x28C => {
+            0x280..=0x2BC => {
                 Self::read_bits(&self.pending, external + 8 * (offset as usize - 0x280))
             }
-            0x300..=0x30C => {
+            0x300..=0x33C => {
                 Self::read_bits(&self.active, external + 8 * (offset as usize - 0x300))
             }
-            0x400..=0x45B => {
+            0x400..=0x5EF => {
                 let first = external + (offset as usize - 0x400);
                 (0..4).fold(0, |word, index| {
                     word | ((self.priorities.get(first + index).copied().unwrap_or(0) as u32)
@@ -308,10 +322,10 @@ impl SystemControl {
             }
             0xD00 => 0x410F_C241, // CPUID: Cortex-M4 r0p1
             0xD04 => {
-                let active = (1..EXCEPTIONS)
+                let active = (1..self.pending.len())
                     .find(|number| self.active[*number])
                     .unwrap_or(0) as u32;
-                let pending = (1..EXCEPTIONS)
+                let pending = (1..self.pending.len())
                     .find(|number| self.pending[*number])
                     .unwrap_or(0) as u32;
                 active
@@ -373,11 +387,11 @@ impl SystemControl {
                     self.systick_value = self.systick_reload;
                 }
             }
-            0x100..=0x10C => Self::write_bits(&mut self.enabled, index(0x100), value, true),
-            0x180..=0x18C => Self::write_bits(&mut self.enabled, index(0x180), value, false),
-            0x200..=0x20C => Self::write_bits(&mut self.pending, index(0x200), value, true),
-            0x280..=0x28C => Self::write_bits(&mut self.pending, index(0x280), value, false),
-            0x400..=0x45B => {
+            0x100..=0x13C => Self::write_bits(&mut self.enabled, index(0x100), value, true),
+            0x180..=0x1BC => Self::write_bits(&mut self.enabled, index(0x180), value, false),
+            0x200..=0x23C => Self::write_bits(&mut self.pending, index(0x200), value, true),
+            0x280..=0x2BC => Self::write_bits(&mut self.pending, index(0x280), value, false),
+            0x400..=0x5EF => {
                 for byte in 0..4 {
                     if let Some(priority) = self
                         .priorities

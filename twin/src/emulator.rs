@@ -6,14 +6,12 @@
 
 use unicorn_engine::{Arch, ArmCpuModel, HookType, Mode, Prot, RegisterARM, TlbType, Unicorn};
 
-use slingshot_layout::boards::NUCLEO_F429ZI;
-
 use crate::board::{address, Board};
 use crate::board_dma::{settle, settle_to_now};
 use crate::core_exceptions::exception;
 use crate::exception_frames;
 use crate::memory::{
-    self, FLASH_BASE, FLASH_SIZE, FLASH_STALL_PORT, FLASH_WRITE_PORT, READ_ONLY_WRITE_PORT,
+    self, FLASH_BASE, FLASH_STALL_PORT, FLASH_WRITE_PORT, LARGEST_FLASH_SIZE, READ_ONLY_WRITE_PORT,
 };
 use crate::TwinError;
 
@@ -25,20 +23,24 @@ pub(crate) fn emulator(error: unicorn_engine::uc_error) -> TwinError {
     }
 }
 
-/// A new emulator with the board's memory map and hooks, flash erased.
-pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
-    let mut uc = Unicorn::new_with_data(Arch::ARM, Mode::THUMB, Board::new()).map_err(emulator)?;
+/// A new emulator with `hardware`'s memory map and hooks, flash erased.
+pub(crate) fn build(
+    hardware: &'static slingshot_layout::Board,
+) -> Result<Unicorn<'static, Board>, TwinError> {
+    let mut uc =
+        Unicorn::new_with_data(Arch::ARM, Mode::THUMB, Board::new(hardware)).map_err(emulator)?;
     uc.ctl_set_cpu_model(ArmCpuModel::CORTEX_M4 as i32)
         .map_err(emulator)?;
     uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(emulator)?;
     uc.add_tlb_hook(1, 0, |uc, address, access| {
         discard_restored_it_state(uc);
-        let modelled = uc.get_data().flash_data_read_modelled(address as u32);
-        memory::translate(address, access, modelled)
+        let board = uc.get_data();
+        let modelled = board.flash_data_read_modelled(address as u32);
+        memory::translate(&board.hardware.part, address, access, modelled)
     })
     .map_err(emulator)?;
-    let board = &NUCLEO_F429ZI;
-    uc.mem_map(FLASH_BASE as u64, FLASH_SIZE as u64, Prot::ALL)
+    let board = hardware;
+    uc.mem_map(FLASH_BASE as u64, board.part.flash.size as u64, Prot::ALL)
         .map_err(emulator)?;
     let erased = uc.get_data().flash.content.clone();
     uc.mem_write(FLASH_BASE as u64, &erased).map_err(emulator)?;
@@ -60,7 +62,7 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
     .map_err(emulator)?;
     uc.mem_write(
         memory::SYSTEM_MEMORY as u64,
-        &memory::system_memory_content(),
+        &memory::system_memory_content(&board.part),
     )
     .map_err(emulator)?;
     uc.mmio_map(
@@ -114,7 +116,7 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
     .map_err(emulator)?;
     uc.mmio_map(
         FLASH_WRITE_PORT as u64,
-        FLASH_SIZE as u64,
+        LARGEST_FLASH_SIZE as u64,
         // A TLB entry filled for a store may serve the next load from that page too.
         Some(stalled_flash_read),
         Some(
@@ -128,7 +130,7 @@ pub(crate) fn build() -> Result<Unicorn<'static, Board>, TwinError> {
     .map_err(emulator)?;
     uc.mmio_map(
         FLASH_STALL_PORT as u64,
-        FLASH_SIZE as u64,
+        LARGEST_FLASH_SIZE as u64,
         Some(stalled_flash_read),
         Some(|_: &mut Unicorn<'_, Board>, _: u64, _: usize, _: u64| {}),
     )

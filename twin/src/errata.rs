@@ -19,7 +19,7 @@ pub const BANK_TWO_READ_DIAGNOSTIC: &str = "data read of flash bank 2";
 
 /// Whether the twin's revision has the bank-2 read erratum.
 pub fn bank_two_erratum(board: &Board) -> bool {
-    let part = &slingshot_layout::boards::NUCLEO_F429ZI.part;
+    let part = &board.hardware.part;
     part.bank_two_erratum_fixed_revision.is_some_and(|fixed| {
         board.debug_mcu_idcode & 0xFFF == u32::from(part.device_id)
             && board.debug_mcu_idcode >> 16 < u32::from(fixed)

@@ -102,9 +102,10 @@ pub fn enter(uc: &mut Machine, number: u32) -> Result<(), FrameError> {
     uc.mem_write(stack as u64, &bytes)
         .map_err(|_| FrameError::StackNotWritable { address: stack })?;
     let table = uc.get_data().system.vector_table;
+    let part = uc.get_data().hardware.part;
     let mut vector_bytes = [0u8; 4];
     uc.mem_read(
-        crate::memory::physical(table + 4 * number) as u64,
+        crate::memory::physical(&part, table + 4 * number) as u64,
         &mut vector_bytes,
     )
     .map_err(|_| FrameError::StackNotWritable {

@@ -5,15 +5,11 @@
 //! passage of modelled time. Programming only clears bits; erase sets whole sectors to 0xFF;
 //! both take the datasheet's typical time with `SR.BSY` set meanwhile.
 
-use slingshot_layout::boards::NUCLEO_F429ZI;
-use slingshot_layout::Sector;
+use slingshot_layout::FlashGeometry;
 
 use crate::art_cache::ArtDataCache;
 pub use crate::flash_registers::*;
 use crate::flash_timing::{erase_time_ps, mass_erase_time_ps, PROGRAM_TIME_PS};
-
-/// Flash size in bytes.
-pub const FLASH_SIZE: usize = NUCLEO_F429ZI.part.flash.size as usize;
 
 /// What the controller is doing for the modelled time it takes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,7 +51,9 @@ pub type DirtyRange = (u32, u32);
 /// The flash interface: content, registers and option bytes.
 #[derive(Clone, Debug)]
 pub struct FlashController {
-    /// The flash content (2 MB), offset 0 = 0x0800_0000.
+    /// The part's flash geometry (sector map, SNB numbering, banks).
+    pub geometry: FlashGeometry,
+    /// The flash content (the part's size), offset 0 = 0x0800_0000.
     pub content: Vec<u8>,
     access_control: u32,
     status: u32,
@@ -84,15 +82,13 @@ pub struct FlashController {
     bus_error: bool,
 }
 
-fn sectors() -> &'static [Sector] {
-    NUCLEO_F429ZI.part.flash.sectors
-}
-
 impl FlashController {
-    /// A controller with erased flash and factory option bytes, as after power-on.
-    pub fn new() -> Self {
+    /// A controller of `geometry` (the part's sector map) with erased flash and factory option
+    /// bytes, as after power-on.
+    pub fn new(geometry: FlashGeometry) -> Self {
         let mut controller = Self {
-            content: vec![NUCLEO_F429ZI.part.flash.erased_value; FLASH_SIZE],
+            geometry,
+            content: vec![geometry.erased_value; geometry.size as usize],
             access_control: 0,
             status: 0,
             control: control::LOCK,
@@ -293,23 +289,29 @@ impl FlashController {
         let parallelism = self.parallelism();
         let (numbers, duration): (Vec<u8>, u64) = if mode == control::SER {
             let snb = ((self.control >> 3) & 0x1F) as u8;
-            let number = match snb {
-                0..=11 => snb,
-                16..=27 => snb - 4,
-                _ => {
-                    self.raise(status::PGSERR, format!("SNB {snb} names no sector"));
-                    return false;
-                }
+            let Some(sector) = self
+                .geometry
+                .sectors
+                .iter()
+                .find(|sector| sector.control_register_number == snb)
+                .copied()
+            else {
+                self.raise(status::PGSERR, format!("SNB {snb} names no sector"));
+                return false;
             };
-            let sector = sectors()[number as usize];
+            let number = sector.number;
             (vec![number], erase_time_ps(sector.size, parallelism))
         } else if mode & control::PG == 0 && mode & control::SER == 0 && mode != 0 {
+            // MER erases bank 1 (all of a single-bank part's flash), MER1 bank 2.
             let mut numbers = Vec::new();
-            if mode & control::MER != 0 {
-                numbers.extend(0..12);
-            }
-            if mode & control::MER1 != 0 {
-                numbers.extend(12..24);
+            let bank_size = self.geometry.bank_size.unwrap_or(self.geometry.size);
+            for sector in self.geometry.sectors {
+                let in_bank_two = sector.start - self.geometry.base >= bank_size;
+                if (mode & control::MER != 0 && !in_bank_two)
+                    || (mode & control::MER1 != 0 && in_bank_two)
+                {
+                    numbers.push(sector.number);
+                }
             }
             (numbers, mass_erase_time_ps(parallelism))
         } else {
@@ -363,7 +365,7 @@ impl FlashController {
     /// A CPU store of `size` bytes at flash `offset`. Returns `true` when a program operation
     /// was started. The caller completes a busy operation first (the bus stalls on hardware).
     pub fn store(&mut self, offset: u32, size: u32, value: u64, now_ps: u64) -> bool {
-        let address = NUCLEO_F429ZI.part.flash.base + offset;
+        let address = self.geometry.base + offset;
         let mode = self.control & (control::PG | control::SER | control::MER | control::MER1);
         if mode != control::PG || self.control & control::LOCK != 0 {
             self.raise(
@@ -398,11 +400,7 @@ impl FlashController {
             );
             return false;
         }
-        let sector = NUCLEO_F429ZI
-            .part
-            .flash
-            .sector_at(address)
-            .map(|sector| sector.number);
+        let sector = self.geometry.sector_at(address).map(|sector| sector.number);
         if let Some(number) = sector.filter(|number| self.is_write_protected(*number)) {
             self.raise(
                 status::WRPERR,
@@ -464,9 +462,9 @@ impl FlashController {
     }
 
     fn erase_range(&self, numbers: &[u8]) -> DirtyRange {
-        let first = sectors()[numbers[0] as usize];
-        let last = sectors()[*numbers.last().unwrap_or(&numbers[0]) as usize];
-        let base = NUCLEO_F429ZI.part.flash.base;
+        let first = self.geometry.sectors[numbers[0] as usize];
+        let last = self.geometry.sectors[*numbers.last().unwrap_or(&numbers[0]) as usize];
+        let base = self.geometry.base;
         (first.start - base, last.start + last.size - first.start)
     }
 
@@ -512,7 +510,8 @@ impl FlashController {
 }
 
 impl Default for FlashController {
+    /// The Nucleo-F429ZI's flash (the default board).
     fn default() -> Self {
-        Self::new()
+        Self::new(slingshot_layout::boards::NUCLEO_F429ZI.part.flash)
     }
 }

@@ -1,9 +1,10 @@
-//! A host twin of the Nucleo-F429ZI on the Unicorn CPU emulator (GPL-2.0, test and development
-//! only: nothing Slingshot ships links this crate).
+//! A host twin of an STM32F4 board — the Nucleo-F429ZI by default, any board of the layout
+//! crate's table through [`TwinConfig::board`] — on the Unicorn CPU emulator (GPL-2.0, test and
+//! development only: nothing Slingshot ships links this crate).
 //!
 //! The twin runs the exact firmware binaries: a Cortex-M4 core (Unicorn, `Mode::THUMB` with the
 //! Cortex-M4 CPU model) plus models of what the firmware touches — flash with its controller,
-//! SysTick/NVIC/SCB, RCC, GPIO, USART3 with DMA1, TIM2, IWDG and CRC — driven by modelled time. Tests control it
+//! SysTick/NVIC/SCB, RCC, GPIO, the board's serial USART with DMA1, TIM2, IWDG and CRC — driven by modelled time. Tests control it
 //! through [`Twin`]: run, reset, cut power at a chosen instruction or flash operation, talk to
 //! the serial port, and read counters. See `docs/TWIN.md` for what each model covers.
 #![forbid(unsafe_code)]

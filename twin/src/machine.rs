@@ -5,14 +5,13 @@
 use std::path::Path;
 
 use slingshot_files::MemoryImage;
-use slingshot_layout::boards::NUCLEO_F429ZI;
 use unicorn_engine::{RegisterARM, Unicorn};
 
 use crate::board::Board;
 use crate::board_dma::settle;
 use crate::emulator::{self, emulator, refresh_translations, sync_flash};
 use crate::exception_frames;
-use crate::memory::{self, FLASH_BASE, FLASH_SIZE};
+use crate::memory::{self, FLASH_BASE};
 use crate::power::{DeterministicRandom, PowerCut, PowerCutPlan};
 use crate::rcc::ResetCause;
 use crate::TwinError;
@@ -37,6 +36,9 @@ pub struct TwinConfig {
     pub strict: bool,
     /// Seed for power-on RAM content and torn flash operations.
     pub seed: u64,
+    /// The board (and part) to model: memories, sector map, ids, serial port, LEDs
+    /// (`slingshot_layout::ALL_BOARDS`; the Nucleo-F429ZI by default).
+    pub board: &'static slingshot_layout::Board,
 }
 
 impl Default for TwinConfig {
@@ -44,6 +46,7 @@ impl Default for TwinConfig {
         Self {
             strict: false,
             seed: 1,
+            board: &slingshot_layout::boards::NUCLEO_F429ZI,
         }
     }
 }
@@ -76,7 +79,7 @@ pub struct Twin {
 impl Twin {
     /// A powered-off twin with erased flash; load flash and call [`Twin::power_on`].
     pub fn new(config: TwinConfig) -> Result<Self, TwinError> {
-        let uc = emulator::build()?;
+        let uc = emulator::build(config.board)?;
         Ok(Self {
             uc,
             config,
@@ -100,7 +103,8 @@ impl Twin {
     pub fn load_flash_image(&mut self, image: &MemoryImage) -> Result<(), TwinError> {
         for (start, bytes) in image.segments() {
             let end = start as u64 + bytes.len() as u64;
-            if start < FLASH_BASE || end > (FLASH_BASE + FLASH_SIZE) as u64 {
+            let flash_size = self.board().hardware.part.flash.size;
+            if start < FLASH_BASE || end > (FLASH_BASE + flash_size) as u64 {
                 return Err(TwinError::OutsideFlash {
                     address: start,
                     size: bytes.len(),
@@ -146,13 +150,14 @@ impl Twin {
     /// Power on (cold start): RAM gets arbitrary content (from the seed), flash and option
     /// bytes are kept, peripherals and the core start from reset.
     pub fn power_on(&mut self) -> Result<(), TwinError> {
-        let ram = NUCLEO_F429ZI.part.ram;
+        let part = self.board().hardware.part;
+        let ram = part.ram;
         let mut content = vec![0u8; ram.size as usize];
         self.random.fill(&mut content);
         self.uc
             .mem_write(ram.start as u64, &content)
             .map_err(emulator)?;
-        if let Some(ccm) = NUCLEO_F429ZI.part.ccm {
+        if let Some(ccm) = part.ccm {
             let mut content = vec![0u8; ccm.size as usize];
             self.random.fill(&mut content);
             self.uc
@@ -397,12 +402,18 @@ impl Twin {
         let mut bytes = [0u8; 4];
         let narrow = self
             .uc
-            .mem_read(memory::physical(pc.wrapping_sub(2)) as u64, &mut bytes[..2])
+            .mem_read(
+                memory::physical(&self.board().hardware.part, pc.wrapping_sub(2)) as u64,
+                &mut bytes[..2],
+            )
             .is_ok()
             && u16::from_le_bytes([bytes[0], bytes[1]]) == 0xBF30;
         let wide = self
             .uc
-            .mem_read(memory::physical(pc.wrapping_sub(4)) as u64, &mut bytes)
+            .mem_read(
+                memory::physical(&self.board().hardware.part, pc.wrapping_sub(4)) as u64,
+                &mut bytes,
+            )
             .is_ok()
             && bytes == [0xAF, 0xF3, 0x03, 0x80];
         narrow || wide
@@ -434,7 +445,10 @@ impl Twin {
     /// Read memory by CPU address (the boot alias and flash read the flash content).
     pub fn read_memory(&self, address: u32, length: usize) -> Result<Vec<u8>, TwinError> {
         self.uc
-            .mem_read_as_vec(memory::physical(address) as u64, length)
+            .mem_read_as_vec(
+                memory::physical(&self.board().hardware.part, address) as u64,
+                length,
+            )
             .map_err(|_| TwinError::OutsideMemory {
                 address,
                 size: length,
@@ -453,12 +467,12 @@ impl Twin {
 
     /// Bytes USART3 has transmitted since the twin was created.
     pub fn serial_output(&self) -> &[u8] {
-        &self.board().usart3.output
+        &self.board().serial.output
     }
 
     /// Take (and clear) USART3's transmitted bytes.
     pub fn take_serial_output(&mut self) -> Vec<u8> {
-        std::mem::take(&mut self.board_mut().usart3.output)
+        std::mem::take(&mut self.board_mut().serial.output)
     }
 
     /// Send bytes to USART3's receiver; they arrive one frame time apart at the configured
@@ -467,24 +481,20 @@ impl Twin {
         let board = self.board_mut();
         let now = board.picoseconds();
         let apb1 = board.rcc.apb1_clock_hz();
-        board.usart3.send_from_host(bytes, now, apb1);
+        board.serial.send_from_host(bytes, now, apb1);
     }
 
     /// Give the host side of USART3's line a rate of its own (`None`: it follows the USART,
     /// the default). Bytes whose frame passes while the USART's rate differs from it beyond
     /// the receiver's tolerance arrive garbled in both directions (`usart`).
     pub fn set_line_baud(&mut self, baud: Option<u32>) {
-        self.board_mut().usart3.line_baud = baud;
+        self.board_mut().serial.line_baud = baud;
     }
 
-    /// Press (true) or release the user button B1 (PC13, active high).
+    /// Press (true) or release the user button (B1 on PC13: high while pressed on a
+    /// Nucleo-144, low on a Nucleo-64; PA0, high while pressed, on the STM32F4DISCOVERY).
     pub fn set_user_button(&mut self, pressed: bool) {
-        let port = &mut self.board_mut().gpio[2];
-        if pressed {
-            port.external_input |= 1 << 13;
-        } else {
-            port.external_input &= !(1 << 13);
-        }
+        self.board_mut().set_user_button(pressed);
     }
 
     /// Instructions executed since the twin was created.

@@ -41,13 +41,14 @@ impl Board {
 
     fn peripheral_read_word(&mut self, address: u32) -> u32 {
         let now = self.picoseconds();
+        let (serial, serial_bit) = self.serial_window();
         match address {
-            a if (address::USART3..address::USART3 + 0x1C).contains(&a) => {
-                if !self.rcc.apb1_enabled(18) {
+            a if (serial..serial + 0x1C).contains(&a) => {
+                if !self.rcc.apb1_enabled(serial_bit) {
                     return 0;
                 }
-                self.advance_usart3(now);
-                self.usart3.read(a - address::USART3)
+                self.advance_serial(now);
+                self.serial.read(a - serial)
             }
             a if (address::IWDG..address::IWDG + 0x10).contains(&a) => {
                 self.iwdg.read(a - address::IWDG, now)
@@ -108,16 +109,18 @@ impl Board {
             }
         };
         let now = self.picoseconds();
+        let (serial, serial_bit) = self.serial_window();
         match address {
-            a if (address::USART3..address::USART3 + 0x1C).contains(&a) => {
-                if self.rcc.apb1_enabled(18) && !self.rcc.apb1_in_reset(18) {
-                    self.advance_usart3(now);
-                    self.usart3
-                        .write(a - address::USART3, value, now, self.apb1_clock_hz());
+            a if (serial..serial + 0x1C).contains(&a) => {
+                if self.rcc.apb1_enabled(serial_bit) && !self.rcc.apb1_in_reset(serial_bit) {
+                    self.advance_serial(now);
+                    self.serial
+                        .write(a - serial, value, now, self.apb1_clock_hz());
                     self.take_waiting_receive();
                 } else {
                     self.diagnostics.push(format!(
-                        "write 0x{value:08x} to USART3 at 0x{a:08x} with its clock off"
+                        "write 0x{value:08x} to {} at 0x{a:08x} with its clock off",
+                        self.hardware.serial.usart.name()
                     ));
                 }
             }
@@ -184,15 +187,21 @@ impl Board {
     }
 
     fn rcc_write(&mut self, offset: u32, value: u32, now: u64) {
-        let usart_was_in_reset = self.rcc.apb1_in_reset(18);
+        let usart_was_in_reset = self
+            .rcc
+            .apb1_in_reset(self.hardware.serial.usart.apb1_bit());
         let gpio_reset_before: Vec<bool> =
             (0..11).map(|port| self.rcc.ahb1_in_reset(port)).collect();
         if self.rcc.write(offset, value, now) {
             self.update_clocks();
             self.request_stop();
         }
-        if !usart_was_in_reset && self.rcc.apb1_in_reset(18) {
-            self.usart3.reset_registers();
+        if !usart_was_in_reset
+            && self
+                .rcc
+                .apb1_in_reset(self.hardware.serial.usart.apb1_bit())
+        {
+            self.serial.reset_registers();
         }
         for (port, was_in_reset) in gpio_reset_before.into_iter().enumerate() {
             if !was_in_reset && self.rcc.ahb1_in_reset(port as u32) {
@@ -368,5 +377,13 @@ impl Board {
             return; // DWT_CTRL: the cycle counter always runs in the twin.
         }
         self.unmodelled_access(address, true, value);
+    }
+}
+
+impl Board {
+    /// The serial USART's register window start and its RCC_APB1ENR bit.
+    fn serial_window(&self) -> (u32, u32) {
+        let usart = self.hardware.serial.usart;
+        (usart.address(), usart.apb1_bit())
     }
 }

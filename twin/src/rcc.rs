@@ -222,10 +222,11 @@ impl Rcc {
 
     /// What RM0090 §6.3.2 (RCC_PLLCFGR) and DS9405 forbid in the PLL configuration, checked
     /// while the PLL is on: VCO input (source ÷ PLLM) 1–2 MHz — the datasheet allows 0.95–2.10
-    /// MHz — VCO output 100–432 MHz, the main output (÷ PLLP) at most 168 MHz (180 MHz only with
+    /// MHz — VCO output 100–432 MHz, the main output (÷ PLLP) at most `maximum_output_hz` (the
+    /// part's highest clock in its reset voltage scale: 168 MHz on the F429, 180 MHz only with
     /// the over-drive mode, which the twin does not model), the 48 MHz domain (÷ PLLQ, 2–15) at
     /// most 48 MHz.
-    pub fn pll_limit_violations(&self) -> Vec<String> {
+    pub fn pll_limit_violations(&self, maximum_output_hz: u32) -> Vec<String> {
         let mut violations = Vec::new();
         if self.control & control::PLLON == 0 {
             return violations;
@@ -253,9 +254,10 @@ impl Rcc {
             ));
         }
         let output = vco / divider_p;
-        if output > 168_000_000 {
+        if output > u64::from(maximum_output_hz) {
             violations.push(format!(
-                "PLL output {output} Hz exceeds 168 MHz (180 MHz needs the over-drive mode)"
+                "PLL output {output} Hz exceeds the part's {maximum_output_hz} Hz (higher clocks \
+                 need voltage scale 1 or the over-drive mode)"
             ));
         }
         if divider_q < 2 || vco / divider_q > 48_000_000 {

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use slingshot_twin::board::LEDS;
 use slingshot_twin::serial_endpoint::SerialEndpoint;
 use slingshot_twin::{Stop, Twin, TwinConfig};
 
@@ -21,7 +20,11 @@ pub struct RunCommand {
     /// Firmware to load into flash (ELF, HEX, or BIN as FILE@ADDRESS); repeat for several.
     #[arg(long = "flash", required = true)]
     flash: Vec<FlashFile>,
-    /// Serial endpoint for USART3: `stdio`, `pty` (prints the device path) or `tcp:PORT`.
+    /// Board to model (`slingshot boards` lists them).
+    #[arg(long, default_value = "nucleo-f429zi")]
+    board: String,
+    /// Serial endpoint for the board's serial port (USART3 on a Nucleo-144, USART2 on a
+    /// Nucleo-64): `stdio`, `pty` (prints the device path) or `tcp:PORT`.
     #[arg(long, default_value = "stdio")]
     serial: String,
     /// Stop after this many instructions (default: run until interrupted).
@@ -41,9 +44,21 @@ pub struct RunCommand {
 impl RunCommand {
     /// Execute the command.
     pub fn run(self) -> Result<()> {
+        let Some(board) = slingshot_layout::Board::by_name(&self.board) else {
+            let known: Vec<&str> = slingshot_layout::ALL_BOARDS
+                .iter()
+                .map(|board| board.name)
+                .collect();
+            bail!(
+                "unknown board {:?}: known boards are {}",
+                self.board,
+                known.join(", ")
+            );
+        };
         let mut twin = Twin::new(TwinConfig {
             strict: self.strict,
             seed: 1,
+            board,
         })
         .context("creating the twin")?;
         for file in &self.flash {
@@ -64,7 +79,12 @@ impl RunCommand {
                 None => bail!("--serial {other:?}: expected stdio, pty or tcp:PORT"),
             },
         };
-        eprintln!("slingshot-twin: USART3 on {}", endpoint.describe());
+        eprintln!("slingshot-twin: {} ({})", board.product, board.part.name);
+        eprintln!(
+            "slingshot-twin: {} on {}",
+            board.serial.usart.name(),
+            endpoint.describe()
+        );
         twin.power_on()?;
         let started = Instant::now();
         let first = twin.instructions();
@@ -89,10 +109,7 @@ impl RunCommand {
             endpoint.write_output(&twin.take_serial_output());
             let board = twin.board();
             for event in &board.led_events[leds_seen..] {
-                let name = LEDS.iter().find(|(_, port, pin)| {
-                    (b'A' + *port as u8) as char == event.pin.0 && *pin == event.pin.1
-                });
-                let name = name.map_or("pin", |(name, _, _)| *name);
+                let name = board.led_name(event.pin).unwrap_or("pin");
                 let milliseconds = event.picoseconds as f64 / 1e9;
                 eprintln!(
                     "[{milliseconds:10.3} ms] {name} (P{}{}) {}",

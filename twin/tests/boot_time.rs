@@ -135,6 +135,7 @@ fn default_bootloader_boot_time_on_the_twin() -> Result<()> {
         let mut twin = Twin::new(TwinConfig {
             strict: true,
             seed: 5,
+            ..TwinConfig::default()
         })?;
         twin.load_flash_file(&firmware_file(Program::Bootloader, "")?, None)?;
         let slot = NUCLEO_F429ZI_DUAL_SLOT.partitions.primary.start;
@@ -196,6 +197,7 @@ fn bootloader_mode_answers_soon_with_two_full_slots() -> Result<()> {
     let mut twin = Twin::new(TwinConfig {
         strict: true,
         seed: 6,
+        ..TwinConfig::default()
     })?;
     twin.load_flash_file(&firmware_file(Program::Bootloader, "")?, None)?;
     for slot in [layout.partitions.primary.start, secondary.start] {

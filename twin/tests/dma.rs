@@ -32,7 +32,7 @@ fn received_bytes_land_in_a_circular_ring_while_the_core_sleeps() {
     assert!(stream.enabled(), "circular mode keeps the stream enabled");
     let flags = twin.board().dma.interrupt_status[0];
     assert_eq!(flags & (HTIF1 | TCIF1), HTIF1 | TCIF1, "LISR 0x{flags:08x}");
-    assert_eq!(twin.board().usart3.overruns, 0);
+    assert_eq!(twin.board().serial.overruns, 0);
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn bytes_arriving_before_the_stream_is_enabled_overrun_as_without_dma() {
     // still disabled, so they are dropped as on a real line.
     twin.send_serial(b"xy");
     assert_eq!(twin.run(10_000).expect("run"), Stop::Asleep);
-    assert_eq!(twin.board().usart3.dropped_while_disabled, 2);
+    assert_eq!(twin.board().serial.dropped_while_disabled, 2);
     assert_eq!(twin.board().dma.streams[1].remaining, 8);
 }
 
@@ -74,7 +74,7 @@ fn a_message_in_flash_is_transmitted_by_dma_at_line_rate() {
 /// Through the board's bus: DMA1 and USART3 clocked, USART3 at BRR 0x8B with DMAR, stream 1
 /// writing to `memory` (offsets from 0x4000_0000).
 fn board_receiving_into(memory: u32) -> slingshot_twin::board::Board {
-    let mut board = slingshot_twin::board::Board::new();
+    let mut board = slingshot_twin::board::Board::default();
     for (offset, value) in [
         (0x2_3830, 1 << 21),     // RCC_AHB1ENR.DMA1EN
         (0x2_3840, 1 << 18),     // RCC_APB1ENR.USART3EN
@@ -96,7 +96,7 @@ fn dma_to_ccm_ram_is_a_transfer_error() {
     // CCM RAM sits on the core's data bus only: DMA1 cannot write it (RM0090 §2.3.1).
     let mut board = board_receiving_into(0x1000_0000);
     let now = board.picoseconds();
-    board.usart3.send_from_host(b"z", now, 16_000_000);
+    board.serial.send_from_host(b"z", now, 16_000_000);
     board.skip_cycles(2 * 1390);
     board.advance();
     assert_eq!(board.dma.interrupt_status[0] & (1 << 9), 1 << 9, "TEIF1");
@@ -112,7 +112,7 @@ fn dma_to_ccm_ram_is_a_transfer_error() {
 fn dma_to_sram_queues_the_write_for_the_emulator() {
     let mut board = board_receiving_into(0x2000_0040);
     let now = board.picoseconds();
-    board.usart3.send_from_host(b"ok", now, 16_000_000);
+    board.serial.send_from_host(b"ok", now, 16_000_000);
     board.skip_cycles(3 * 1390);
     board.advance();
     let written: Vec<(u32, u32)> = board
@@ -128,7 +128,7 @@ fn dma_to_sram_queues_the_write_for_the_emulator() {
         ]
     );
     assert_eq!(board.dma.streams[1].remaining, 2);
-    assert_eq!(board.usart3.overruns, 0);
+    assert_eq!(board.serial.overruns, 0);
 }
 
 #[test]

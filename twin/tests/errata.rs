@@ -17,6 +17,7 @@ fn boot_to_the_second_tick(idcode: u32) -> Result<Twin> {
     let mut twin = Twin::new(TwinConfig {
         strict: true,
         seed: 19,
+        ..TwinConfig::default()
     })?;
     twin.board_mut().debug_mcu_idcode = idcode;
     twin.load_flash_file(&firmware_file(Program::Bootloader, "")?, None)?;
@@ -68,6 +69,7 @@ fn the_twin_refuses_an_unguarded_bank_two_read_on_an_early_revision_only() -> Re
         let mut twin = Twin::new(TwinConfig {
             strict: true,
             seed: 19,
+            ..TwinConfig::default()
         })?;
         twin.board_mut().debug_mcu_idcode = idcode;
         twin.load_flash_image(&program)?;

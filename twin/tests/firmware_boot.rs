@@ -16,6 +16,7 @@ fn twin_with_firmware(application: bool) -> Result<Twin> {
     let mut twin = Twin::new(TwinConfig {
         strict: true,
         seed: 11,
+        ..TwinConfig::default()
     })?;
     twin.load_flash_file(&firmware_file(Program::Bootloader, "")?, None)?;
     if application {

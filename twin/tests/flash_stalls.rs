@@ -41,7 +41,7 @@ fn polling_from_the_bank_being_erased_loses_bytes_to_overrun() {
     assert_eq!(twin.read_memory(0x2000_0100, 1).expect("byte"), b"t");
     let status = word(&twin, 0x2000_0014);
     assert_eq!(status & 0x28, 0x28, "SR 0x{status:08x}: RXNE and ORE");
-    assert_eq!(twin.board().usart3.overruns, MESSAGE.len() as u64 - 1);
+    assert_eq!(twin.board().serial.overruns, MESSAGE.len() as u64 - 1);
     // The erase took its modelled second while the program barely ran.
     assert!(twin.board().picoseconds() >= 1_000_000_000_000);
     assert!(twin.instructions() < 200);
@@ -60,7 +60,7 @@ fn dma_reception_keeps_every_byte_while_the_core_stalls() {
         32 - MESSAGE.len() as u32,
         "S1NDTR"
     );
-    assert_eq!(twin.board().usart3.overruns, 0);
+    assert_eq!(twin.board().serial.overruns, 0);
     assert!(twin.instructions() < 200, "the core stalled meanwhile");
 }
 
@@ -76,7 +76,7 @@ fn code_in_bank_1_keeps_polling_while_bank_2_is_erased() {
         twin.read_memory(0x2000_0100, MESSAGE.len()).expect("bytes"),
         MESSAGE
     );
-    assert_eq!(twin.board().usart3.overruns, 0);
+    assert_eq!(twin.board().serial.overruns, 0);
     // The read of bank 1 did not wait: a few cycles.
     assert!(word(&twin, 0x2000_001C) < 10);
     // The core ran the polling loop for the 250 ms erase.
@@ -90,5 +90,5 @@ fn a_data_read_from_the_bank_being_erased_waits_for_the_erase() {
     let cycles = word(&twin, 0x2000_001C);
     assert!((4_000_000..4_000_100).contains(&cycles), "{cycles} cycles");
     // Polling started after the erase: the bytes sent meanwhile overran.
-    assert_eq!(twin.board().usart3.overruns, MESSAGE.len() as u64 - 1);
+    assert_eq!(twin.board().serial.overruns, MESSAGE.len() as u64 - 1);
 }

@@ -48,7 +48,11 @@ struct Operation {
 
 /// A twin powered on with `flash`.
 fn twin_with(flash: &[u8], seed: u64) -> Result<Twin> {
-    let mut twin = Twin::new(TwinConfig { strict: true, seed })?;
+    let mut twin = Twin::new(TwinConfig {
+        strict: true,
+        seed,
+        ..TwinConfig::default()
+    })?;
     twin.load_flash_image(&MemoryImage::from_binary(flash, FLASH_BASE)?)?;
     twin.power_on()?;
     Ok(twin)

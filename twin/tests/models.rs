@@ -49,7 +49,7 @@ fn pll_at_168_mhz_becomes_the_system_clock_after_locking() {
 
 #[test]
 fn systick_pends_on_each_wrap() {
-    let mut system = SystemControl::new();
+    let mut system = SystemControl::new(91);
     system.write(0x014, 99, 0);
     system.write(0x018, 0, 0);
     system.write(0x010, 0b111, 0);
@@ -63,8 +63,37 @@ fn systick_pends_on_each_wrap() {
 }
 
 #[test]
+fn nvic_registers_beyond_the_parts_interrupts_read_as_zero() {
+    // The F401 implements 85 interrupts (IRQ 0–84): ISER2 holds IRQ 64–84 (21 bits), ISER3 to
+    // ISER15 and their priorities read as zero and ignore writes, as on the core.
+    let mut system = SystemControl::new(85);
+    for word in 0..16 {
+        assert!(system.write(0x100 + 4 * word, u32::MAX, 0).is_some());
+    }
+    assert_eq!(system.read(0x100, 0), Some(u32::MAX));
+    assert_eq!(system.read(0x108, 0), Some((1 << 21) - 1));
+    for word in 3..16 {
+        assert_eq!(system.read(0x100 + 4 * word, 0), Some(0), "ISER{word}");
+        assert_eq!(system.read(0x180 + 4 * word, 0), Some(0), "ICER{word}");
+        assert_eq!(system.read(0x200 + 4 * word, 0), Some(0), "ISPR{word}");
+    }
+    system.write(0x400 + 84, 0xFFFF_FFFF, 0);
+    assert_eq!(
+        system.read(0x400 + 84, 0),
+        Some(0xF0),
+        "IRQ 84's priority, 85–87 absent"
+    );
+    system.write(0x400 + 88, 0xFFFF_FFFF, 0);
+    assert_eq!(system.read(0x400 + 88, 0), Some(0));
+    // The F429's 91: ISER2 has 27 bits.
+    let mut system = SystemControl::new(91);
+    system.write(0x108, u32::MAX, 0);
+    assert_eq!(system.read(0x108, 0), Some((1 << 27) - 1));
+}
+
+#[test]
 fn wrong_key_locks_the_control_register_until_reset() {
-    let mut flash = FlashController::new();
+    let mut flash = FlashController::default();
     flash.write(0x04, KEY1, 0);
     flash.write(0x04, 0x1111_1111, 0);
     flash.write(0x04, KEY1, 0);
@@ -78,7 +107,7 @@ fn wrong_key_locks_the_control_register_until_reset() {
 
 #[test]
 fn byte_writes_to_priority_registers_change_one_priority() {
-    let mut board = slingshot_twin::board::Board::new();
+    let mut board = slingshot_twin::board::Board::default();
     // NVIC_IPR for IRQ 39 (USART3) is the byte at 0xE000_E427; SHPR3 byte 3 is SysTick.
     board.private_write(0xE427, 1, 0x50);
     board.private_write(0xE424, 1, 0x20);
@@ -110,7 +139,7 @@ fn pll_configurations_outside_the_reference_manual_limits_are_diagnosed() {
         let mut rcc = Rcc::new(ResetCause::PowerOn, 0);
         rcc.write(0x04, configuration, 0);
         rcc.write(0x00, 0x83 | (1 << 24), 0);
-        let violations = rcc.pll_limit_violations().join("; ");
+        let violations = rcc.pll_limit_violations(168_000_000).join("; ");
         match expected {
             None => assert!(violations.is_empty(), "0x{configuration:08x}: {violations}"),
             Some(fragment) => assert!(
@@ -122,7 +151,7 @@ fn pll_configurations_outside_the_reference_manual_limits_are_diagnosed() {
     // Written while the PLL is off, nothing is checked yet.
     let mut rcc = Rcc::new(ResetCause::PowerOn, 0);
     rcc.write(0x04, 4 | (84 << 6), 0);
-    assert!(rcc.pll_limit_violations().is_empty());
+    assert!(rcc.pll_limit_violations(168_000_000).is_empty());
 }
 
 #[test]

@@ -79,6 +79,7 @@ fn cut_during_an_erase_leaves_a_partly_erased_sector() {
     let mut twin = Twin::new(TwinConfig {
         strict: true,
         seed: 3,
+        ..TwinConfig::default()
     })
     .expect("twin");
     twin.load_flash_image(&MemoryImage::from_binary(PROGRAM, 0x0800_0000).expect("image"))

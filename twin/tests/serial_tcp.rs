@@ -131,7 +131,10 @@ fn twin_over_tcp_keeps_running_across_a_cable_pull_and_answers_b() -> Result<()>
     let (sender, ports) = channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(address) = line.strip_prefix("slingshot-twin: USART3 on tcp ") {
+            if let Some(address) = line
+                .strip_prefix("slingshot-twin: USART3 on tcp ")
+                .or_else(|| line.strip_prefix("slingshot-twin: USART2 on tcp "))
+            {
                 let _ = sender.send(address.to_string());
             }
         }

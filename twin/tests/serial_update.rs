@@ -42,7 +42,7 @@ fn full_update(build: Build) -> Result<()> {
     );
     let state = match build {
         Build::Dual => "trial",
-        Build::Single => "unknown (single-slot layout)",
+        Build::Single | Build::SingleOn(_) => "unknown (single-slot layout)",
     };
     ensure!(
         serial_fixture::runs_v2(&report, Some(state)),

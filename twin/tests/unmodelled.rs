@@ -21,7 +21,12 @@ fn twin(strict: bool) -> Twin {
 }
 
 fn twin_running(strict: bool, program: &[u8]) -> Twin {
-    let mut twin = Twin::new(TwinConfig { strict, seed: 1 }).expect("twin");
+    let mut twin = Twin::new(TwinConfig {
+        strict,
+        seed: 1,
+        ..TwinConfig::default()
+    })
+    .expect("twin");
     twin.load_flash_image(&MemoryImage::from_binary(program, 0x0800_0000).expect("image"))
         .expect("load");
     twin.power_on().expect("power on");

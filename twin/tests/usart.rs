@@ -17,7 +17,7 @@ fn transmits_at_the_configured_baud_rate() {
         (6 * 1390..6 * 1390 + 600).contains(&cycles),
         "cycles {cycles}"
     );
-    assert_eq!(twin.board().usart3.baud_rate(16_000_000), 115_107);
+    assert_eq!(twin.board().serial.baud_rate(16_000_000), 115_107);
 }
 
 #[test]
@@ -34,13 +34,13 @@ fn bytes_not_read_in_time_overrun_and_later_bytes_echo() {
     let status = word(&twin, 0x2000_0000);
     assert_eq!(status & (ORE | RXNE), ORE | RXNE, "SR 0x{status:08x}");
     assert_eq!(word(&twin, 0x2000_0004), u32::from(b'a'));
-    assert_eq!(twin.board().usart3.overruns, 2);
+    assert_eq!(twin.board().serial.overruns, 2);
     // Now the echo loop reads in time: every byte comes back plus one.
     twin.send_serial(b"HAL");
     twin.run_until(2_000_000, |twin| twin.serial_output().len() == 3)
         .expect("run");
     assert_eq!(twin.serial_output(), b"IBM");
-    assert_eq!(twin.board().usart3.overruns, 2);
+    assert_eq!(twin.board().serial.overruns, 2);
 }
 
 #[test]
@@ -52,7 +52,7 @@ fn a_host_beyond_the_receivers_tolerance_sees_garbage_and_sends_garbage() {
     twin.run_until(1_000_000, |twin| twin.serial_output().len() == 6)
         .expect("run");
     assert_ne!(twin.serial_output(), b"READY\n");
-    assert_eq!(twin.board().usart3.garbled, 6);
+    assert_eq!(twin.board().serial.garbled, 6);
     // The same host at 115 200 baud (0.08 % off) is understood both ways.
     twin.set_line_baud(Some(115_200));
     twin.run(100_000).expect("run");
@@ -61,5 +61,5 @@ fn a_host_beyond_the_receivers_tolerance_sees_garbage_and_sends_garbage() {
     twin.run_until(2_000_000, |twin| twin.serial_output().len() == 3)
         .expect("run");
     assert_eq!(twin.serial_output(), b"IBM");
-    assert_eq!(twin.board().usart3.garbled, 6);
+    assert_eq!(twin.board().serial.garbled, 6);
 }

@@ -60,6 +60,8 @@ pub struct Artifacts {
     pub bootloader: PathBuf,
     /// The application ELF.
     pub application: PathBuf,
+    /// The layout (and board) both were built for.
+    pub layout: &'static Layout,
 }
 
 impl Artifacts {
@@ -192,6 +194,7 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
     let artifacts = Artifacts {
         bootloader: directory.join("slingshot-bootloader"),
         application: directory.join("example-application"),
+        layout,
     };
     for elf in [&artifacts.bootloader, &artifacts.application] {
         write_binary_and_hex(elf)?;
@@ -208,14 +211,6 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
         artifacts.application.display()
     );
     Ok(artifacts)
-}
-
-/// The layout name `slingshot sign --layout` takes for a partition plan.
-pub fn layout_name(layout: LayoutChoice) -> &'static str {
-    match layout {
-        LayoutChoice::Dual => slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT.name,
-        LayoutChoice::Single => slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT.name,
-    }
 }
 
 /// The version to sign the application with: `SLINGSHOT_APPLICATION_VERSION`, else the

@@ -6,7 +6,6 @@ use crate::build::{self, Artifacts, BuildArguments};
 use crate::process::{capture, on_path, run_checked};
 use anyhow::{bail, Result};
 use clap::Args;
-use slingshot_layout::ACTIVE;
 use std::process::Command;
 
 /// Arguments of `cargo xtask flash`.
@@ -45,11 +44,13 @@ pub fn flash_both(artifacts: &Artifacts) -> Result<()> {
     require_probe_rs()?;
     if !probe_attached() {
         bail!(
-            "no debug probe found: connect the Nucleo-F429ZI's ST-LINK USB port (CN1), check \
-             `probe-rs list`, and on Linux install probe-rs' udev rules (https://probe.rs/docs/getting-started/probe-setup/)"
+            "no debug probe found: connect the {}'s ST-LINK USB port, check `probe-rs list`, \
+             and on Linux install probe-rs' udev rules (https://probe.rs/docs/getting-started/probe-setup/)",
+            artifacts.layout.board.product
         );
     }
-    let chip = ACTIVE.board.probe_rs_chip;
+    let board = &artifacts.layout.board;
+    let chip = board.probe_rs_chip;
     for elf in [&artifacts.bootloader, &artifacts.application] {
         let hex = Artifacts::with_extension(elf, "hex");
         run_checked(
@@ -59,6 +60,13 @@ pub fn flash_both(artifacts: &Artifacts) -> Result<()> {
         )?;
     }
     run_checked(Command::new("probe-rs").args(["reset", "--chip", chip]))?;
-    eprintln!("xtask: both programs flashed; the board is running. USART3 is the ST-LINK virtual COM port (115200 8N1).");
+    eprintln!(
+        "xtask: both programs flashed; the board is running. Its serial port is {} on {}/{} \
+         ({}, 115200 8N1).",
+        board.serial.usart.name(),
+        board.serial.transmit,
+        board.serial.receive,
+        board.serial.connection
+    );
     Ok(())
 }

@@ -166,7 +166,8 @@ fn cargo_test(selection: &[&str]) -> Result<()> {
 }
 
 /// The standard builds the system tests run: default, quiet and single-slot for the
-/// Nucleo-F429ZI, and the STM32F4DISCOVERY's single-slot build (QEMU's F405 machine boots it).
+/// Nucleo-F429ZI, and the single-slot builds of the STM32F4DISCOVERY, Nucleo-F401RE and
+/// Nucleo-F412ZG.
 fn build_firmware() -> Result<()> {
     build::run(BuildArguments::default())?;
     build::run(BuildArguments {
@@ -179,11 +180,15 @@ fn build_firmware() -> Result<()> {
         quiet: false,
         ..Default::default()
     })?;
-    build::run(BuildArguments {
-        board: Some("stm32f4discovery".into()),
-        layout: LayoutChoice::Single,
-        ..Default::default()
-    })?;
+    // Other boards: the STM32F4DISCOVERY (QEMU's F405 machine boots it), the Nucleo-F401RE
+    // and the Nucleo-F412ZG (their twins boot, update and cut power).
+    for board in ["stm32f4discovery", "nucleo-f401re", "nucleo-f412zg"] {
+        build::run(BuildArguments {
+            board: Some(board.into()),
+            layout: LayoutChoice::Single,
+            ..Default::default()
+        })?;
+    }
     Ok(())
 }
 

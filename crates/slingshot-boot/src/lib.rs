@@ -3,6 +3,7 @@
 //! - [`vector_table`]: is there a startable Cortex-M application at the start of a slot?
 //! - [`mailbox`]: the no-init words the application leaves for the bootloader across a reset.
 //! - [`StayReason`]: why the bootloader did not hand off, with a stable number and message.
+//! - [`part_check`]: is this the part the build is for (DEV_ID, or the flash size)?
 //!
 //! No hardware access here: the bootloader reads the words and the hardware crate moves the
 //! core; this crate only decides, so every decision is tested on the host.
@@ -10,9 +11,11 @@
 #![forbid(unsafe_code)]
 
 pub mod mailbox;
+pub mod part_check;
 pub mod vector_table;
 
 pub use mailbox::{Mailbox, Request};
+pub use part_check::{check_part, ChipIdentity, ExpectedPart, WrongPart};
 pub use vector_table::{
     check_application_bounds, check_vector_table, ApplicationBounds, StartableApplication,
     VectorTableError,

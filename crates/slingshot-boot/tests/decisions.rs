@@ -167,3 +167,46 @@ proptest! {
         }
     }
 }
+
+mod part_check {
+    use slingshot_boot::{check_part, ChipIdentity, ExpectedPart};
+    use slingshot_layout::parts::{STM32F401RE, STM32F407VG, STM32F429ZI};
+
+    fn chip(idcode: u32, flash_size_kib: Option<u16>) -> ChipIdentity {
+        ChipIdentity {
+            idcode,
+            flash_size_kib,
+        }
+    }
+
+    #[test]
+    fn the_device_id_decides_when_it_can_be_read() {
+        let f429 = ExpectedPart::of(&STM32F429ZI);
+        assert!(check_part(f429, chip(0x2003_6419, None)).is_ok());
+        assert!(
+            check_part(f429, chip(0x1000_6419, Some(1024))).is_ok(),
+            "IDCODE wins"
+        );
+        let wrong = check_part(f429, chip(0x1000_6433, Some(2048))).unwrap_err();
+        assert_eq!(wrong.expected.device_id, 0x419);
+        assert_eq!(wrong.found.idcode & 0xFFF, 0x433);
+        let f401 = ExpectedPart::of(&STM32F401RE);
+        assert!(check_part(f401, chip(0x2003_6419, None)).is_err());
+    }
+
+    #[test]
+    fn the_flash_size_decides_when_the_device_id_reads_zero() {
+        // STM32F40x: DBGMCU_IDCODE reads 0 without a debugger (ES0182).
+        let f407 = ExpectedPart::of(&STM32F407VG);
+        assert!(check_part(f407, chip(0, Some(1024))).is_ok());
+        assert!(check_part(f407, chip(0, Some(512))).is_err());
+        assert!(check_part(f407, chip(0, Some(2048))).is_err());
+        // Nothing readable: no evidence against the build.
+        for unreadable in [None, Some(0), Some(0xFFFF)] {
+            assert!(
+                check_part(f407, chip(0, unreadable)).is_ok(),
+                "{unreadable:?}"
+            );
+        }
+    }
+}

@@ -96,6 +96,9 @@ pub struct SerialPort {
     pub receive_dma_stream: u8,
     /// The channel (CHSEL) selecting that request on the stream.
     pub receive_dma_channel: u8,
+    /// The DMA1 stream serving the USART's TX request (same channel; the bootloader transmits
+    /// polled, the twin models it).
+    pub transmit_dma_stream: u8,
     /// How the host reaches it, for people reading `slingshot boards`.
     pub connection: &'static str,
 }
@@ -180,8 +183,8 @@ const fn mailbox(part: &Part) -> Region {
 
 /// UM1724, "USART communication": on Nucleo-64 boards the ST-LINK virtual COM port is wired to
 /// USART2 on PA2 (TX) and PA3 (RX) (solder bridges SB13/SB14 on by default), AF7 (datasheets'
-/// alternate function mapping). USART2_RX is DMA1 stream 5, channel 4 (the reference manuals'
-/// "DMA1 request mapping").
+/// alternate function mapping). USART2_RX is DMA1 stream 5, USART2_TX stream 6, both channel 4
+/// (the reference manuals' "DMA1 request mapping").
 const NUCLEO_64_SERIAL: SerialPort = SerialPort {
     usart: Usart::Usart2,
     transmit: Pin::new(b'A', 2),
@@ -189,6 +192,7 @@ const NUCLEO_64_SERIAL: SerialPort = SerialPort {
     alternate_function: 7,
     receive_dma_stream: 5,
     receive_dma_channel: 4,
+    transmit_dma_stream: 6,
     connection: "ST-LINK virtual COM port",
 };
 
@@ -207,8 +211,8 @@ const NUCLEO_64_BUTTON: Button = Button {
 };
 
 /// UM1974, "USART communication": on Nucleo-144 boards the ST-LINK virtual COM port is wired
-/// to USART3 on PD8 (TX) and PD9 (RX), AF7. USART3_RX is DMA1 stream 1, channel 4 (RM0090,
-/// RM0390, RM0402 and RM0430, "DMA1 request mapping").
+/// to USART3 on PD8 (TX) and PD9 (RX), AF7. USART3_RX is DMA1 stream 1, USART3_TX stream 3,
+/// both channel 4 (RM0090, RM0390, RM0402 and RM0430, "DMA1 request mapping").
 const NUCLEO_144_SERIAL: SerialPort = SerialPort {
     usart: Usart::Usart3,
     transmit: Pin::new(b'D', 8),
@@ -216,6 +220,7 @@ const NUCLEO_144_SERIAL: SerialPort = SerialPort {
     alternate_function: 7,
     receive_dma_stream: 1,
     receive_dma_channel: 4,
+    transmit_dma_stream: 3,
     connection: "ST-LINK virtual COM port",
 };
 

@@ -55,7 +55,8 @@ pub struct ClockLimits {
     /// and F413 reach 100 MHz only in voltage scale 1, and PWR_CR.VOS resets to scale 2; the
     /// bootloader leaves the regulator as reset left it).
     pub verification_hz: u32,
-    /// The highest APB1 clock in Hz (USART2 and USART3 are on APB1).
+    /// The highest APB1 clock in Hz without over-drive (USART2 and USART3 are on APB1); APB2
+    /// may run at twice it.
     pub apb1_maximum_hz: u32,
     /// FLASH_ACR.LATENCY for `verification_hz` at 2.7–3.6 V.
     pub flash_wait_states: u8,
@@ -224,13 +225,14 @@ pub const STM32F446XE: Part = Part {
     // 0x2000_0000.
     ram: Region::new(SRAM_BASE, 128 * KIB),
     ccm: None,
-    // Datasheet: 180 MHz needs over-drive, 168 MHz without; APB1 ≤ 45 MHz. RM0390 "Relation
+    // Datasheet: 180 MHz needs over-drive, 168 MHz without; APB1 ≤ 42 MHz without over-drive
+    // (45 MHz with it). RM0390 "Relation
     // between CPU clock frequency and flash memory read time": 5 WS for 150 < HCLK ≤ 180 MHz
     // at 2.7–3.6 V.
     clock: ClockLimits {
         system_hz: 168_000_000,
         verification_hz: 168_000_000,
-        apb1_maximum_hz: 45_000_000,
+        apb1_maximum_hz: 42_000_000,
         flash_wait_states: 5,
     },
     interrupt_count: 97,
@@ -284,12 +286,12 @@ pub const STM32F413ZH: Part = Part {
 };
 
 /// The STM32F42x/43x clock limits: 180 MHz needs over-drive, 168 MHz without (datasheet);
-/// APB1 ≤ 45 MHz (42 MHz at 168 MHz with a divider of 4); RM0090 "Relation between CPU clock
+/// APB1 ≤ 42 MHz without over-drive (45 MHz with it); RM0090 "Relation between CPU clock
 /// frequency and flash memory read time": 5 WS for 150 < HCLK ≤ 180 MHz at 2.7–3.6 V.
 const F42X_CLOCK: ClockLimits = ClockLimits {
     system_hz: 168_000_000,
     verification_hz: 168_000_000,
-    apb1_maximum_hz: 45_000_000,
+    apb1_maximum_hz: 42_000_000,
     flash_wait_states: 5,
 };
 

@@ -31,6 +31,16 @@ use verified as flow;
 
 #[entry]
 fn main() -> ! {
+    // A build for another part would erase and program with the wrong sector map: check the
+    // chip before anything touches flash or a peripheral the board table names. (The plain
+    // validate-and-jump writes nothing, so it does without.)
+    #[cfg(feature = "verify")]
+    if let Err(wrong) = slingshot_boot::check_part(
+        slingshot_stm32::identity::EXPECTED,
+        slingshot_stm32::identity::read_chip(),
+    ) {
+        wrong_part(wrong);
+    }
     // With the hardware watchdog option the IWDG already runs (512 ms): its longest timeout
     // first, before anything that can take long (a journal format, a swap, bootloader mode).
     #[cfg(feature = "verify")]
@@ -65,6 +75,17 @@ fn at_decision_speed<R>(decision: impl FnOnce() -> R) -> R {
     #[cfg(not(feature = "fast-verify"))]
     {
         decision()
+    }
+}
+
+/// Built for another part: say so (the board's serial port is the likeliest to be wired the
+/// same), change nothing, wait. No serial update service: its flash writes assume the sector
+/// map of the part the build is for.
+#[cfg(feature = "verify")]
+fn wrong_part(wrong: slingshot_boot::WrongPart) -> ! {
+    report::wrong_part(wrong);
+    loop {
+        cortex_m::asm::wfi();
     }
 }
 

@@ -161,6 +161,25 @@ pub fn staying(refusal: Refusal) {
     let _ = refusal;
 }
 
+/// Say that the chip is not the part the bootloader was built for: `slingshot: wrong part:
+/// built for DEV_ID 0x433, the chip reads IDCODE 0x20036419 and F_SIZE 0x0000 (KB; 0: not
+/// read); changing nothing`.
+#[cfg(feature = "verify")]
+pub fn wrong_part(wrong: slingshot_boot::WrongPart) {
+    #[cfg(feature = "logging")]
+    Line::start()
+        .text("wrong part: built for DEV_ID ")
+        .hex(u32::from(wrong.expected.device_id), 3)
+        .text(", the chip reads IDCODE ")
+        .hex(wrong.found.idcode, 8)
+        .text(" and F_SIZE ")
+        .hex(u32::from(wrong.found.flash_size_kib.unwrap_or(0)), 4)
+        .text(" (KB; 0: not read); changing nothing")
+        .end();
+    #[cfg(not(feature = "logging"))]
+    let _ = wrong;
+}
+
 /// Say that a pending update was refused (nothing was erased; the current image boots).
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
 pub fn update_refused(refusal: Refusal) {

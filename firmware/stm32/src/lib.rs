@@ -30,6 +30,7 @@ pub mod errata;
 pub mod flash;
 pub mod flash_interface;
 pub mod handoff;
+pub mod identity;
 pub mod mailbox;
 #[cfg(feature = "compact-memory-functions")]
 mod memory_functions;

@@ -9,6 +9,7 @@ pub fn twin_with(program: &[u8]) -> Twin {
     let mut twin = Twin::new(TwinConfig {
         strict: true,
         seed: 7,
+        ..TwinConfig::default()
     })
     .expect("twin");
     let image = MemoryImage::from_binary(program, 0x0800_0000).expect("image");

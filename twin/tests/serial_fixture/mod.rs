@@ -54,6 +54,9 @@ pub enum Build {
     Dual,
     /// `cargo xtask build --layout single`: single-slot layout, overwrite in place.
     Single,
+    /// `cargo xtask build --board BOARD --layout single`: another board's single-slot build
+    /// (firmware/target/variants/BOARD-single), on a twin of that board.
+    SingleOn(&'static str),
 }
 
 impl Build {
@@ -62,13 +65,29 @@ impl Build {
         match self {
             Build::Dual => &slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT,
             Build::Single => &slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT,
+            Build::SingleOn(board) => slingshot_layout::ALL_LAYOUTS
+                .iter()
+                .copied()
+                .find(|layout| {
+                    layout.board.name == board
+                        && layout.update_mode == slingshot_layout::UpdateMode::SingleSlot
+                })
+                .expect("every board has a single-slot layout"),
         }
+    }
+
+    /// The board the build is for.
+    pub fn board(self) -> &'static slingshot_layout::Board {
+        slingshot_layout::Board::by_name(self.layout().board.name).expect("a known board")
     }
 
     /// Path of a firmware file of this build (`name` with extension).
     fn file(self, program: Program, extension: &str) -> Result<PathBuf> {
         match self {
             Build::Dual => firmware_file(program, extension),
+            Build::SingleOn(board) => slingshot_testkit::artifacts::board_firmware_file(
+                board, "single", program, extension,
+            ),
             Build::Single => {
                 let base = match program {
                     Program::Bootloader => "slingshot-bootloader",
@@ -88,6 +107,11 @@ impl Build {
         }
     }
 
+    /// The bootloader file of this build with `extension` (`"bin"`, `"hex"` or `""`).
+    pub fn file_path(self, extension: &str) -> Result<PathBuf> {
+        self.file(Program::Bootloader, extension)
+    }
+
     /// The signed application v1 of this build.
     pub fn signed_v1(self) -> Result<Vec<u8>> {
         let path = self.file(Program::Application, "signed.bin")?;
@@ -101,7 +125,11 @@ impl Build {
 
     /// [`Build::twin`], with `prepare` applied before the power-on (option bytes, the LSI).
     pub fn twin_prepared(self, seed: u64, prepare: impl FnOnce(&mut Twin)) -> Result<Twin> {
-        let mut twin = Twin::new(TwinConfig { strict: true, seed })?;
+        let mut twin = Twin::new(TwinConfig {
+            strict: true,
+            seed,
+            board: self.board(),
+        })?;
         let bootloader = self.file(Program::Bootloader, "bin")?;
         twin.load_flash_file(&bootloader, Some(0x0800_0000))?;
         let primary = self.layout().partitions.primary.start;
@@ -252,7 +280,7 @@ impl<'a> TwinLink<'a> {
         let output_seen = twin.serial_output().len();
         let start_ps = twin.board().picoseconds();
         twin.set_line_baud(Some(115_200));
-        let garbled_at_start = twin.board().usart3.garbled;
+        let garbled_at_start = twin.board().serial.garbled;
         TwinLink {
             twin,
             host_baud: 115_200,
@@ -287,7 +315,7 @@ impl<'a> TwinLink<'a> {
         }
         let fresh = output[self.output_seen..].to_vec();
         self.output_seen = output.len();
-        self.counts.garbled = self.twin.board().usart3.garbled - self.garbled_at_start;
+        self.counts.garbled = self.twin.board().serial.garbled - self.garbled_at_start;
         if self.pulled() {
             return;
         }
@@ -338,7 +366,7 @@ impl<'a> TwinLink<'a> {
             }
             let seen = self.output_seen;
             let twin_deadline = deadline_ps - self.idle_ps;
-            let input_pending = !self.twin.board().usart3.input.is_empty();
+            let input_pending = !self.twin.board().serial.input.is_empty();
             let operations = self.twin.board().flash.operations_started;
             let track = self.track_erases;
             let stop = self
@@ -346,7 +374,7 @@ impl<'a> TwinLink<'a> {
                 .run_until(RUN_BUDGET, |twin| {
                     twin.serial_output().len() > seen
                         || twin.board().picoseconds() >= twin_deadline
-                        || (input_pending && twin.board().usart3.input.is_empty())
+                        || (input_pending && twin.board().serial.input.is_empty())
                         || (track && twin.board().flash.operations_started != operations)
                 })
                 .map_err(|error| TransportError::Io(std::io::Error::other(error.to_string())))?;
@@ -440,7 +468,7 @@ impl Transport for TwinLink<'_> {
 
     fn flush(&mut self) -> Result<(), TransportError> {
         let deadline = self.now_ps() + 10 * PS_PER_SECOND;
-        self.run_until_time(deadline, |link| link.twin.board().usart3.input.is_empty())
+        self.run_until_time(deadline, |link| link.twin.board().serial.input.is_empty())
     }
 
     fn set_baud(&mut self, baud: u32) -> Result<(), TransportError> {
