@@ -9,6 +9,8 @@
 //!
 //! Needs `cargo xtask build --board nucleo-f401re --layout single` and
 //! `cargo xtask build --board nucleo-f412zg --layout single` (`cargo xtask test` does both).
+//! The full matrix — every board of the table booted and updated — is `cargo xtask test boards`
+//! (it builds every board first and runs the ignored test below).
 
 mod serial_fixture;
 
@@ -273,5 +275,20 @@ fn where_the_device_id_reads_zero_the_flash_size_decides() -> Result<()> {
         Some(0),
     )?;
     ensure!(text.contains(serial_fixture::BANNER), "output: {text:?}");
+    Ok(())
+}
+
+#[test]
+#[ignore = "full board matrix: run `cargo xtask test boards`, which builds every board first"]
+fn every_board_boots_and_updates_over_its_serial_port() -> Result<()> {
+    for board in slingshot_layout::ALL_BOARDS {
+        updates(Build::SingleOn(board.name))
+            .with_context(|| format!("{} ({})", board.product, board.part.name))?;
+        eprintln!(
+            "{}: boots v1, updates to v2 over {}",
+            board.product,
+            board.serial.usart.name()
+        );
+    }
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! `cargo xtask test [all|lint|host|qemu|twin|fuzz]`: every check and test, in the order CI
-//! runs them, or one tier of them (see [`Tier`]).
+//! `cargo xtask test [all|lint|host|qemu|twin|fuzz|boards]`: every check and test, in the order
+//! CI runs them, or one tier of them (see [`Tier`]). `boards` (the full board matrix on the
+//! twin) is not part of `all`.
 //!
 //! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev, gdb-multiarch);
 //! 2. `cargo fmt --check` on both workspaces;
@@ -39,6 +40,9 @@ pub enum Tier {
     Twin,
     /// A short, fixed-seed fuzzing run of every parser (libFuzzer targets in `fuzz/`).
     Fuzz,
+    /// The full board matrix, not part of `all` (a few minutes): every board's single-slot
+    /// build, booted and updated over serial on a twin of its board.
+    Boards,
 }
 
 /// Arguments of `cargo xtask test`.
@@ -58,12 +62,12 @@ pub struct TestArguments {
 /// Run the tier (everything by default); fail on the first failing step.
 pub fn run(arguments: TestArguments) -> Result<()> {
     let tier = arguments.tier;
-    let wants = |wanted: Tier| tier == Tier::All || tier == wanted;
+    let wants = |wanted: Tier| (tier == Tier::All && wanted != Tier::Boards) || tier == wanted;
     ensure_firmware_target()?;
     match tier {
         Tier::All | Tier::Qemu => ensure_packages(&[QEMU, CMAKE, LIBCLANG, GDB])?,
         // The twin's Unicorn build needs cmake and libclang.
-        Tier::Twin => ensure_packages(&[CMAKE, LIBCLANG])?,
+        Tier::Twin | Tier::Boards => ensure_packages(&[CMAKE, LIBCLANG])?,
         Tier::Host | Tier::Lint | Tier::Fuzz => {}
     }
     let root = repository_root();
@@ -132,6 +136,25 @@ pub fn run(arguments: TestArguments) -> Result<()> {
         Tier::Twin => {
             step("F429 twin: model tests and system tests of the real binaries");
             cargo_test(&["-p", TWIN_PACKAGE])?;
+        }
+        Tier::Boards => {
+            step("board matrix: every board's single-slot build");
+            for board in slingshot_layout::ALL_BOARDS {
+                build::run(BuildArguments {
+                    board: Some(board.name.into()),
+                    layout: LayoutChoice::Single,
+                    ..Default::default()
+                })?;
+            }
+            step("board matrix: each boots and updates over serial on its twin");
+            cargo_test(&[
+                "-p",
+                TWIN_PACKAGE,
+                "--test",
+                "other_boards",
+                "--",
+                "--ignored",
+            ])?;
         }
         Tier::Lint | Tier::Fuzz => {}
     }
