@@ -15,12 +15,12 @@
 mod serial_fixture;
 
 use anyhow::{ensure, Context, Result};
+use serial_fixture::cuts::{reference_operations, CutPicker};
 use serial_fixture::{
     check_power_on, expect_application, flash_image, observe_boot, options, settle_after_flash,
     signed_bytes, unchecked_image, Build, ImageSpec, TwinLink,
 };
 use slingshot_cli::flashing::flash;
-use slingshot_flash_sim::SplitMix64;
 use slingshot_twin::{PowerCut, Twin};
 
 /// Seeded filler appended to v2 (the image then spans a 64 KB sector beyond v1's).
@@ -90,48 +90,26 @@ fn power_cuts_never_brick(build: Build) -> Result<()> {
     let bytes = signed_bytes(&build.signed_v1()?, &ImageSpec::version_2(V2_FILLER))?;
     let image = unchecked_image(bytes)?;
     const SEED: u64 = 43;
-    let mut twin = build.twin(SEED)?;
-    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
-    let armed_at = twin.board().flash.operations_started;
-    let mut link = TwinLink::new(&mut twin);
-    link.track_erases = true;
-    flash(&mut link, &image, &options(), &mut |_| {})?;
-    let erases: Vec<u64> = link
-        .operation_log
-        .iter()
-        .filter(|&&(_, erase)| erase)
-        .map(|&(index, _)| index - armed_at)
-        .collect();
-    let programs: Vec<u64> = link
-        .operation_log
-        .iter()
-        .filter(|&&(_, erase)| !erase)
-        .map(|&(index, _)| index - armed_at)
-        .collect();
-    ensure!(
-        !erases.is_empty() && !programs.is_empty(),
-        "reference run: {} erases, {} programs",
-        erases.len(),
-        programs.len()
-    );
-    let mut random = SplitMix64::new(0x5EED_0014);
-    let mut pick = |from: &[u64]| from[(random.next_u64() % from.len() as u64) as usize];
+    let operations = reference_operations(build, &image, SEED)?;
+    let (programs, erases) = (&operations.transfer_programs, &operations.transfer_erases);
+    let mut picker = CutPicker::new(0x5EED_0014);
+    let mut pick = |from: &[u64]| picker.pick(from);
     let cuts = [
         (
             "before a program",
-            PowerCut::BeforeFlashOperation(pick(&programs)),
+            PowerCut::BeforeFlashOperation(pick(programs)),
         ),
         (
             "torn program",
             PowerCut::DuringFlashOperation {
-                index: pick(&programs),
+                index: pick(programs),
                 per_mille: 400,
             },
         ),
         (
             "torn erase",
             PowerCut::DuringFlashOperation {
-                index: pick(&erases),
+                index: pick(erases),
                 per_mille: 500,
             },
         ),

@@ -8,6 +8,7 @@
 mod serial_fixture;
 
 use anyhow::{bail, ensure, Context, Result};
+use serial_fixture::cuts::{reference_operations, CutPicker};
 use serial_fixture::{
     check_power_on, expect_application, flash_image, observe_boot, options, settle_after_flash,
     signed_bytes, unchecked_image, Build, FaultCounts, ImageSpec, LinkFaults, TwinLink,
@@ -390,60 +391,31 @@ fn power_cuts_during_transfer_erase_and_install_never_brick() -> Result<()> {
     // Reference run: which flash operations (counted from the moment a cut would be armed)
     // the update makes, and which of them come after the host's last request (the install
     // at the next boot).
-    let mut twin = build.twin(SEED)?;
-    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
-    let armed_at = twin.board().flash.operations_started;
-    let mut link = TwinLink::new(&mut twin);
-    link.track_erases = true;
-    flash(&mut link, &image, &options(), &mut |_| {})?;
-    let log: Vec<(u64, bool)> = link
-        .operation_log
-        .iter()
-        .map(|&(index, erase)| (index - armed_at, erase))
-        .collect();
-    let last_request = link.operations_at_last_write - armed_at;
-    let transfer_programs: Vec<u64> = log
-        .iter()
-        .filter(|&&(index, erase)| !erase && index <= last_request)
-        .map(|&(index, _)| index)
-        .collect();
-    let transfer_erases: Vec<u64> = log
-        .iter()
-        .filter(|&&(index, erase)| erase && index <= last_request)
-        .map(|&(index, _)| index)
-        .collect();
-    let install: Vec<(u64, bool)> = log
-        .iter()
-        .copied()
-        .filter(|&(index, _)| index > last_request)
-        .collect();
-    ensure!(
-        !transfer_programs.is_empty() && !transfer_erases.is_empty() && !install.is_empty(),
-        "reference run: {} transfer programs, {} transfer erases, {} install operations",
-        transfer_programs.len(),
-        transfer_erases.len(),
-        install.len()
-    );
+    let operations = reference_operations(build, &image, SEED)?;
+    let (transfer_programs, transfer_erases) =
+        (&operations.transfer_programs, &operations.transfer_erases);
+    let install = &operations.install;
+    ensure!(!install.is_empty(), "reference run: no install operations");
     let install_erases: Vec<u64> = install.iter().filter(|op| op.1).map(|op| op.0).collect();
     let install_programs: Vec<u64> = install.iter().filter(|op| !op.1).map(|op| op.0).collect();
-    let mut random = SplitMix64::new(0xC0FFEE);
-    let mut pick = |from: &[u64]| from[(random.next_u64() % from.len() as u64) as usize];
+    let mut picker = CutPicker::new(0xC0FFEE);
+    let mut pick = |from: &[u64]| picker.pick(from);
     let cuts = [
         (
             "transfer, before a program",
-            PowerCut::BeforeFlashOperation(pick(&transfer_programs)),
+            PowerCut::BeforeFlashOperation(pick(transfer_programs)),
         ),
         (
             "transfer, torn program",
             PowerCut::DuringFlashOperation {
-                index: pick(&transfer_programs),
+                index: pick(transfer_programs),
                 per_mille: 400,
             },
         ),
         (
             "torn erase during the transfer",
             PowerCut::DuringFlashOperation {
-                index: pick(&transfer_erases),
+                index: pick(transfer_erases),
                 per_mille: 500,
             },
         ),

@@ -19,6 +19,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod boot;
+pub mod cuts;
 mod images;
 pub mod stop_and_wait;
 
