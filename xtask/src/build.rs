@@ -11,7 +11,8 @@ use clap::{Args, ValueEnum};
 use slingshot_cli::keys::{ensure_development_key, DEVELOPMENT_WARNING};
 use slingshot_cli::signing::{sign_file, SignRequest};
 use slingshot_files::{write_atomically, MemoryImage};
-use slingshot_layout::{Board, Layout, UpdateMode, ALL_BOARDS, ALL_LAYOUTS};
+use slingshot_layout::layouts::layout_for;
+use slingshot_layout::{Board, Layout, UpdateMode, ALL_BOARDS};
 use std::path::{Path, PathBuf};
 
 /// Which partition plan to build for.
@@ -88,9 +89,8 @@ impl BuildArguments {
         self.board.as_deref().unwrap_or(DEFAULT_BOARD)
     }
 
-    /// The layout this build is for: the board's single- or dual-slot plan, or an error
-    /// naming the boards and layouts that exist.
-    pub fn resolved_layout(&self) -> Result<&'static Layout> {
+    /// The board this build is for, or an error naming the boards that exist.
+    pub fn resolved_board(&self) -> Result<&'static Board> {
         let name = self.board_name();
         let Some(board) = Board::by_name(name) else {
             let known: Vec<&str> = ALL_BOARDS.iter().map(|board| board.name).collect();
@@ -99,21 +99,24 @@ impl BuildArguments {
                 known.join(", ")
             );
         };
+        Ok(board)
+    }
+
+    /// The layout this build is for: the board's single- or dual-slot plan, or an error
+    /// naming what exists.
+    pub fn resolved_layout(&self) -> Result<&'static Layout> {
+        let board = self.resolved_board()?;
         let mode = match self.layout {
             LayoutChoice::Dual => UpdateMode::DualSlot,
             LayoutChoice::Single => UpdateMode::SingleSlot,
         };
-        ALL_LAYOUTS
-            .iter()
-            .copied()
-            .find(|layout| layout.board.name == board.name && layout.update_mode == mode)
-            .with_context(|| {
-                format!(
-                    "the {} has no dual-slot layout (its flash has one bank, so no sector can be \
+        layout_for(board, mode).with_context(|| {
+            format!(
+                "the {} has no dual-slot layout (its flash has one bank, so no sector can be \
                      swapped with a twin of the same size): build it with `--layout single`",
-                    board.product
-                )
-            })
+                board.product
+            )
+        })
     }
 }
 

@@ -10,6 +10,8 @@ use crate::prerequisites::{ensure_packages, CMAKE, LIBCLANG};
 use crate::process::{cargo, describe, repository_root, run_checked};
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use slingshot_layout::layouts::layout_for;
+use slingshot_layout::UpdateMode;
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -115,8 +117,8 @@ pub fn run(arguments: DemoArguments) -> Result<()> {
         layout.board.product, layout.name
     );
     let choice = match layout.update_mode {
-        slingshot_layout::UpdateMode::DualSlot => build::LayoutChoice::Dual,
-        slingshot_layout::UpdateMode::SingleSlot => build::LayoutChoice::Single,
+        UpdateMode::DualSlot => build::LayoutChoice::Dual,
+        UpdateMode::SingleSlot => build::LayoutChoice::Single,
     };
     let version_1 = build::run(BuildArguments {
         board: Some(layout.board.name.into()),
@@ -183,27 +185,17 @@ pub fn run(arguments: DemoArguments) -> Result<()> {
 /// The demo's layout: `--board` (default nucleo-f429zi) with `--layout`, or the board's
 /// dual-slot layout where it has one and its single-slot layout otherwise.
 fn demo_layout(arguments: &DemoArguments) -> Result<&'static slingshot_layout::Layout> {
-    let board = arguments.board.clone();
-    match arguments.layout {
-        Some(layout) => BuildArguments {
-            board,
-            layout,
-            ..Default::default()
-        }
-        .resolved_layout(),
-        None => BuildArguments {
-            board: board.clone(),
-            layout: build::LayoutChoice::Dual,
-            ..Default::default()
-        }
-        .resolved_layout()
-        .or_else(|_| {
-            BuildArguments {
-                board,
-                layout: build::LayoutChoice::Single,
-                ..Default::default()
-            }
-            .resolved_layout()
-        }),
+    let request = BuildArguments {
+        board: arguments.board.clone(),
+        layout: arguments.layout.unwrap_or_default(),
+        ..Default::default()
+    };
+    if arguments.layout.is_some() {
+        return request.resolved_layout();
     }
+    let board = request.resolved_board()?;
+    [UpdateMode::DualSlot, UpdateMode::SingleSlot]
+        .into_iter()
+        .find_map(|mode| layout_for(board, mode))
+        .with_context(|| format!("the {} has no layout", board.product))
 }

@@ -163,8 +163,27 @@ impl Board {
     }
 
     /// Find a board by its short name (see [`ALL_BOARDS`]).
-    pub fn by_name(name: &str) -> Option<&'static Board> {
-        ALL_BOARDS.iter().copied().find(|board| board.name == name)
+    pub const fn by_name(name: &str) -> Option<&'static Board> {
+        let mut index = 0;
+        while index < ALL_BOARDS.len() {
+            if equal(ALL_BOARDS[index].name.as_bytes(), name.as_bytes()) {
+                return Some(ALL_BOARDS[index]);
+            }
+            index += 1;
+        }
+        None
+    }
+
+    /// The board's LED of `colour`, else its first LED (every board has one: the heartbeat).
+    pub const fn led_coloured(&self, colour: &str) -> Led {
+        let mut index = 0;
+        while index < self.leds.len() {
+            if equal(self.leds[index].colour.as_bytes(), colour.as_bytes()) {
+                return self.leds[index];
+            }
+            index += 1;
+        }
+        self.leds[0]
     }
 
     /// Find a board by the id images and the serial protocol carry.
@@ -442,23 +461,11 @@ pub const ALL_BOARDS: &[&Board] = &[
 /// name), else the Nucleo-F429ZI. An unknown name stops the build.
 pub const BUILD_BOARD: Board = match option_env!("SLINGSHOT_BOARD") {
     None => NUCLEO_F429ZI,
-    Some(name) => match board_named(name) {
-        Some(board) => board,
+    Some(name) => match Board::by_name(name) {
+        Some(board) => *board,
         None => panic!("SLINGSHOT_BOARD names no board Slingshot knows (see `slingshot boards`)"),
     },
 };
-
-/// [`Board::by_name`] at compile time.
-const fn board_named(name: &str) -> Option<Board> {
-    let mut index = 0;
-    while index < ALL_BOARDS.len() {
-        if equal(ALL_BOARDS[index].name.as_bytes(), name.as_bytes()) {
-            return Some(*ALL_BOARDS[index]);
-        }
-        index += 1;
-    }
-    None
-}
 
 /// String equality in a `const fn`.
 pub(crate) const fn equal(first: &[u8], second: &[u8]) -> bool {

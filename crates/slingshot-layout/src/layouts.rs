@@ -111,8 +111,9 @@ pub const ALL_LAYOUTS: &[&Layout] = &[
     &STM32F4DISCOVERY_SINGLE_SLOT,
 ];
 
-/// The layout of `board` with `mode`, if the board has one (compile-time lookup).
-pub const fn layout_for(board: &Board, mode: UpdateMode) -> Option<Layout> {
+/// The layout of `board` with `mode`, if the board has one (a `const fn`: the firmware's
+/// [`ACTIVE`] is chosen with it at compile time; host tools call it too).
+pub const fn layout_for(board: &Board, mode: UpdateMode) -> Option<&'static Layout> {
     let mut index = 0;
     while index < ALL_LAYOUTS.len() {
         let layout = ALL_LAYOUTS[index];
@@ -123,7 +124,7 @@ pub const fn layout_for(board: &Board, mode: UpdateMode) -> Option<Layout> {
                     | (UpdateMode::DualSlot, UpdateMode::DualSlot)
             )
         {
-            return Some(*layout);
+            return Some(layout);
         }
         index += 1;
     }
@@ -140,7 +141,7 @@ pub const ACTIVE: Layout = {
         UpdateMode::DualSlot
     };
     match layout_for(&BUILD_BOARD, mode) {
-        Some(layout) => layout,
+        Some(layout) => *layout,
         None => panic!("this board has no dual-slot layout: build it with `--layout single`"),
     }
 };

@@ -12,11 +12,14 @@
 //! slingshot-application library reads the journal; an application that uses USB on such a
 //! part loses its D+ line to this and must choose between USB and reading bank 2.
 
-use crate::device;
+use crate::{device, gpio};
+use slingshot_layout::boards::Pin;
 use slingshot_layout::ACTIVE;
 
 /// PA12.
-const PIN: u32 = 12;
+const PA12: Pin = Pin::new(b'A', 12);
+/// PA12's pin number.
+const PIN: u32 = PA12.number as u32;
 
 /// Whether this chip is the layout's part (DEV_ID) at a revision with the bank-2 read erratum
 /// (`slingshot_layout::Part::bank_two_erratum_fixed_revision`).
@@ -34,23 +37,16 @@ pub fn guard_bank_two_reads() -> bool {
     if !bank_two_reads_need_guard() {
         return false;
     }
-    let peripherals = device();
-    peripherals
-        .RCC
-        .ahb1enr()
-        .modify(|_, w| w.gpioaen().set_bit());
-    // The clock enable takes effect after a bus cycle (RM0090 §6.3.10): read it back first.
-    let _ = peripherals.RCC.ahb1enr().read();
-    let gpio = &peripherals.GPIOA;
+    gpio::enable_clock(PA12);
+    let port = gpio::port(PA12);
     let shift = 2 * PIN;
     // SAFETY: BSRR is write-only set/reset: bit 16 + 12 clears PA12's output latch only.
-    gpio.bsrr().write(|w| unsafe { w.bits(1 << (16 + PIN)) });
+    port.bsrr().write(|w| unsafe { w.bits(1 << (16 + PIN)) });
     // SAFETY: PUPDR takes any value; only PA12's two bits change, to pull-down (0b10).
-    gpio.pupdr()
+    port.pupdr()
         .modify(|r, w| unsafe { w.bits((r.bits() & !(0b11 << shift)) | (0b10 << shift)) });
-    // SAFETY: MODER takes any value; only PA12's two bits change, to general-purpose output
-    // (0b01), driving the low level set above. The debug pins PA13/PA14 keep their mode.
-    gpio.moder()
-        .modify(|r, w| unsafe { w.bits((r.bits() & !(0b11 << shift)) | (0b01 << shift)) });
+    // General-purpose output, driving the low level set above. The debug pins PA13/PA14 keep
+    // their mode.
+    gpio::set_mode(PA12, gpio::OUTPUT);
     true
 }

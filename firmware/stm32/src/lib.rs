@@ -29,6 +29,7 @@ pub mod clock;
 pub mod errata;
 pub mod flash;
 pub mod flash_interface;
+mod gpio;
 pub mod handoff;
 pub mod identity;
 pub mod mailbox;

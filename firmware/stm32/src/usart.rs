@@ -4,8 +4,9 @@
 //! clock while the bootloader verifies on the PLL (RM0090 §30.6). USART2 and USART3 have the
 //! same registers on every F4; the board table gives the addresses.
 
+use crate::gpio;
 use crate::{device, pac};
-use slingshot_layout::boards::{Pin, SerialPort};
+use slingshot_layout::boards::SerialPort;
 use slingshot_layout::BUILD_BOARD;
 
 /// The serial port of the board this firmware is built for.
@@ -17,45 +18,6 @@ pub(crate) fn registers() -> &'static pac::usart1::RegisterBlock {
     // an F4, with the layout of the PAC's USART register block; MMIO registers are accessed
     // through volatile cells, so sharing the reference is sound.
     unsafe { &*(PORT.usart.address() as *const pac::usart1::RegisterBlock) }
-}
-
-/// The register block of `pin`'s GPIO port.
-pub(crate) fn gpio(pin: Pin) -> &'static pac::gpioa::RegisterBlock {
-    // SAFETY: every board pin's port (A–D here) is a GPIO register block of the F4 memory map
-    // with the PAC's GPIO layout; MMIO registers are volatile cells.
-    unsafe { &*(pin.port_address() as *const pac::gpioa::RegisterBlock) }
-}
-
-/// Enable `pin`'s GPIO port clock (RCC_AHB1ENR bit = port index).
-pub(crate) fn enable_port(pin: Pin) {
-    let rcc = device().RCC;
-    // SAFETY: setting one GPIOxEN bit only starts that port's clock.
-    rcc.ahb1enr()
-        .modify(|r, w| unsafe { w.bits(r.bits() | (1 << pin.port_index())) });
-    // Read back once so the clock runs before the port's first register access.
-    let _ = rcc.ahb1enr().read();
-}
-
-/// Route `pin` to alternate function `function`.
-fn route(pin: Pin, function: u8) {
-    let port = gpio(pin);
-    let number = u32::from(pin.number);
-    let (register_shift, mode_shift) = ((number % 8) * 4, number * 2);
-    if number < 8 {
-        // SAFETY: AFRL takes any value; only this pin's four bits change.
-        port.afrl().modify(|r, w| unsafe {
-            w.bits((r.bits() & !(0xF << register_shift)) | (u32::from(function) << register_shift))
-        });
-    } else {
-        // SAFETY: AFRH takes any value; only this pin's four bits change.
-        port.afrh().modify(|r, w| unsafe {
-            w.bits((r.bits() & !(0xF << register_shift)) | (u32::from(function) << register_shift))
-        });
-    }
-    // SAFETY: MODER takes any value; only this pin's two bits change, to 0b10 (alternate).
-    port.moder().modify(|r, w| unsafe {
-        w.bits((r.bits() & !(0b11 << mode_shift)) | (0b10 << mode_shift))
-    });
 }
 
 /// The board's serial port, configured for 8N1 at a given baud rate.
@@ -75,15 +37,15 @@ impl Usart {
     /// enable the transmitter and receiver at `baud` (8N1) for the APB1 clock that runs now.
     pub fn new(baud: u32) -> Self {
         let rcc = device().RCC;
-        enable_port(PORT.transmit);
-        enable_port(PORT.receive);
+        gpio::enable_clock(PORT.transmit);
+        gpio::enable_clock(PORT.receive);
         // SAFETY: setting the USART's APB1ENR bit only starts its clock.
         rcc.apb1enr()
             .modify(|r, w| unsafe { w.bits(r.bits() | (1 << PORT.usart.apb1_bit())) });
         // Read back once so the clock is running before the first register access.
         let _ = rcc.apb1enr().read();
-        route(PORT.transmit, PORT.alternate_function);
-        route(PORT.receive, PORT.alternate_function);
+        gpio::route(PORT.transmit, PORT.alternate_function);
+        gpio::route(PORT.receive, PORT.alternate_function);
         let usart = registers();
         let divider = baud_rate_register(crate::clock::apb1_clock_hz(), baud);
         // SAFETY: BRR accepts any 16-bit value; the divider fits 16 bits for baud ≥ 642 at

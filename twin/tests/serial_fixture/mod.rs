@@ -66,14 +66,11 @@ impl Build {
         match self {
             Build::Dual => &slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT,
             Build::Single => &slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT,
-            Build::SingleOn(board) => slingshot_layout::ALL_LAYOUTS
-                .iter()
-                .copied()
-                .find(|layout| {
-                    layout.board.name == board
-                        && layout.update_mode == slingshot_layout::UpdateMode::SingleSlot
-                })
-                .expect("every board has a single-slot layout"),
+            Build::SingleOn(board) => slingshot_layout::layouts::layout_for(
+                slingshot_layout::Board::by_name(board).expect("a known board"),
+                slingshot_layout::UpdateMode::SingleSlot,
+            )
+            .expect("every board has a single-slot layout"),
         }
     }
 
