@@ -7,16 +7,17 @@
 mod common;
 
 use common::application;
-use common::board::BoardFlash;
+use common::board::{BoardFlash, Service};
 use slingshot_cli::flashing::{
     flash, FlashError, FlashEvent, FlashOptions, RunningVersion, SignedImage,
 };
 use slingshot_image::signing::{public_key_from_seed, sign_image, SigningParameters};
 use slingshot_image::Version;
 use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
-use slingshot_protocol::device::{Device, DeviceConfig};
+use slingshot_protocol::device::Device;
 use slingshot_protocol::host::{HostConfig, HostError};
 use slingshot_protocol::host::{Transport, TransportError};
+use slingshot_service::simulated::F429DualSlot;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -26,7 +27,7 @@ const SEED: [u8; 32] = [5; 32];
 /// same baud rate; after a reboot the application prints its banner at 115200 baud (received
 /// as garbage at any other host rate).
 struct InProcessBoard {
-    device: Option<Device<BoardFlash>>,
+    device: Option<Device<Service<F429DualSlot>>>,
     rebooted: Option<BoardFlash>,
     banner_at: Option<Instant>,
     host_baud: u32,
@@ -42,8 +43,9 @@ impl InProcessBoard {
             return;
         };
         device.poll(self.started.elapsed().as_millis() as u32);
-        if device.handler().reboot_requested {
-            let flash = self.device.take().expect("device").into_handler();
+        if device.handler().platform().reboot_requested {
+            let mut flash = BoardFlash::from_bootloader(self.device.take().expect("device"));
+            assert!(flash.boot(), "the new image starts");
             self.rebooted = Some(flash);
             // Reset and boot take a moment before the application prints its banner.
             self.banner_at = Some(Instant::now() + Duration::from_millis(20));
@@ -122,11 +124,7 @@ fn signed_image() -> (Vec<u8>, SignedImage) {
 /// A board whose bootloader talks at `device_baud`; the host starts at 115200.
 fn board(device_baud: u32) -> InProcessBoard {
     InProcessBoard {
-        device: Some(Device::new(
-            BoardFlash::new(public_key_from_seed(&SEED)),
-            DeviceConfig::default(),
-            device_baud,
-        )),
+        device: Some(BoardFlash::new(public_key_from_seed(&SEED)).bootloader_at(device_baud)),
         rebooted: None,
         banner_at: None,
         host_baud: 115_200,

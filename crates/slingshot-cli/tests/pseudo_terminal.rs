@@ -4,14 +4,15 @@
 
 mod common;
 
-use common::board::BoardFlash;
+use common::board::{BoardFlash, Service};
 use common::{application, Workspace};
 use nix::fcntl::OFlag;
 use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt, PtyMaster};
 use slingshot_image::signing::{public_key_from_seed, sign_image, SigningParameters};
 use slingshot_image::Version;
 use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
-use slingshot_protocol::device::{Device, DeviceConfig};
+use slingshot_protocol::device::Device;
+use slingshot_service::simulated::F429DualSlot;
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 struct TerminalBoard {
     path: String,
     stop: Arc<AtomicBool>,
-    device: Arc<Mutex<Option<Device<BoardFlash>>>>,
+    device: Arc<Mutex<Option<Device<Service<F429DualSlot>>>>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -32,11 +33,7 @@ impl TerminalBoard {
         unlockpt(&controller).expect("unlockpt");
         let path = ptsname_r(&controller).expect("ptsname");
         let stop = Arc::new(AtomicBool::new(false));
-        let device = Arc::new(Mutex::new(Some(Device::new(
-            flash,
-            DeviceConfig::default(),
-            115_200,
-        ))));
+        let device = Arc::new(Mutex::new(Some(flash.bootloader())));
         let thread = {
             let (stop, device) = (stop.clone(), device.clone());
             std::thread::spawn(move || serve(controller, &stop, &device))
@@ -61,7 +58,11 @@ impl Drop for TerminalBoard {
     }
 }
 
-fn serve(mut controller: PtyMaster, stop: &AtomicBool, device: &Mutex<Option<Device<BoardFlash>>>) {
+fn serve(
+    mut controller: PtyMaster,
+    stop: &AtomicBool,
+    device: &Mutex<Option<Device<Service<F429DualSlot>>>>,
+) {
     let started = Instant::now();
     let mut buffer = [0u8; 4096];
     while !stop.load(Ordering::SeqCst) {
@@ -120,10 +121,16 @@ fn info_and_flash_over_a_pseudo_terminal() {
         .expect("flash over the terminal");
     assert!(output.contains("switched to 1000000 baud"), "{output}");
     assert!(output.contains("verified, installed, rebooted"), "{output}");
-    let guard = board.device.lock().unwrap();
-    let flash = guard.as_ref().unwrap().handler();
-    assert_eq!(&flash.memory[..image.len()], &image[..]);
-    assert_eq!(flash.installed.map(|version| version.minor), Some(1));
+    let device = board.device.lock().unwrap().take().unwrap();
+    let target = Service::<F429DualSlot>::TARGET;
+    let received = device
+        .handler()
+        .flash()
+        .contents(target.start, image.len() as u32);
+    assert_eq!(received, &image[..]);
+    let mut flash = BoardFlash::from_bootloader(device);
+    assert!(flash.boot(), "the new image starts");
+    assert_eq!(flash.installed().map(|version| version.minor), Some(1));
 }
 
 #[test]

@@ -1,16 +1,17 @@
 //! `slingshot flash`, `info` and `monitor` end to end through the real `HostSession` and the
-//! TCP transport, against a simulated board (the protocol's `Device` over a Vec-backed flash,
-//! served on 127.0.0.1 by a thread): a full update with plain progress, entering the
+//! TCP transport, against a simulated board (the protocol's `Device` over the bootloader's real update service
+//! and engine on the simulated flash, served on 127.0.0.1 by a thread): a full update with plain progress, entering the
 //! bootloader from a running application, resumption after a power cut that drops the
 //! connection, refusals before connecting and by the device, `info` and `monitor --lines`.
 
 mod common;
 
-use common::board::{BoardFlash, BoardOptions, SimulatedBoard};
+use common::board::{BoardFlash, BoardOptions, OtherBoard, SimulatedBoard, SmallSlot};
 use common::{application, Workspace};
 use slingshot_image::signing::{public_key_from_seed, sign_image, SigningParameters};
 use slingshot_image::Version;
 use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
+use slingshot_service::simulated::LayoutSource;
 
 const SEED: [u8; 32] = [7; 32];
 
@@ -29,12 +30,46 @@ fn board_id() -> u32 {
     NUCLEO_F429ZI_DUAL_SLOT.board.board_id
 }
 
+/// A board running a signed v1.0.0 that trusts the test key.
 fn trusted_flash() -> BoardFlash {
-    BoardFlash::new(public_key_from_seed(&SEED))
+    trusted_flash_for(board_id())
+}
+
+/// A board of `VARIANT` running v1.0.0 built for `board_id`, trusting the test key.
+fn trusted_flash_for<L: LayoutSource>(board_id: u32) -> BoardFlash<L> {
+    BoardFlash::new(public_key_from_seed(&SEED)).with_installed(&signed(
+        4 * 1024,
+        "1.0.0",
+        board_id,
+    ))
+}
+
+/// Runs `slingshot flash` of `image` against `flash`, expects a refusal and returns the
+/// report's section for it; the device has installed nothing.
+fn refused_by<L: LayoutSource>(
+    workspace: &Workspace,
+    name: &str,
+    flash: BoardFlash<L>,
+    image: &str,
+) -> String {
+    let board = SimulatedBoard::start(flash, BoardOptions::default());
+    let spec = board.spec();
+    let error = workspace
+        .run(&["flash", "--port", &spec, "--progress", "none", image])
+        .expect_err("refused");
+    board.with_flash(|flash| {
+        assert!(flash.installed().is_none(), "{name}: nothing installed");
+        assert_eq!(
+            flash.slot_erases(),
+            0,
+            "{name}: no slot sector erased (only the journal may be formatted)"
+        );
+    });
+    format!("{name}:\n{}\n\n", normalize(&error, &board))
 }
 
 /// Output with the board's port number and the transfer's timing replaced.
-fn normalize(text: &str, board: &SimulatedBoard) -> String {
+fn normalize<L: LayoutSource>(text: &str, board: &SimulatedBoard<L>) -> String {
     text.replace(&board.spec(), "tcp:[BOARD]")
         .lines()
         .map(|line| match line.strip_prefix("transferred ") {
@@ -74,13 +109,8 @@ fn full_update_with_plain_progress() {
         .expect("flash succeeds");
     insta::assert_snapshot!("flash_full_update", normalize(&output, &board));
     board.with_flash(|flash| {
-        assert_eq!(
-            &flash.memory[..image.len()],
-            &image[..],
-            "slot holds the image"
-        );
-        assert_eq!(flash.violations, 0, "no NOR rule broken");
-        assert_eq!(flash.installed.map(|version| version.major), Some(2));
+        assert!(flash.runs(&image), "the primary slot holds the image");
+        assert_eq!(flash.installed().map(|version| version.major), Some(2));
     });
 }
 
@@ -99,7 +129,7 @@ fn hex_image_is_flashed_like_its_binary() {
         .run(&flash_arguments(&spec, path.to_str().unwrap()))
         .expect("flash succeeds");
     assert!(output.contains("now running: 2.1.0+0 (trial)"), "{output}");
-    board.with_flash(|flash| assert_eq!(&flash.memory[..image.len()], &image[..]));
+    board.with_flash(|flash| assert!(flash.runs(&image), "the image was installed"));
 }
 
 #[test]
@@ -154,8 +184,7 @@ fn resumes_after_a_power_cut_that_dropped_the_connection() {
         .expect("a resume line");
     assert!(resumed >= 16 * 1024, "resumed at {resumed}");
     board.with_flash(|flash| {
-        assert_eq!(&flash.memory[..image.len()], &image[..]);
-        assert_eq!(flash.violations, 0);
+        assert!(flash.runs(&image), "the image was installed");
     });
 }
 
@@ -184,40 +213,37 @@ fn refusals_by_the_device_leave_it_untouched() {
     let image = image.to_str().unwrap();
     let mut report = String::new();
 
-    let mut other_board = trusted_flash();
-    other_board.board_id = 0x0407_0001;
-    let mut small_slot = trusted_flash();
-    small_slot.max_image_size = 16 * 1024;
-    let untrusted = BoardFlash::new(public_key_from_seed(&[9; 32]));
-    for (name, flash) in [
-        ("device of another board", other_board),
-        ("device with a smaller slot", small_slot),
-        ("device trusting another key", untrusted),
-    ] {
-        let board = SimulatedBoard::start(flash, BoardOptions::default());
-        let spec = board.spec();
-        let error = workspace
-            .run(&["flash", "--port", &spec, "--progress", "none", image])
-            .expect_err("refused");
-        report.push_str(&format!("{name}:\n{}\n\n", normalize(&error, &board)));
-        board.with_flash(|flash| {
-            assert!(flash.installed.is_none(), "{name}: nothing installed");
-            assert_eq!(flash.violations, 0);
-        });
-    }
+    report.push_str(&refused_by(
+        &workspace,
+        "device of another board",
+        trusted_flash_for::<OtherBoard>(0x0407_0001),
+        image,
+    ));
+    report.push_str(&refused_by(
+        &workspace,
+        "device with a smaller slot",
+        trusted_flash_for::<SmallSlot>(board_id()),
+        image,
+    ));
+    let untrusted: BoardFlash = BoardFlash::new(public_key_from_seed(&[9; 32]))
+        .with_installed(&signed(4 * 1024, "1.0.0", board_id()));
+    report.push_str(&refused_by(
+        &workspace,
+        "device trusting another key",
+        untrusted,
+        image,
+    ));
     insta::assert_snapshot!("flash_refusals_by_device", report);
 }
 
 #[test]
 fn info_reports_board_layout_slots_and_state() {
     let workspace = Workspace::new();
-    let mut flash = trusted_flash();
-    flash.installed = Some(slingshot_protocol::info::Version {
-        major: 1,
-        minor: 4,
-        patch: 2,
-        build: 17,
-    });
+    let flash: BoardFlash = BoardFlash::new(public_key_from_seed(&SEED)).with_installed(&signed(
+        4 * 1024,
+        "1.4.2+17",
+        board_id(),
+    ));
     let board = SimulatedBoard::start(flash, BoardOptions::default());
     let output = workspace
         .run(&["info", "--port", &board.spec()])
@@ -275,13 +301,7 @@ fn monitor_stops_after_the_given_seconds() {
 #[test]
 fn reboot_is_acknowledged_and_the_application_starts() {
     let workspace = Workspace::new();
-    let mut flash = trusted_flash();
-    flash.installed = Some(slingshot_protocol::info::Version {
-        major: 1,
-        minor: 0,
-        patch: 0,
-        build: 0,
-    });
+    let flash = trusted_flash();
     let board = SimulatedBoard::start(flash, BoardOptions::default());
     let output = workspace
         .run(&["reboot", "--port", &board.spec()])

@@ -8,58 +8,20 @@
 //! signed as version 2.0.0 with the development key, as `cargo xtask build` signs v1.
 
 use anyhow::{bail, ensure, Context, Result};
-use embedded_storage::nor_flash::ReadNorFlash;
 use slingshot_files::MemoryImage;
 use slingshot_flash_sim::{SimulatedFlash, SplitMix64};
 use slingshot_image::signing::{sign_image, SigningParameters};
 use slingshot_image::{parse_trailer, Version, PUBLIC_KEY_SIZE};
 use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT as LAYOUT;
+use slingshot_service::FlashImageVerifier;
 use slingshot_testkit::artifacts::{firmware_file, repository_root, Program};
 use slingshot_twin::{Twin, TwinConfig};
-use slingshot_update::{
-    DualSlotConfiguration, DualSlotEngine, ImageSummary, ImageVerifier, Rejection, SlotLocation,
-    VerifyError,
-};
+use slingshot_update::{DualSlotConfiguration, DualSlotEngine};
 
 /// Banner prefix of the example application.
 pub const BANNER: &str = "slingshot example application v";
 /// Bytes of filler appended to v2.
 const V2_FILLER: usize = 24 * 1024;
-
-/// Verifies slots on the host exactly as the bootloader does (`verify_flash` with the
-/// primary slot as load address, the board id and the trusted key).
-struct HostVerifier {
-    key: [u8; PUBLIC_KEY_SIZE],
-}
-
-impl<F: ReadNorFlash> ImageVerifier<F> for HostVerifier {
-    fn verify(&mut self, flash: &mut F, slot: SlotLocation) -> Result<ImageSummary, VerifyError> {
-        let verified = slingshot_image::verify_flash(
-            flash,
-            slot.flash_offset,
-            slot.region.size,
-            LAYOUT.partitions.primary.start,
-            LAYOUT.board.board_id,
-            &[self.key],
-        )
-        .map_err(|error| {
-            VerifyError::Rejected(Rejection {
-                code: error.code(),
-                message: error.message(),
-            })
-        })?;
-        let descriptor = verified.descriptor;
-        let version = descriptor.version;
-        Ok(ImageSummary {
-            extent: descriptor.image_size + u32::from(descriptor.descriptor_size) + 96,
-            security_counter: descriptor.security_counter,
-            version: (u64::from(version.major) << 48)
-                | (u64::from(version.minor) << 32)
-                | (u64::from(version.patch) << 16)
-                | u64::from(version.build.min(0xFFFF)),
-        })
-    }
-}
 
 /// v2 from the signed v1: banner patched, filler appended, signed as 2.0.0.
 fn version_2(signed_v1: &[u8], seed: &[u8; 32]) -> Result<Vec<u8>> {
@@ -124,7 +86,10 @@ pub fn pending_update_flash() -> Result<Vec<u8>> {
         .map_err(|error| anyhow::anyhow!("dual-slot configuration: {error:?}"))?;
     let engine = DualSlotEngine::new(configuration);
     let summary = engine
-        .mark_pending(&mut flash, &mut HostVerifier { key: public_key })
+        .mark_pending(
+            &mut flash,
+            &mut FlashImageVerifier::for_layout(&LAYOUT, [public_key]),
+        )
         .map_err(|error| anyhow::anyhow!("mark_pending: {error:?}"))?;
     ensure!(summary.version >> 48 == 2, "pending image {summary:?}");
     Ok(flash.contents(geometry.base, geometry.size).to_vec())

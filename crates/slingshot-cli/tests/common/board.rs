@@ -1,18 +1,19 @@
 //! A simulated Nucleo board served over TCP on 127.0.0.1 for the serial-update tests: the
-//! protocol's real `Device` state machine over a Vec-backed flash handler (the dual-slot
-//! layout's secondary slot with its sector map, NOR rules enforced), driven by a thread. It
-//! verifies images with the real signature check, and after a reboot it "runs the
-//! application": prints the example application's banner and tick lines, and enters the
-//! bootloader again when it receives 'b'. A fault can cut the connection and the power after
-//! a given number of received bytes.
+//! protocol's real `Device` state machine over the bootloader's real request handler
+//! (`slingshot_service::UpdateService`) on the simulated flash of the Nucleo-F429ZI
+//! (`slingshot-flash-sim`: its sector map, NOR rules and timings), driven by a thread. After a
+//! reboot the real update engine boots the device (installing a pending image) and the board
+//! "runs the application": prints the example application's banner and tick lines, and enters
+//! the bootloader again when it receives 'b'. A fault can cut the connection and the power
+//! after a given number of received bytes.
 
-use slingshot_image::{verify_slot, Descriptor, DESCRIPTOR_SIZE};
-use slingshot_layout::{Layout, Region, NUCLEO_F429ZI_DUAL_SLOT};
-use slingshot_protocol::device::{Device, DeviceConfig, DeviceHandler, EraseUnit, Refusal};
-use slingshot_protocol::error::ErrorCode;
-use slingshot_protocol::info::{
-    DeviceInfo, DeviceState, SlotInfo, SlotStatus, UpdateMode, Version, MAX_LAYOUT_NAME,
-};
+use slingshot_flash_sim::SimulatedFlash;
+use slingshot_layout::{Board, Layout, Partitions, Region, NUCLEO_F429ZI_DUAL_SLOT};
+use slingshot_protocol::device::{Device, DeviceConfig};
+use slingshot_protocol::info::Version;
+use slingshot_service::simulated::{F429DualSlot, LayoutSource, SimulatedChip};
+use slingshot_service::{FlashImageVerifier, Platform, UpdateService};
+use slingshot_update::{BootAction, DualSlotConfiguration, DualSlotEngine};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,209 +21,153 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// The flash behind the simulated bootloader.
-pub struct BoardFlash {
-    pub layout: &'static Layout,
-    pub slot: Region,
-    pub units: Vec<EraseUnit>,
-    pub memory: Vec<u8>,
-    pub board_id: u32,
-    pub max_image_size: u32,
-    pub trusted_key: [u8; 32],
-    pub installed: Option<Version>,
-    /// The installed image's security counter.
-    pub installed_security_counter: u32,
-    pub violations: u32,
-    pub erases: u32,
-    pub reboot_requested: bool,
+/// The simulated chip's flash (x32 programming, like the STM32F4 at 3.3 V).
+pub type Flash = SimulatedFlash<4>;
+/// The verifier of the simulated bootloader: one trusted key.
+pub type Verifier = FlashImageVerifier<[[u8; 32]; 1]>;
+/// The simulated bootloader's serial update service for the layout of `L`.
+pub type Service<L> = UpdateService<Flash, Verifier, SimulatedChip<L>>;
+
+const DUAL: Layout = NUCLEO_F429ZI_DUAL_SLOT;
+
+/// The Nucleo-F429ZI's dual-slot layout, claiming to be another board (id 0x0407_0001).
+pub struct OtherBoard;
+
+impl LayoutSource for OtherBoard {
+    const LAYOUT: Layout = Layout {
+        board: Board {
+            board_id: 0x0407_0001,
+            ..DUAL.board
+        },
+        ..DUAL
+    };
 }
 
-impl BoardFlash {
-    /// An erased secondary slot of the dual-slot layout, trusting `trusted_key`.
-    pub fn new(trusted_key: [u8; 32]) -> BoardFlash {
-        let layout = &NUCLEO_F429ZI_DUAL_SLOT;
-        let slot = layout.partitions.secondary.expect("dual slot");
-        let units = layout
-            .board
-            .part
-            .flash
-            .sectors
-            .iter()
-            .filter(|sector| slot.contains(sector.start))
-            .map(|sector| EraseUnit {
-                offset: sector.start - slot.start,
-                size: sector.size,
-            })
-            .collect();
+/// The Nucleo-F429ZI's dual-slot layout with a 16 KB secondary slot.
+pub struct SmallSlot;
+
+impl LayoutSource for SmallSlot {
+    const LAYOUT: Layout = Layout {
+        partitions: Partitions {
+            secondary: Some(Region::new(0x0810_8000, 16 * 1024)),
+            ..DUAL.partitions
+        },
+        ..DUAL
+    };
+}
+
+/// The device's memory and identity: what survives a reset.
+pub struct BoardFlash<L: LayoutSource = F429DualSlot> {
+    pub flash: Flash,
+    verifier: Verifier,
+    chip: SimulatedChip<L>,
+    /// What the application reports after the last boot: its version, security counter and
+    /// whether it runs on trial.
+    pub running: Option<(Version, u32, bool)>,
+}
+
+impl<L: LayoutSource> BoardFlash<L> {
+    /// A blank device (every sector erased) trusting `trusted_key`.
+    pub fn new(trusted_key: [u8; 32]) -> Self {
+        let geometry = DUAL.board.part.flash;
+        let mut flash = Flash::new(geometry, 0x5EED);
+        flash.load_erased(geometry.base, geometry.size);
         BoardFlash {
-            layout,
-            slot,
-            units,
-            memory: vec![0xFF; slot.size as usize],
-            board_id: layout.board.board_id,
-            max_image_size: slot.size,
-            trusted_key,
-            installed: None,
-            installed_security_counter: 0,
-            violations: 0,
-            erases: 0,
-            reboot_requested: false,
+            flash,
+            verifier: FlashImageVerifier::for_layout(&SimulatedChip::<L>::LAYOUT, [trusted_key]),
+            chip: SimulatedChip::default(),
+            running: None,
         }
     }
-}
 
-fn version(version: slingshot_image::Version) -> Version {
-    Version {
-        major: version.major.min(255) as u8,
-        minor: version.minor.min(255) as u8,
-        patch: version.patch.min(255) as u8,
-        build: version.build,
+    /// The device with `signed` installed in its primary slot, as a programmer leaves it.
+    pub fn with_installed(mut self, signed: &[u8]) -> Self {
+        self.flash.load(DUAL.partitions.primary.start, signed);
+        self
     }
-}
 
-impl DeviceHandler for BoardFlash {
-    fn info(&mut self) -> DeviceInfo {
-        let mut slots = [SlotInfo::EMPTY; 2];
-        if let Some(installed) = self.installed {
-            slots[0] = SlotInfo {
-                status: SlotStatus::Valid,
-                version: installed,
-            };
+    /// The first `length` bytes of the slot updates are received into.
+    pub fn received(&self, length: usize) -> &[u8] {
+        let target = Service::<L>::TARGET;
+        self.flash.contents(target.start, length as u32)
+    }
+
+    /// The version the application reported after the last boot.
+    pub fn installed(&self) -> Option<Version> {
+        self.running.map(|(version, ..)| version)
+    }
+
+    /// The bootloader's serial service over this device (it surveys the slots first).
+    pub fn bootloader(self) -> Device<Service<L>> {
+        self.bootloader_at(115_200)
+    }
+
+    /// [`BoardFlash::bootloader`] talking at `baud` (a bootloader left at another rate).
+    pub fn bootloader_at(self, baud: u32) -> Device<Service<L>> {
+        let engine = DualSlotConfiguration::from_layout(&DUAL)
+            .ok()
+            .map(DualSlotEngine::new);
+        let service = UpdateService::new(self.flash, self.verifier, self.chip, engine, true);
+        Device::new(service, DeviceConfig::default(), baud)
+    }
+
+    /// The device back from its bootloader (RAM state lost).
+    pub fn from_bootloader(device: Device<Service<L>>) -> Self {
+        let (flash, verifier, mut chip) = device.into_handler().into_parts();
+        chip.reboot_requested = false;
+        BoardFlash {
+            flash,
+            verifier,
+            chip,
+            running: None,
         }
-        let mut info = DeviceInfo {
-            board_id: self.board_id,
-            bootloader_version: Version {
-                major: 1,
-                minor: 0,
-                patch: 0,
-                build: 3,
-            },
-            layout_name: [0; MAX_LAYOUT_NAME],
-            layout_name_length: 0,
-            update_mode: UpdateMode::DualSlot,
-            max_image_size: self.max_image_size,
-            slot_count: 2,
-            slots,
-            state: DeviceState::Idle,
-            chip: None,
+    }
+
+    /// A reset: the real update engine boots (installing a pending image, reverting an
+    /// unconfirmed trial); true when it starts the application.
+    pub fn boot(&mut self) -> bool {
+        let engine = DualSlotEngine::new(
+            DualSlotConfiguration::from_layout(&DUAL).expect("the dual-slot layout"),
+        );
+        let outcome = engine.boot(&mut self.flash, &mut self.verifier);
+        self.running = match outcome.map(|outcome| outcome.action) {
+            Ok(BootAction::Start { image, trial, .. }) => {
+                let field = |shift: u32| ((image.version >> shift) & 0xFFFF) as u8;
+                let version = Version {
+                    major: field(48),
+                    minor: field(32),
+                    patch: field(16),
+                    build: (image.version & 0xFFFF) as u32,
+                };
+                Some((version, image.security_counter, trial))
+            }
+            _ => None,
         };
-        info.set_layout_name(self.layout.name);
-        info
+        self.running.is_some()
     }
-
-    fn check_update(&mut self, image_size: u32, descriptor: &[u8]) -> Result<(), Refusal> {
-        let bytes: &[u8; DESCRIPTOR_SIZE] = descriptor
-            .get(..DESCRIPTOR_SIZE)
-            .and_then(|bytes| bytes.try_into().ok())
-            .ok_or(Refusal::new(ErrorCode::BadDescriptor))?;
-        let descriptor = Descriptor::decode(bytes);
-        if descriptor.board_id != self.board_id {
-            return Err(Refusal::with_detail(ErrorCode::WrongBoard, self.board_id));
-        }
-        if image_size > self.max_image_size {
-            return Err(Refusal::with_detail(
-                ErrorCode::ImageTooLarge,
-                self.max_image_size,
-            ));
-        }
-        if descriptor.load_address != self.layout.partitions.primary.start {
-            return Err(Refusal::new(ErrorCode::WrongLoadAddress));
-        }
-        Ok(())
-    }
-
-    fn erase_unit(&self, offset: u32) -> Option<EraseUnit> {
-        self.units
-            .iter()
-            .copied()
-            .find(|unit| unit.offset <= offset && offset < unit.end())
-    }
-
-    fn erase(&mut self, unit: EraseUnit) -> Result<(), ErrorCode> {
-        self.memory[unit.offset as usize..unit.end() as usize].fill(0xFF);
-        self.erases += 1;
-        Ok(())
-    }
-
-    fn program(&mut self, offset: u32, data: &[u8]) -> Result<(), ErrorCode> {
-        let range = offset as usize..offset as usize + data.len();
-        if self.memory[range.clone()].iter().any(|&byte| byte != 0xFF) {
-            self.violations += 1;
-            return Err(ErrorCode::ProgramFailed);
-        }
-        self.memory[range].copy_from_slice(data);
-        Ok(())
-    }
-
-    fn read(&mut self, offset: u32, buffer: &mut [u8]) -> Result<(), ErrorCode> {
-        let start = offset as usize;
-        let source = self
-            .memory
-            .get(start..start + buffer.len())
-            .ok_or(ErrorCode::ReadFailed)?;
-        buffer.copy_from_slice(source);
-        Ok(())
-    }
-
-    fn verify(&mut self, _image_size: u32) -> Result<(), Refusal> {
-        let load_address = self.layout.partitions.primary.start;
-        match verify_slot(
-            &self.memory,
-            load_address,
-            self.board_id,
-            &[self.trusted_key],
-        ) {
-            Ok(_) => Ok(()),
-            Err(slingshot_image::ImageError::BadSignature) => {
-                Err(Refusal::new(ErrorCode::BadSignature))
-            }
-            Err(slingshot_image::ImageError::NoTrustedKey) => {
-                Err(Refusal::new(ErrorCode::NoTrustedKey))
-            }
-            Err(_) => Err(Refusal::new(ErrorCode::HashMismatch)),
-        }
-    }
-
-    fn install(&mut self, _image_size: u32) -> Result<(), Refusal> {
-        let trailer = slingshot_image::parse_trailer(&self.memory)
-            .map_err(|_| Refusal::new(ErrorCode::InstallFailed))?;
-        self.installed = Some(version(trailer.descriptor.version));
-        self.installed_security_counter = trailer.descriptor.security_counter;
-        Ok(())
-    }
-
-    fn reboot(&mut self) {
-        self.reboot_requested = true;
-    }
-
-    fn supports_baud(&self, baud: u32) -> bool {
-        matches!(baud, 115_200 | 230_400 | 460_800 | 1_000_000)
-    }
-
-    fn set_baud(&mut self, _baud: u32) {}
 }
 
 /// What runs on the simulated board.
-enum Mode {
-    Bootloader(Box<Device<BoardFlash>>),
-    Application { flash: BoardFlash, ticks: u32 },
+enum Mode<L: LayoutSource> {
+    Bootloader(Box<Device<Service<L>>>),
+    Application {
+        flash: Box<BoardFlash<L>>,
+        ticks: u32,
+    },
 }
 
-impl Mode {
-    fn flash(&self) -> &BoardFlash {
+impl<L: LayoutSource> Mode<L> {
+    /// The device after a power cut: RAM state lost, flash kept, back in the bootloader.
+    fn power_cut(self) -> Self {
         match self {
-            Mode::Bootloader(device) => device.handler(),
-            Mode::Application { flash, .. } => flash,
+            Mode::Bootloader(device) => bootloader(BoardFlash::from_bootloader(*device)),
+            Mode::Application { flash, .. } => bootloader(*flash),
         }
     }
 }
 
-fn bootloader(flash: BoardFlash) -> Mode {
-    Mode::Bootloader(Box::new(Device::new(
-        flash,
-        DeviceConfig::default(),
-        115_200,
-    )))
+fn bootloader<L: LayoutSource>(flash: BoardFlash<L>) -> Mode<L> {
+    Mode::Bootloader(Box::new(flash.bootloader()))
 }
 
 /// Faults and behaviour of the simulated board.
@@ -238,21 +183,24 @@ pub struct BoardOptions {
 }
 
 /// A simulated board listening on 127.0.0.1.
-pub struct SimulatedBoard {
+pub struct SimulatedBoard<L: LayoutSource = F429DualSlot> {
     pub port: u16,
     stop: Arc<AtomicBool>,
-    mode: Arc<Mutex<Option<Mode>>>,
+    mode: Arc<Mutex<Option<Mode<L>>>>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl SimulatedBoard {
-    pub fn start(flash: BoardFlash, options: BoardOptions) -> SimulatedBoard {
+impl<L: LayoutSource> SimulatedBoard<L> {
+    pub fn start(mut flash: BoardFlash<L>, options: BoardOptions) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
         listener.set_nonblocking(true).expect("non-blocking");
         let port = listener.local_addr().expect("address").port();
         let stop = Arc::new(AtomicBool::new(false));
-        let initial = if options.start_in_application {
-            Mode::Application { flash, ticks: 0 }
+        let initial = if options.start_in_application && flash.boot() {
+            Mode::Application {
+                flash: Box::new(flash),
+                ticks: 0,
+            }
         } else {
             bootloader(flash)
         };
@@ -274,14 +222,73 @@ impl SimulatedBoard {
         format!("tcp:127.0.0.1:{}", self.port)
     }
 
-    /// Runs `check` on the board's flash.
-    pub fn with_flash<R>(&self, check: impl FnOnce(&BoardFlash) -> R) -> R {
+    /// Runs `check` on what the board's flash holds and what its application reported.
+    pub fn with_flash<R>(&self, check: impl FnOnce(&BoardView) -> R) -> R {
         let guard = self.mode.lock().expect("board lock");
-        check(guard.as_ref().expect("board present").flash())
+        let view = match guard.as_ref().expect("board present") {
+            Mode::Bootloader(device) => BoardView {
+                flash: device.handler().flash(),
+                running: None,
+                target: Service::<L>::TARGET,
+            },
+            Mode::Application { flash, .. } => BoardView {
+                flash: &flash.flash,
+                running: flash.running,
+                target: Service::<L>::TARGET,
+            },
+        };
+        check(&view)
     }
 }
 
-impl Drop for SimulatedBoard {
+/// A look at a simulated board: its flash and what its application reported.
+pub struct BoardView<'a> {
+    pub flash: &'a Flash,
+    /// What the application reported at its start (None in the bootloader).
+    pub running: Option<(Version, u32, bool)>,
+    target: Region,
+}
+
+impl BoardView<'_> {
+    /// The first `length` bytes of the slot updates are received into.
+    pub fn received(&self, length: usize) -> &[u8] {
+        self.flash.contents(self.target.start, length as u32)
+    }
+
+    /// Whether the primary slot starts with `image` (after an install, the new image).
+    pub fn runs(&self, image: &[u8]) -> bool {
+        self.flash
+            .contents(DUAL.partitions.primary.start, image.len() as u32)
+            == image
+    }
+
+    /// Sector erases in the primary and the secondary slot so far.
+    pub fn slot_erases(&self) -> u32 {
+        let partitions = DUAL.partitions;
+        let slots = [Some(partitions.primary), partitions.secondary];
+        DUAL.board
+            .part
+            .flash
+            .sectors
+            .iter()
+            .zip(&self.flash.statistics().erases_per_sector)
+            .filter(|(sector, _)| {
+                slots
+                    .iter()
+                    .flatten()
+                    .any(|slot| slot.contains(sector.start))
+            })
+            .map(|(_, erases)| erases)
+            .sum()
+    }
+
+    /// The version the running application reported.
+    pub fn installed(&self) -> Option<Version> {
+        self.running.map(|(version, ..)| version)
+    }
+}
+
+impl<L: LayoutSource> Drop for SimulatedBoard<L> {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(thread) = self.thread.take() {
@@ -290,10 +297,10 @@ impl Drop for SimulatedBoard {
     }
 }
 
-fn serve(
+fn serve<L: LayoutSource>(
     listener: TcpListener,
     stop: Arc<AtomicBool>,
-    mode: Arc<Mutex<Option<Mode>>>,
+    mode: Arc<Mutex<Option<Mode<L>>>>,
     options: BoardOptions,
 ) {
     let mut connections = 0;
@@ -316,10 +323,10 @@ fn serve(
     }
 }
 
-fn connection(
+fn connection<L: LayoutSource>(
     mut stream: TcpStream,
     stop: &AtomicBool,
-    mode: &Mutex<Option<Mode>>,
+    mode: &Mutex<Option<Mode<L>>>,
     options: BoardOptions,
     cut_after_bytes: Option<usize>,
 ) {
@@ -359,15 +366,7 @@ fn connection(
             &mut output,
             &mut later,
         );
-        let next = if cut {
-            // Power cut: RAM state lost, flash kept; back in the bootloader.
-            match next {
-                Mode::Bootloader(device) => bootloader(device.into_handler()),
-                Mode::Application { flash, .. } => bootloader(flash),
-            }
-        } else {
-            next
-        };
+        let next = if cut { next.power_cut() } else { next };
         *guard = Some(next);
         drop(guard);
         if cut {
@@ -387,53 +386,61 @@ fn connection(
     }
 }
 
+/// The example application's first lines: banner, VTOR, boot report.
+pub fn application_banner(version: Version, security_counter: u32, trial: bool) -> String {
+    let state = if trial { "trial" } else { "confirmed" };
+    format!(
+        "\r\nslingshot example application v{}.{}.{}\r\nVTOR=0x08008000\r\n\
+         image: version {}.{}.{}+{}, security counter {}\r\n\
+         boot: slot primary, state {state}, reset reason software, anti-rollback minimum 0\r\n\
+         send 'b' to enter the bootloader\r\n",
+        version.major,
+        version.minor,
+        version.patch,
+        version.major,
+        version.minor,
+        version.patch,
+        version.build,
+        security_counter
+    )
+}
+
 /// Feeds `bytes` to what runs on the board and lets time pass; replies go to `output`, what
 /// the board prints after a reset to `later`.
-fn step(
-    mode: Mode,
+fn step<L: LayoutSource>(
+    mode: Mode<L>,
     bytes: &[u8],
     started: Instant,
     (next_tick, tick): (&mut Instant, Duration),
     output: &mut Vec<u8>,
     later: &mut Vec<u8>,
-) -> Mode {
+) -> Mode<L> {
     match mode {
         Mode::Bootloader(mut device) => {
             device.receive_slice(bytes, |reply| output.extend_from_slice(reply));
             device.poll(started.elapsed().as_millis() as u32);
-            if device.handler().reboot_requested {
-                let mut flash = device.into_handler();
-                flash.reboot_requested = false;
-                let Some(installed) = flash.installed else {
-                    return bootloader(flash);
-                };
-                // The example application's first lines: banner, VTOR, boot report.
-                later.extend_from_slice(
-                    format!(
-                        "\r\nslingshot example application v{}.{}.{}\r\nVTOR=0x08008000\r\n\
-                         image: version {}.{}.{}+{}, security counter {}\r\n\
-                         boot: slot primary, state trial, reset reason software, anti-rollback minimum 0\r\n\
-                         send 'b' to enter the bootloader\r\n",
-                        installed.major,
-                        installed.minor,
-                        installed.patch,
-                        installed.major,
-                        installed.minor,
-                        installed.patch,
-                        installed.build,
-                        flash.installed_security_counter
-                    )
-                    .as_bytes(),
-                );
-                *next_tick = Instant::now() + tick;
-                return Mode::Application { flash, ticks: 0 };
+            if !device.handler().platform().reboot_requested {
+                return Mode::Bootloader(device);
             }
-            Mode::Bootloader(device)
+            let mut flash = BoardFlash::from_bootloader(*device);
+            if !flash.boot() {
+                return bootloader(flash);
+            }
+            if let Some((version, security_counter, trial)) = flash.running {
+                later.extend_from_slice(
+                    application_banner(version, security_counter, trial).as_bytes(),
+                );
+            }
+            *next_tick = Instant::now() + tick;
+            Mode::Application {
+                flash: Box::new(flash),
+                ticks: 0,
+            }
         }
         Mode::Application { flash, mut ticks } => {
             if bytes.contains(&b'b') {
                 output.extend_from_slice(b"requesting the bootloader\r\n");
-                return bootloader(flash);
+                return bootloader(*flash);
             }
             if Instant::now() >= *next_tick {
                 ticks += 1;

@@ -3,24 +3,25 @@
 //! bank 1 stalls during an erase or a program.
 //!
 //! [`serve`] never returns: it answers requests until one of them (Reboot) resets the chip.
-//! The state machine is `slingshot_protocol::device::Device`; the bootloader supplies its
-//! [`handler::BootloaderHandler`] (flash, verification, update engine) and the loop below:
+//! The state machine is `slingshot_protocol::device::Device` over the portable
+//! `slingshot_service::UpdateService` (flash, verification, update engine), which this module
+//! wires to the chip ([`handler`]), and the loop below:
 //! drain the ring into the device, send each reply, wait until it has left, then let the
 //! device do deferred work (erase ahead, baud switch, reboot) with the millisecond clock.
 
-mod admission;
 mod handler;
-mod protection;
 
 use crate::verified::tracked_flash::TrackedFlash;
 use crate::verified::verifier::SignedImageVerifier;
-use handler::BootloaderHandler;
+use crate::verified::ENGINE_CONFIGURATION;
 use slingshot_protocol::device::{
     receive_buffer_size, Device, DeviceConfig, DeviceHandler, DEFAULT_WINDOW,
 };
+use slingshot_service::UpdateService;
 use slingshot_stm32::flash_interface::flash_interface_responds;
 use slingshot_stm32::millisecond_timer::MillisecondTimer;
 use slingshot_stm32::usart_dma::DmaReceiver;
+use slingshot_update::DualSlotEngine;
 
 /// Baud rate after reset; the host may negotiate up to 1 000 000 (SetBaud, ConfirmBaud).
 const BAUD: u32 = 115_200;
@@ -55,9 +56,12 @@ pub fn serve() -> ! {
         // 2 × 864 KB: 3.1 s at 16 MHz, 0.3 s at 168 MHz) before reception starts; a Hello sent
         // meanwhile is lost and the host sends it again (every 300 ms, 8 times).
         crate::at_decision_speed(|| {
-            BootloaderHandler::new(
+            UpdateService::new(
                 TrackedFlash::for_primary_slot(),
                 SignedImageVerifier::without_messages(),
+                handler::Stm32,
+                // `None` in the single-slot layout.
+                ENGINE_CONFIGURATION.map(DualSlotEngine::new),
                 flash_present,
             )
         })

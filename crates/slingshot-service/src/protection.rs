@@ -2,11 +2,10 @@
 //! option-byte plan sees it: the one adapter between the two.
 
 use slingshot_flash_controller::option_bytes::{BrownOutLevel, ProtectionRequest, ReadProtection};
-use slingshot_layout::ACTIVE;
 use slingshot_protocol::message::Protection;
 
-/// The plan's request for a protocol request (values the protocol already range-checked).
-pub fn request(protection: Protection) -> ProtectionRequest {
+/// The option-byte request `protection` asks for (0 in a field: leave it as it is).
+pub fn protection_request(protection: Protection) -> ProtectionRequest {
     ProtectionRequest {
         brown_out: match protection.brown_out {
             1 => Some(BrownOutLevel::Off),
@@ -24,18 +23,3 @@ pub fn request(protection: Protection) -> ProtectionRequest {
         confirmation: protection.confirmation,
     }
 }
-
-/// Numbers of the sectors the bootloader partition covers (0 and 1 on the F429), found at
-/// compile time.
-pub const BOOTLOADER_SECTORS: core::ops::Range<u8> = {
-    let sectors = ACTIVE
-        .board
-        .part
-        .flash
-        .sector_numbers_in(ACTIVE.partitions.bootloader);
-    assert!(
-        sectors.start < sectors.end,
-        "the bootloader partition covers no sector"
-    );
-    sectors
-};

@@ -6,33 +6,42 @@
 //! These checks only refuse early; the signature over the received bytes is what counts
 //! (`verify` checks everything again on what flash holds).
 
-use crate::verified::verifier::{AssemblySha256, TRUSTED_KEYS};
+use crate::KeyRing;
 use slingshot_image::{
-    key_id_with, Descriptor, DESCRIPTOR_SIZE, DIGEST_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256,
-    MAGIC, MAXIMUM_DESCRIPTOR_SIZE, SIGNATURE_ALGORITHM_ED25519, SIGNATURE_SIZE,
+    Descriptor, DESCRIPTOR_SIZE, DIGEST_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256, MAGIC,
+    MAXIMUM_DESCRIPTOR_SIZE, SIGNATURE_ALGORITHM_ED25519, SIGNATURE_SIZE,
 };
-use slingshot_layout::{Region, ACTIVE};
+use slingshot_layout::Region;
 use slingshot_protocol::device::Refusal;
 use slingshot_protocol::error::ErrorCode;
 
-/// What the host announced, as far as the bootloader needs it.
+/// What an admitted announcement says about the image to come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Announcement {
-    /// Bytes from the slot start the signed image occupies: image, descriptor, digest, signature.
+    /// Bytes from the slot start to the end of the signature.
     pub extent: u32,
     /// The image's anti-rollback counter.
     pub security_counter: u32,
 }
 
-/// Bytes a trailer adds after its descriptor.
+/// The digest and signature that follow the descriptor.
 const DIGEST_AND_SIGNATURE: u32 = (DIGEST_SIZE + SIGNATURE_SIZE) as u32;
 
-/// Checks an announced image of `image_size` bytes with `descriptor` for the update `target`
-/// slot against the anti-rollback `minimum`. The codes are those of `docs/PROTOCOL.md`.
+/// Admits `descriptor` for an image of `image_size` bytes into `target`, for board `board_id`
+/// and an application loaded at `load_address`, signed with a key `keys` trusts, with a
+/// security counter of at least `minimum`. Each refusal carries the protocol's code and, where
+/// docs/PROTOCOL.md defines one, its detail (this board's id, the target's size, the minimum).
+///
+/// Inlined into its caller (`UpdateService`'s own admission, called twice per StartUpdate) so
+/// that the layout's constants fold into the comparisons instead of travelling as arguments.
+#[inline(always)]
 pub fn admit(
     image_size: u32,
     descriptor: &[u8],
     target: Region,
+    board_id: u32,
+    load_address: u32,
+    keys: &impl KeyRing,
     minimum: u32,
 ) -> Result<Announcement, Refusal> {
     let bad = Refusal::new(ErrorCode::BadDescriptor);
@@ -51,19 +60,13 @@ pub fn admit(
     if !well_formed {
         return Err(bad);
     }
-    if fields.board_id != ACTIVE.board.board_id {
-        return Err(Refusal::with_detail(
-            ErrorCode::WrongBoard,
-            ACTIVE.board.board_id,
-        ));
+    if fields.board_id != board_id {
+        return Err(Refusal::with_detail(ErrorCode::WrongBoard, board_id));
     }
-    if fields.load_address != ACTIVE.partitions.primary.start {
+    if fields.load_address != load_address {
         return Err(Refusal::new(ErrorCode::WrongLoadAddress));
     }
-    let trusted = TRUSTED_KEYS
-        .iter()
-        .any(|key| key_id_with::<AssemblySha256>(key) == fields.key_id);
-    if !trusted {
+    if !keys.trusts(&fields.key_id) {
         return Err(Refusal::new(ErrorCode::NoTrustedKey));
     }
     let extent = fields

@@ -1,0 +1,56 @@
+//! The protocol's refusals for what the verifier and the update engine report.
+
+use slingshot_image::ImageError;
+use slingshot_protocol::device::Refusal;
+use slingshot_protocol::error::ErrorCode;
+use slingshot_update::{Refusal as EngineRefusal, UpdateError, VerifyError};
+
+/// The protocol refusal for an image the verifier rejected (codes of `slingshot-image`), with
+/// the details docs/PROTOCOL.md defines: this board's id for a wrong board, the target's size
+/// for an image too large. Inlined into [`crate::UpdateService`]'s own copy, where the board id
+/// and the target size are constants.
+#[inline(always)]
+pub fn verify_refusal(error: VerifyError, board_id: u32, target_size: u32) -> Refusal {
+    let code = match error {
+        VerifyError::Flash(_) => return Refusal::new(ErrorCode::ReadFailed),
+        VerifyError::Rejected(rejection) => rejection.code,
+    };
+    let image_error = ImageError::ALL
+        .iter()
+        .copied()
+        .find(|error| error.code() == code);
+    match image_error {
+        Some(ImageError::HashMismatch) => Refusal::new(ErrorCode::HashMismatch),
+        Some(ImageError::NoTrustedKey) => Refusal::new(ErrorCode::NoTrustedKey),
+        Some(ImageError::BadSignature) => Refusal::new(ErrorCode::BadSignature),
+        Some(ImageError::WrongBoard) => Refusal::with_detail(ErrorCode::WrongBoard, board_id),
+        Some(ImageError::WrongLoadAddress) => Refusal::new(ErrorCode::WrongLoadAddress),
+        Some(ImageError::ImageSizeBeyondSlot) => {
+            Refusal::with_detail(ErrorCode::ImageTooLarge, target_size)
+        }
+        Some(ImageError::StorageRead) => Refusal::new(ErrorCode::ReadFailed),
+        _ => Refusal::new(ErrorCode::BadDescriptor),
+    }
+}
+
+/// The protocol refusal for an update engine error (details as for [`verify_refusal`]).
+#[inline(always)]
+pub fn update_refusal(error: UpdateError, board_id: u32, target_size: u32) -> Refusal {
+    match error {
+        UpdateError::Refused(EngineRefusal::Rejected(rejection)) => {
+            verify_refusal(VerifyError::Rejected(rejection), board_id, target_size)
+        }
+        UpdateError::Refused(EngineRefusal::BelowMinimum { minimum, .. }) => {
+            Refusal::with_detail(ErrorCode::VersionTooOld, minimum)
+        }
+        UpdateError::Refused(EngineRefusal::TooLarge { slot_size, .. }) => {
+            Refusal::with_detail(ErrorCode::ImageTooLarge, slot_size)
+        }
+        UpdateError::TrialNotConfirmed | UpdateError::SwapInProgress => {
+            Refusal::new(ErrorCode::WrongState)
+        }
+        UpdateError::Flash(_)
+        | UpdateError::Configuration(_)
+        | UpdateError::ImageTooLarge { .. } => Refusal::new(ErrorCode::InstallFailed),
+    }
+}
