@@ -133,6 +133,28 @@ pub struct SimulatedFlash<const WRITE_SIZE: usize, const MULTIWRITE: bool = fals
     planned_cut: Option<PowerCut>,
     powered: bool,
     timing: TimingModel,
+    /// The last completed program or erase, kept while [`SimulatedFlash::keep_last_operation`]
+    /// is on, so a cut found out afterwards can tear it.
+    last_operation: Option<LastOperation>,
+    keep_last_operation: bool,
+}
+
+/// What [`SimulatedFlash::tear_last_operation`] tore.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TornOperation {
+    /// A program: a random part of its bit changes happened.
+    Program,
+    /// A sector erase: the sector holds arbitrary content.
+    Erase,
+}
+
+/// A completed mutating operation: where, what was there before, and what it wrote.
+#[derive(Clone, Debug)]
+struct LastOperation {
+    start: usize,
+    before: Vec<u8>,
+    /// The bytes programmed; `None` for a sector erase.
+    programmed: Option<Vec<u8>>,
 }
 
 /// A uniform sector map (for the device matrix): `sector_count` sectors of `sector_size`
@@ -194,6 +216,89 @@ impl<const WRITE_SIZE: usize, const MULTIWRITE: bool> SimulatedFlash<WRITE_SIZE,
             planned_cut: None,
             powered: true,
             timing: TimingModel::STM32F4_X32_TYPICAL,
+            last_operation: None,
+            keep_last_operation: false,
+        }
+    }
+
+    /// The durations the statistics add up (the datasheet's typical figures by default).
+    pub fn set_timing(&mut self, timing: TimingModel) {
+        self.timing = timing;
+    }
+
+    /// Keep a copy of what each program or erase replaced, so that
+    /// [`SimulatedFlash::tear_last_operation`] can tear it afterwards (off by default: it
+    /// copies every erased sector).
+    pub fn keep_last_operation(&mut self, keep: bool) {
+        self.keep_last_operation = keep;
+        self.last_operation = None;
+    }
+
+    /// Tears the last completed program or erase as a power cut inside it would have (for
+    /// simulations that learn of the cut only after the operation ran, such as a serial link
+    /// simulated in virtual time): what it replaced comes back, then a random part of it is
+    /// applied, as a planned [`PowerCut::InsideOperation`] does. Returns what was torn, if
+    /// there was an operation to tear (needs [`SimulatedFlash::keep_last_operation`]).
+    pub fn tear_last_operation(&mut self) -> Option<TornOperation> {
+        let operation = self.last_operation.take()?;
+        let range = operation.start..operation.start + operation.before.len();
+        self.memory[range].copy_from_slice(&operation.before);
+        match operation.programmed {
+            Some(bytes) => {
+                self.tear_program(operation.start, &bytes);
+                Some(TornOperation::Program)
+            }
+            None => {
+                self.tear_erase(operation.start, operation.before.len());
+                Some(TornOperation::Erase)
+            }
+        }
+    }
+
+    /// Remembers what `[start, start + length)` holds before an operation changes it.
+    fn remember(&mut self, start: usize, length: usize, programmed: Option<&[u8]>) {
+        if self.keep_last_operation {
+            self.last_operation = Some(LastOperation {
+                start,
+                before: self.memory[start..start + length].to_vec(),
+                programmed: programmed.map(<[u8]>::to_vec),
+            });
+        }
+    }
+
+    /// A torn erase of `[start, start + length)`: arbitrary content, in one of three shapes
+    /// real chips show.
+    fn tear_erase(&mut self, start: usize, length: usize) {
+        let erased = self.geometry.erased_value;
+        let range = start..start + length;
+        match self.random.below(3) {
+            0 => self.random.fill(&mut self.memory[range]),
+            1 => {
+                let erased_prefix = self.random.below(length as u64 + 1) as usize;
+                self.memory[start..start + erased_prefix].fill(erased);
+            }
+            _ => {
+                for byte in &mut self.memory[range] {
+                    match self.random.below(3) {
+                        0 => *byte = erased,
+                        1 => *byte = self.random.next_u64() as u8,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// A torn program of `bytes` at `start`: each bit that should change changes or not, at
+    /// random.
+    fn tear_program(&mut self, start: usize, bytes: &[u8]) {
+        for (byte, target) in self.memory[start..start + bytes.len()]
+            .iter_mut()
+            .zip(bytes)
+        {
+            let changing = *byte ^ *target;
+            let applied = changing & self.random.next_u64() as u8;
+            *byte ^= applied;
         }
     }
 
@@ -305,26 +410,11 @@ impl<const WRITE_SIZE: usize, const MULTIWRITE: bool> SimulatedFlash<WRITE_SIZE,
         let range = start..start + sector.size as usize;
         let erased = self.geometry.erased_value;
         if !torn {
+            self.remember(start, range.len(), None);
             self.memory[range].fill(erased);
             return Ok(());
         }
-        // A torn erase: arbitrary content, in one of three shapes real chips show.
-        match self.random.below(3) {
-            0 => self.random.fill(&mut self.memory[range]),
-            1 => {
-                let erased_prefix = self.random.below(u64::from(sector.size) + 1) as usize;
-                self.memory[start..start + erased_prefix].fill(erased);
-            }
-            _ => {
-                for byte in &mut self.memory[range] {
-                    match self.random.below(3) {
-                        0 => *byte = erased,
-                        1 => *byte = self.random.next_u64() as u8,
-                        _ => {}
-                    }
-                }
-            }
-        }
+        self.tear_erase(start, range.len());
         self.powered = false;
         Err(SimulatedFlashError::PowerCut)
     }
@@ -427,17 +517,12 @@ impl<const WRITE_SIZE: usize, const MULTIWRITE: bool> NorFlash
         self.statistics.programs += 1;
         self.statistics.bytes_programmed += bytes.len() as u64;
         self.statistics.modelled_microseconds += self.timing.program_microseconds(bytes.len());
-        let memory = &mut self.memory[start..start + bytes.len()];
         if !torn {
-            memory.copy_from_slice(bytes);
+            self.remember(start, bytes.len(), Some(bytes));
+            self.memory[start..start + bytes.len()].copy_from_slice(bytes);
             return Ok(());
         }
-        // A torn program: each bit that should change changes or not, at random.
-        for (byte, target) in memory.iter_mut().zip(bytes) {
-            let changing = *byte ^ *target;
-            let applied = changing & self.random.next_u64() as u8;
-            *byte ^= applied;
-        }
+        self.tear_program(start, bytes);
         self.powered = false;
         Err(SimulatedFlashError::PowerCut)
     }

@@ -2,7 +2,9 @@
 //! (before and inside operations), accounting and the timing model.
 
 use embedded_storage::nor_flash::{NorFlash, ReadNorFlash};
-use slingshot_flash_sim::{uniform_geometry, PowerCut, SimulatedFlash, SimulatedFlashError};
+use slingshot_flash_sim::{
+    uniform_geometry, PowerCut, SimulatedFlash, SimulatedFlashError, TornOperation,
+};
 use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
 
 fn f429() -> SimulatedFlash<4> {
@@ -129,5 +131,46 @@ fn multiwrite_variant_allows_clearing_more_bits_but_not_setting_them() {
     assert!(
         result.is_err(),
         "setting a bit back must violate the NOR rule"
+    );
+}
+
+#[test]
+fn a_completed_operation_can_be_torn_afterwards() {
+    let mut flash = f429();
+    let base = flash.geometry().base;
+    flash.erase(0, 0x4000).expect("erase");
+    assert_eq!(
+        flash.tear_last_operation(),
+        None,
+        "nothing kept until asked for"
+    );
+    flash.keep_last_operation(true);
+    let wanted = [0x0Fu8; 1024];
+    flash.write(0, &wanted).expect("program");
+    assert_eq!(flash.tear_last_operation(), Some(TornOperation::Program));
+    let torn = flash.contents(base, 1024).to_vec();
+    assert!(
+        torn.iter().all(|byte| byte & 0x0F == 0x0F),
+        "a torn program only clears bits it was asked to clear"
+    );
+    assert!(
+        torn.iter().any(|&byte| byte != 0x0F) && torn.iter().any(|&byte| byte != 0xFF),
+        "part of the program happened, part did not"
+    );
+    assert_eq!(
+        flash.tear_last_operation(),
+        None,
+        "an operation is torn once"
+    );
+
+    flash.write(0x2000, &[0x5A; 64]).expect("program elsewhere");
+    flash.erase(0, 0x4000).expect("erase");
+    assert_eq!(flash.tear_last_operation(), Some(TornOperation::Erase));
+    assert!(
+        flash
+            .contents(base, 0x4000)
+            .iter()
+            .any(|&byte| byte != 0xFF),
+        "a torn erase leaves the sector not fully erased"
     );
 }

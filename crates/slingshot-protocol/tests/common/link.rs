@@ -9,10 +9,13 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use slingshot_flash_sim::{SplitMix64, TornOperation};
 use slingshot_protocol::device::{Device, DeviceConfig};
 use slingshot_protocol::host::{Transport, TransportError};
+use slingshot_service::simulated::{LayoutSource, SimulatedChip};
+use slingshot_service::UpdateService;
 
-use super::{Random, SimulatedFlash};
+use super::{busy_nanoseconds, Flash, Service};
 
 /// What the simulator needs from a device: bytes in, replies and busy time out.
 pub trait DeviceModel {
@@ -22,24 +25,25 @@ pub trait DeviceModel {
     fn poll(&mut self, now_nanoseconds: u64) -> u64;
     /// The device UART's current baud rate.
     fn baud(&self) -> u32;
-    /// Power cut; `torn_per_mille` is how far into a running flash operation it hit, if any.
-    fn power_cycle(&mut self, torn_per_mille: Option<u64>, random: &mut Random);
+    /// Power cut; `torn` when it hit a running flash operation (the last one).
+    fn power_cycle(&mut self, torn: bool);
 }
 
-/// The protocol's device state machine over the simulated flash.
-pub struct ProtocolDevice {
-    pub device: Option<Device<SimulatedFlash>>,
+/// The protocol's device state machine over the bootloader's real update service.
+pub struct ProtocolDevice<L: LayoutSource> {
+    pub device: Option<Device<Service<L>>>,
     pub config: DeviceConfig,
     pub power_cycles: u32,
     pub torn_operations: u32,
     pub torn_erases: u32,
 }
 
-impl ProtocolDevice {
-    pub fn new(flash: SimulatedFlash, config: DeviceConfig) -> Self {
-        let baud = flash.uart_baud;
+impl<L: LayoutSource> ProtocolDevice<L> {
+    /// The device over `flash`, in its bootloader at 115200 baud.
+    pub fn new(mut flash: Flash, config: DeviceConfig) -> Self {
+        flash.keep_last_operation(true);
         Self {
-            device: Some(Device::new(flash, config, baud)),
+            device: Some(Device::new(super::service::<L>(flash), config, 115_200)),
             config,
             power_cycles: 0,
             torn_operations: 0,
@@ -47,60 +51,60 @@ impl ProtocolDevice {
         }
     }
 
-    pub fn device(&self) -> &Device<SimulatedFlash> {
+    pub fn device(&self) -> &Device<Service<L>> {
         self.device.as_ref().expect("device present")
     }
 
-    pub fn flash(&self) -> &SimulatedFlash {
+    pub fn service(&self) -> &Service<L> {
         self.device().handler()
     }
 
-    fn device_mut(&mut self) -> &mut Device<SimulatedFlash> {
+    fn device_mut(&mut self) -> &mut Device<Service<L>> {
         self.device.as_mut().expect("device present")
     }
 }
 
-impl DeviceModel for ProtocolDevice {
+impl<L: LayoutSource> DeviceModel for ProtocolDevice<L> {
     fn receive(&mut self, byte: u8, reply: &mut Vec<u8>) -> u64 {
         let device = self.device_mut();
-        let before = device.handler().busy_nanoseconds;
+        let before = busy_nanoseconds(device.handler().flash());
         if let Some(bytes) = device.receive(byte) {
             reply.extend_from_slice(bytes);
         }
-        device.handler().busy_nanoseconds - before
+        busy_nanoseconds(device.handler().flash()) - before
     }
 
     fn poll(&mut self, now_nanoseconds: u64) -> u64 {
         let device = self.device_mut();
-        let before = device.handler().busy_nanoseconds;
+        let before = busy_nanoseconds(device.handler().flash());
         device.poll((now_nanoseconds / 1_000_000) as u32);
-        device.handler().busy_nanoseconds - before
+        busy_nanoseconds(device.handler().flash()) - before
     }
 
     fn baud(&self) -> u32 {
-        self.flash().uart_baud
+        self.service().platform().baud
     }
 
-    fn power_cycle(&mut self, torn_per_mille: Option<u64>, random: &mut Random) {
-        let mut flash = self.device.take().expect("device present").into_handler();
-        match torn_per_mille {
-            Some(fraction) => {
-                self.torn_operations += 1;
-                if flash
-                    .last_operation
-                    .as_ref()
-                    .is_some_and(|operation| operation.is_erase)
-                {
-                    self.torn_erases += 1;
-                }
-                flash.tear_last_operation(fraction, random);
+    fn power_cycle(&mut self, torn: bool) {
+        let device = self.device.take().expect("device present");
+        let (mut flash, verifier, _) = device.into_handler().into_parts();
+        if torn {
+            self.torn_operations += 1;
+            if flash.tear_last_operation() == Some(TornOperation::Erase) {
+                self.torn_erases += 1;
             }
-            None => flash.last_operation = None,
         }
-        flash.uart_baud = 115_200;
-        flash.expected_checksum = None;
+        // RAM state lost: a fresh service (it surveys the slots again) at the reset baud rate.
+        flash.keep_last_operation(true);
+        let service = UpdateService::new(
+            flash,
+            verifier,
+            SimulatedChip::default(),
+            super::engine::<L>(),
+            true,
+        );
         self.power_cycles += 1;
-        self.device = Some(Device::new(flash, self.config, 115_200));
+        self.device = Some(Device::new(service, self.config, 115_200));
     }
 }
 
@@ -174,13 +178,12 @@ pub struct Link<M: DeviceModel> {
     device_line_free: u64,
     ring: VecDeque<u8>,
     host_received: VecDeque<u8>,
-    busy_started: u64,
     busy_until: u64,
     busy_with_flash: bool,
     device_off_until: u64,
     poll_wanted: bool,
     next_poll_tick: u64,
-    random: Random,
+    random: SplitMix64,
     reply: Vec<u8>,
 }
 
@@ -211,13 +214,12 @@ impl<M: DeviceModel> Link<M> {
             device_line_free: 0,
             ring: VecDeque::new(),
             host_received: VecDeque::new(),
-            busy_started: 0,
             busy_until: 0,
             busy_with_flash: false,
             device_off_until: 0,
             poll_wanted: true,
             next_poll_tick: 0,
-            random: Random::new(config.seed),
+            random: SplitMix64::new(config.seed),
             reply: Vec::new(),
         }
     }
@@ -257,10 +259,8 @@ impl<M: DeviceModel> Link<M> {
         }
         if let Some(at) = self.power_cut_at.filter(|&at| self.now >= at) {
             self.power_cut_at = None;
-            let torn = (self.busy_with_flash && self.busy_until > at).then(|| {
-                (at - self.busy_started) * 1000 / (self.busy_until - self.busy_started).max(1)
-            });
-            self.model.power_cycle(torn, &mut self.random);
+            let torn = self.busy_with_flash && self.busy_until > at;
+            self.model.power_cycle(torn);
             self.ring.clear();
             self.busy_until = self.now;
             self.busy_with_flash = false;
@@ -372,7 +372,6 @@ impl<M: DeviceModel> Link<M> {
                     Some(self.now + (flash_nanoseconds * cut.per_mille / 1000).max(1));
             }
         }
-        self.busy_started = self.now;
         self.busy_until = self.now + flash_nanoseconds + self.config.cpu_nanoseconds_per_byte;
         self.busy_with_flash = flash_nanoseconds > 0;
     }

@@ -9,7 +9,10 @@ use std::time::Duration;
 use slingshot_protocol::host::Transport;
 
 use super::link::DeviceModel;
-use super::{erase_nanoseconds, Random, WORD_PROGRAM_NANOSECONDS};
+use slingshot_flash_sim::TimingModel;
+
+/// The same datasheet timings as the simulated flash under the protocol's device.
+const TIMING: TimingModel = TimingModel::STM32F4_X32_TYPICAL;
 
 const ACK: u8 = 0x79;
 
@@ -72,7 +75,7 @@ impl DeviceModel for RomBootloader {
             {
                 let data = &self.buffer[1..self.buffer.len() - 1];
                 self.memory[self.address..self.address + data.len()].copy_from_slice(data);
-                let busy = WORD_PROGRAM_NANOSECONDS * data.len() as u64 / 4;
+                let busy = TIMING.program_microseconds(data.len()) * 1000;
                 self.phase = Phase::Command;
                 self.buffer.clear();
                 reply.push(ACK);
@@ -89,7 +92,7 @@ impl DeviceModel for RomBootloader {
                             self.buffer[2 + 2 * index],
                             self.buffer[3 + 2 * index],
                         ]);
-                        erase_nanoseconds(self.sector_sizes[usize::from(sector)])
+                        TIMING.erase_microseconds(self.sector_sizes[usize::from(sector)]) * 1000
                     })
                     .sum();
                 self.phase = Phase::Command;
@@ -109,7 +112,7 @@ impl DeviceModel for RomBootloader {
         self.baud
     }
 
-    fn power_cycle(&mut self, _torn_per_mille: Option<u64>, _random: &mut Random) {}
+    fn power_cycle(&mut self, _torn: bool) {}
 }
 
 fn wait_ack(transport: &mut impl Transport) {
