@@ -12,9 +12,10 @@ use crate::board_dma::settle;
 use crate::emulator::{self, emulator, refresh_translations, sync_flash};
 use crate::exception_frames;
 use crate::memory::{self, FLASH_BASE};
-use crate::power::{DeterministicRandom, PowerCut, PowerCutPlan};
+use crate::power::{PowerCut, PowerCutPlan};
 use crate::rcc::ResetCause;
 use crate::TwinError;
+use slingshot_flash_sim::SplitMix64;
 
 /// Longest stretch of instructions between two looks at the board (keeps `run_until`
 /// conditions and host serial input responsive).
@@ -70,7 +71,7 @@ pub enum Stop {
 pub struct Twin {
     uc: Unicorn<'static, Board>,
     config: TwinConfig,
-    random: DeterministicRandom,
+    random: SplitMix64,
     powered: bool,
     /// The test provokes model diagnostics on purpose ([`Twin::expect_diagnostics`]).
     diagnostics_expected: bool,
@@ -83,7 +84,7 @@ impl Twin {
         Ok(Self {
             uc,
             config,
-            random: DeterministicRandom::new(config.seed),
+            random: SplitMix64::new(config.seed),
             powered: false,
             diagnostics_expected: false,
         })

@@ -91,36 +91,3 @@ impl PowerCutPlan {
         }
     }
 }
-
-/// A small deterministic generator (xorshift64*) for torn operations and power-on RAM content.
-#[derive(Clone, Debug)]
-pub struct DeterministicRandom(u64);
-
-impl DeterministicRandom {
-    /// A generator from a seed (0 is replaced by a fixed non-zero value).
-    pub fn new(seed: u64) -> Self {
-        Self(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Fill `bytes` with random content.
-    pub fn fill(&mut self, bytes: &mut [u8]) {
-        for chunk in bytes.chunks_mut(8) {
-            let random = self.next_u64().to_le_bytes();
-            chunk.copy_from_slice(&random[..chunk.len()]);
-        }
-    }
-}

@@ -27,8 +27,8 @@ mod install_fixture;
 use anyhow::{bail, ensure, Context, Result};
 use install_fixture::{pending_update_flash, stable_version};
 use slingshot_files::MemoryImage;
+use slingshot_flash_sim::SplitMix64;
 use slingshot_twin::flash_controller::OperationKind;
-use slingshot_twin::power::DeterministicRandom;
 use slingshot_twin::{PowerCut, Stop, Twin, TwinConfig};
 
 /// Instruction budget to reach a stable device (the install boot is ~10^8 instructions).
@@ -122,7 +122,7 @@ fn full_sweep() -> bool {
 }
 
 /// Pick `count` distinct items of `items` with a fixed seed (all when `count` is larger).
-fn sample<T: Clone>(items: &[T], count: usize, random: &mut DeterministicRandom) -> Vec<T> {
+fn sample<T: Clone>(items: &[T], count: usize, random: &mut SplitMix64) -> Vec<T> {
     let mut pool = items.to_vec();
     let mut picked = Vec::new();
     while !pool.is_empty() && picked.len() < count {
@@ -134,7 +134,7 @@ fn sample<T: Clone>(items: &[T], count: usize, random: &mut DeterministicRandom)
 
 /// The cuts of this run, operation cuts in ascending order.
 fn plan(operations: &[Operation], instructions: u64) -> (Vec<Cut>, Vec<Cut>) {
-    let mut random = DeterministicRandom::new(0x5EED);
+    let mut random = SplitMix64::new(0x5EED);
     // (application operations, bootloader programs, instruction counts) to cut at.
     let (by_application, programs, instruction_cuts) = match (full_sweep(), cfg!(debug_assertions))
     {
@@ -184,14 +184,14 @@ fn plan(operations: &[Operation], instructions: u64) -> (Vec<Cut>, Vec<Cut>) {
 /// operation cuts in ascending order.
 struct ForwardRun {
     twin: Twin,
-    random: DeterministicRandom,
+    random: SplitMix64,
 }
 
 impl ForwardRun {
     fn new(flash: &[u8]) -> Result<Self> {
         Ok(Self {
             twin: twin_with(flash, 1)?,
-            random: DeterministicRandom::new(0x7EA2),
+            random: SplitMix64::new(0x7EA2),
         })
     }
 

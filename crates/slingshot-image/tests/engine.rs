@@ -10,17 +10,11 @@ use embedded_storage::nor_flash::{ErrorType, NorFlashErrorKind, ReadNorFlash};
 use slingshot_image::*;
 use std::cell::Cell;
 
-/// Deterministic test bytes (xorshift32, fixed seed).
-fn bytes(length: usize, seed: u32) -> Vec<u8> {
-    let mut state = seed;
-    (0..length)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect()
+/// Deterministic test bytes (the tests' one generator, fixed seed).
+fn bytes(length: usize, seed: u64) -> Vec<u8> {
+    let mut bytes = vec![0; length];
+    slingshot_flash_sim::SplitMix64::new(seed).fill(&mut bytes);
+    bytes
 }
 
 fn hex(digest: &[u8; 32]) -> String {
