@@ -1,5 +1,5 @@
 //! The real bootloader and application binaries on the twin, with the same expectations as the
-//! QEMU system tests (`crates/slingshot-testkit/tests/qemu_boot.rs`), and a direct comparison
+//! QEMU system tests (`crates/slingshot-qemu-tests/tests/qemu_boot.rs`), and a direct comparison
 //! of the USART3 text both emulators print. Needs `cargo xtask build` first; without the
 //! firmware files these tests fail and say how to build them.
 

@@ -16,6 +16,7 @@ use serial_fixture::{
 use slingshot_cli::flashing::{connect, flash, FlashReport, ImageRefusal, SignedImage};
 use slingshot_flash_sim::SplitMix64;
 use slingshot_protocol::host::HostError;
+use slingshot_testkit::line::LineNoise;
 use slingshot_twin::{PowerCut, Stop, Twin};
 use std::time::Duration;
 
@@ -299,8 +300,10 @@ fn corrupted_and_dropped_bytes_one_in_ten_thousand_update_completes() -> Result<
     let mut report = None;
     for run in 0..3u64 {
         let faults = LinkFaults {
-            corrupt_per_million: 100,
-            drop_per_million: 100,
+            noise: LineNoise {
+                corrupt_per_million: 100,
+                drop_per_million: 100,
+            },
             random: SplitMix64::new(0x5EED + run),
             ..LinkFaults::none()
         };

@@ -64,7 +64,7 @@ pub fn run(arguments: BenchArguments) -> Result<()> {
          `firmware/crypto-bench/measure.sh` (needs `arm-none-eabi-size` from Debian's \
          binutils-arm-none-eabi); the table and the per-round instruction breakdown are in \
          docs/IMAGE_FORMAT.md. The assembly SHA-256's 27.18 instructions per byte are checked \
-         by `cargo test -p slingshot-testkit --test sha256_firmware` on every test run.\n"
+         by `cargo test -p slingshot-qemu-tests --test sha256_firmware` on every test run.\n"
     )?;
     if arguments.print {
         print!("{report}");
@@ -115,7 +115,7 @@ fn foundation(report: &mut String) -> Result<()> {
         let artifacts = build::run(arguments.clone())?;
         let [(_, bootloader), _] = size::measure_both(layout, &artifacts)?;
         // The default build verifies the signed image (millions of instructions): its boot
-        // count comes from the streaming measurement in crates/slingshot-testkit/tests/
+        // count comes from the streaming measurement in crates/slingshot-qemu-tests/tests/
         // boot_instructions.rs; the per-line trace used here is for the short quiet path.
         let instructions = if arguments.layout == LayoutChoice::Dual && arguments.quiet {
             let count = boot_instructions(&artifacts)?;

@@ -37,7 +37,7 @@ const SECTIONS: &[Section] = &[
             "--quiet",
             "--release",
             "-p",
-            "slingshot-testkit",
+            "slingshot-qemu-tests",
             "--test",
             "boot_instructions",
             "--",

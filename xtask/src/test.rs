@@ -174,7 +174,7 @@ pub fn run(arguments: TestArguments) -> Result<()> {
 }
 
 /// The crate of the QEMU system tests.
-const QEMU_PACKAGE: &str = "slingshot-testkit";
+const QEMU_PACKAGE: &str = "slingshot-qemu-tests";
 /// The twin's crate (model and system tests).
 const TWIN_PACKAGE: &str = "slingshot-twin";
 

@@ -15,6 +15,7 @@ use slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT;
 use slingshot_protocol::device::DeviceConfig;
 use slingshot_protocol::host::{HostConfig, HostSession, TransferReport, Transport};
 use slingshot_service::simulated::F429SingleSlot;
+use slingshot_testkit::line::LineNoise;
 
 const IMAGE_SIZE: usize = 256 * 1024;
 
@@ -164,8 +165,7 @@ fn goodput_with_byte_faults() {
             let mut fractions = Vec::new();
             for seed in 1..=3 {
                 let link = LinkConfig {
-                    corrupt_one_in: one_in,
-                    drop_one_in: one_in,
+                    noise: LineNoise::one_in(one_in, one_in),
                     seed,
                     ..LinkConfig::default()
                 };
@@ -183,7 +183,7 @@ fn goodput_with_byte_faults() {
                 );
                 fractions.push(fraction);
             }
-            // A frame lost at the tail of a window costs a timeout (at 1 Mbaud, seed 3: one
+            // A frame lost at the tail of a window costs a timeout (at 1 Mbaud, seed 2: one
             // timeout, 45 % of line rate); on average the faults cost retransmissions, not
             // the link.
             let mean = fractions.iter().sum::<f64>() / fractions.len() as f64;

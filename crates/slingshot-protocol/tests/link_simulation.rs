@@ -16,6 +16,7 @@ use slingshot_protocol::host::{
 };
 use slingshot_protocol::info::DeviceState;
 use slingshot_service::simulated::{F429DualSlot, F429SingleSlot, LayoutSource};
+use slingshot_testkit::line::LineNoise;
 
 type Single = F429SingleSlot;
 type Dual = F429DualSlot;
@@ -148,8 +149,7 @@ fn corrupted_and_dropped_bytes_at_one_in_ten_thousand() {
     for seed in 1..=3 {
         let image = image::<Single>(200 * 1024, seed);
         let link = LinkConfig {
-            corrupt_one_in: 10_000,
-            drop_one_in: 10_000,
+            noise: LineNoise::one_in(10_000, 10_000),
             seed,
             ..LinkConfig::default()
         };

@@ -35,6 +35,7 @@ use slingshot_layout::Layout;
 use slingshot_protocol::frame::{DecodeEvent, FrameDecoder, DELIMITER};
 use slingshot_protocol::host::{Transport, TransportError};
 use slingshot_testkit::artifacts::{firmware_file, repository_root, Program};
+use slingshot_testkit::line::{LineNoise, Transit};
 use slingshot_twin::flash_controller::OperationKind;
 use slingshot_twin::{Stop, Twin, TwinConfig};
 use std::collections::VecDeque;
@@ -144,10 +145,9 @@ impl Build {
 /// Faults the link injects, from a fixed seed.
 #[derive(Clone, Debug)]
 pub struct LinkFaults {
-    /// Bytes corrupted (one bit flipped), per million, in each direction.
-    pub corrupt_per_million: u64,
-    /// Bytes dropped, per million, in each direction.
-    pub drop_per_million: u64,
+    /// Byte corruption and loss, in each direction (the line model the protocol's link
+    /// simulator uses too).
+    pub noise: LineNoise,
     /// Cable pull: after this many host bytes written, the transport fails with
     /// `Disconnected` for `pull_duration` of modelled time (the board keeps running, its
     /// output is lost).
@@ -165,8 +165,7 @@ impl LinkFaults {
     /// A perfect link.
     pub fn none() -> Self {
         LinkFaults {
-            corrupt_per_million: 0,
-            drop_per_million: 0,
+            noise: LineNoise::CLEAN,
             pull_after_bytes: None,
             pull_duration: Duration::ZERO,
             lose_frame_type: None,
@@ -201,19 +200,15 @@ impl LinkFaults {
 
     /// Apply corruption and loss to `bytes` (one direction).
     fn apply(&mut self, bytes: &[u8], counts: &mut FaultCounts) -> Vec<u8> {
-        if self.corrupt_per_million == 0 && self.drop_per_million == 0 {
-            return bytes.to_vec();
-        }
         let mut out = Vec::with_capacity(bytes.len());
         for &byte in bytes {
-            let draw = self.random.next_u64() % 1_000_000;
-            if draw < self.drop_per_million {
-                counts.dropped += 1;
-            } else if draw < self.drop_per_million + self.corrupt_per_million {
-                counts.corrupted += 1;
-                out.push(byte ^ (1 << (self.random.next_u64() % 8)));
-            } else {
-                out.push(byte);
+            match self.noise.transit(byte, &mut self.random) {
+                Transit::Delivered(byte) => out.push(byte),
+                Transit::Corrupted(byte) => {
+                    counts.corrupted += 1;
+                    out.push(byte);
+                }
+                Transit::Dropped => counts.dropped += 1,
             }
         }
         out

@@ -14,6 +14,7 @@ use slingshot_protocol::device::{Device, DeviceConfig};
 use slingshot_protocol::host::{Transport, TransportError};
 use slingshot_service::simulated::{LayoutSource, SimulatedChip};
 use slingshot_service::UpdateService;
+use slingshot_testkit::line::{LineNoise, Transit};
 
 use super::{busy_nanoseconds, Flash, Service};
 
@@ -113,8 +114,8 @@ impl<L: LayoutSource> DeviceModel for ProtocolDevice<L> {
 pub struct LinkConfig {
     pub baud: u32,
     pub latency_nanoseconds: u64,
-    pub corrupt_one_in: u64,
-    pub drop_one_in: u64,
+    /// Byte corruption and loss in each direction (the line model the twin's tests use too).
+    pub noise: LineNoise,
     pub ring_capacity: usize,
     pub cpu_nanoseconds_per_byte: u64,
     pub seed: u64,
@@ -125,8 +126,7 @@ impl Default for LinkConfig {
         Self {
             baud: 115_200,
             latency_nanoseconds: 1_000_000,
-            corrupt_one_in: 0,
-            drop_one_in: 0,
+            noise: LineNoise::CLEAN,
             ring_capacity: slingshot_protocol::device::receive_buffer_size(
                 slingshot_protocol::device::DEFAULT_WINDOW,
             ),
@@ -240,15 +240,17 @@ impl<M: DeviceModel> Link<M> {
             self.statistics.corrupted += 1;
             return Some(self.random.next_u64() as u8);
         }
-        if self.config.drop_one_in > 0 && self.random.below(self.config.drop_one_in) == 0 {
-            self.statistics.dropped += 1;
-            return None;
+        match self.config.noise.transit(byte, &mut self.random) {
+            Transit::Delivered(byte) => Some(byte),
+            Transit::Corrupted(byte) => {
+                self.statistics.corrupted += 1;
+                Some(byte)
+            }
+            Transit::Dropped => {
+                self.statistics.dropped += 1;
+                None
+            }
         }
-        if self.config.corrupt_one_in > 0 && self.random.below(self.config.corrupt_one_in) == 0 {
-            self.statistics.corrupted += 1;
-            return Some(byte ^ (1 + self.random.below(255) as u8));
-        }
-        Some(byte)
     }
 
     fn check_events(&mut self) {
