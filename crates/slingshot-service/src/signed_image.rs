@@ -32,6 +32,7 @@ pub fn image_summary(descriptor: &Descriptor) -> ImageSummary {
 
 /// The engine's error for an image error: a flash error for a failed read, otherwise a
 /// rejection with the image error's code and message.
+#[inline]
 pub fn verify_error(error: ImageError) -> VerifyError {
     match error {
         ImageError::StorageRead => VerifyError::Flash(NorFlashErrorKind::Other),

@@ -5,10 +5,11 @@
 use core::fmt::Write;
 use embedded_storage::nor_flash::ReadNorFlash;
 use slingshot_application::{BootInfo, ImageState, ResetReason};
-use slingshot_image::{parse_trailer, Descriptor, DIGEST_SIZE, SIGNATURE_SIZE};
+use slingshot_image::{parse_trailer, Descriptor};
 use slingshot_layout::ACTIVE;
+use slingshot_service::{image_summary, verify_error};
 use slingshot_stm32::system;
-use slingshot_update::{ImageSummary, ImageVerifier, Rejection, SlotLocation, VerifyError};
+use slingshot_update::{ImageSummary, ImageVerifier, SlotLocation, VerifyError};
 
 /// The descriptor of the image in the primary slot (the one running), if it has a trailer.
 pub fn running_descriptor() -> Option<Descriptor> {
@@ -22,26 +23,11 @@ pub struct DescriptorReader;
 
 impl<F: ReadNorFlash> ImageVerifier<F> for DescriptorReader {
     fn verify(&mut self, _flash: &mut F, slot: SlotLocation) -> Result<ImageSummary, VerifyError> {
-        let rejection = |error: slingshot_image::ImageError| {
-            VerifyError::Rejected(Rejection {
-                code: error.code(),
-                message: error.message(),
-            })
-        };
-        let bytes = system::flash_bytes(slot.region)
-            .ok_or(rejection(slingshot_image::ImageError::ImageSizeBeyondSlot))?;
-        let descriptor = parse_trailer(bytes).map_err(rejection)?.descriptor;
-        let version = descriptor.version;
-        Ok(ImageSummary {
-            extent: descriptor.image_size
-                + u32::from(descriptor.descriptor_size)
-                + (DIGEST_SIZE + SIGNATURE_SIZE) as u32,
-            security_counter: descriptor.security_counter,
-            version: (u64::from(version.major) << 48)
-                | (u64::from(version.minor) << 32)
-                | (u64::from(version.patch) << 16)
-                | u64::from(version.build.min(0xFFFF)),
-        })
+        let bytes = system::flash_bytes(slot.region).ok_or(verify_error(
+            slingshot_image::ImageError::ImageSizeBeyondSlot,
+        ))?;
+        let descriptor = parse_trailer(bytes).map_err(verify_error)?.descriptor;
+        Ok(image_summary(&descriptor))
     }
 }
 

@@ -7,8 +7,7 @@
 use super::Cleared;
 use crate::report;
 use slingshot_image::{verify_slot_with, Descriptor, ImageError, DESCRIPTOR_SIZE, MAGIC};
-use slingshot_image::{Sha256Engine, VerifiedImage, Version, SHA256_BLOCK_SIZE};
-use slingshot_image::{DIGEST_SIZE, SIGNATURE_SIZE};
+use slingshot_image::{Sha256Engine, VerifiedImage, SHA256_BLOCK_SIZE};
 use slingshot_layout::ACTIVE;
 use slingshot_update::ImageSummary;
 #[cfg(feature = "single-slot")]
@@ -85,26 +84,10 @@ pub fn verify_bytes(bytes: &[u8], announce: bool) -> Result<VerifiedImage, Image
     verify_slot_with::<AssemblySha256>(bytes, load_address, ACTIVE.board.board_id, &TRUSTED_KEYS)
 }
 
-/// Pack a version into the engine's `u64`: major, minor, patch in the top three 16-bit
-/// fields, the build number (saturated at 0xFFFF) in the lowest.
-pub fn pack_version(version: Version) -> u64 {
-    (u64::from(version.major) << 48)
-        | (u64::from(version.minor) << 32)
-        | (u64::from(version.patch) << 16)
-        | u64::from(version.build.min(0xFFFF))
-}
-
-/// What the engine needs to know of a verified image.
+/// What the engine needs to know of a verified image (the one adapter,
+/// `slingshot_service::image_summary`).
 pub fn summary(image: &VerifiedImage) -> ImageSummary {
-    let descriptor = &image.descriptor;
-    let extent = descriptor.image_size
-        + u32::from(descriptor.descriptor_size)
-        + (DIGEST_SIZE + SIGNATURE_SIZE) as u32;
-    ImageSummary {
-        extent,
-        security_counter: descriptor.security_counter,
-        version: pack_version(descriptor.version),
-    }
+    slingshot_service::image_summary(&image.descriptor)
 }
 
 /// Clear the verified primary image for the hand-off (which reports it).
@@ -136,11 +119,10 @@ mod engine_verifier {
     use super::{summary, verify_bytes};
     use crate::verified::tracked_flash::TrackedFlash;
     use embedded_storage::nor_flash::NorFlashErrorKind;
-    use slingshot_image::ImageError;
     use slingshot_layout::ACTIVE;
     use slingshot_stm32::system;
     use slingshot_update::VerifyError;
-    use slingshot_update::{ImageSummary, ImageVerifier, Rejection, Slot, SlotLocation};
+    use slingshot_update::{ImageSummary, ImageVerifier, Slot, SlotLocation};
 
     /// Verifies slots with `slingshot_image::verify_slot_with` over memory-mapped flash
     /// (descriptor, load address = the primary slot start for both slots, board, size,
@@ -226,11 +208,7 @@ mod engine_verifier {
                     }
                     Ok(found)
                 }
-                Err(ImageError::StorageRead) => Err(VerifyError::Flash(NorFlashErrorKind::Other)),
-                Err(error) => Err(VerifyError::Rejected(Rejection {
-                    code: error.code(),
-                    message: error.message(),
-                })),
+                Err(error) => Err(slingshot_service::verify_error(error)),
             }
         }
     }
