@@ -20,12 +20,14 @@
 
 mod boot;
 pub mod cuts;
+#[path = "../image_fixture.rs"]
 mod images;
 pub mod stop_and_wait;
 
 pub use boot::{check_power_on, expect_application, observe_boot, settle_after_flash, Boot};
 pub use images::{
     development_seed, patched_application, signed_bytes, unchecked_image, v1_parts, ImageSpec,
+    BANNER,
 };
 
 use anyhow::{bail, Context, Result};
@@ -43,7 +45,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Banner prefix of the example application.
-pub const BANNER: &str = "slingshot example application v";
 /// Instructions per `run_until` call inside the link (the condition ends it much earlier).
 const RUN_BUDGET: u64 = 50_000_000;
 /// Picoseconds per second.

@@ -1,6 +1,8 @@
-//! Images for the serial-update tests, derived from the signed v1 of a build: the banner
-//! patched to the new version, seeded filler appended, signed with the development key (or
-//! another seed, or with another board id or security counter), as `install_fixture` does.
+//! The twin tests' one set of image fixtures (included by `serial_fixture` and
+//! `install_fixture`): images derived from the signed v1 of a build, the banner patched to the
+//! new version, seeded filler appended, signed with the development key (or another seed, or
+//! with another board id or security counter).
+#![allow(dead_code)]
 
 use anyhow::{bail, Context, Result};
 use slingshot_cli::flashing::SignedImage;
@@ -9,7 +11,8 @@ use slingshot_image::signing::{sign_image, SigningParameters};
 use slingshot_image::{parse_trailer, Descriptor, Version};
 use slingshot_testkit::artifacts::repository_root;
 
-use super::BANNER;
+/// Banner prefix of the example application.
+pub const BANNER: &str = "slingshot example application v";
 
 /// How to derive an image from v1.
 #[derive(Clone, Copy, Debug)]
