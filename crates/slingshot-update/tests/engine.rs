@@ -21,6 +21,19 @@ fn f429_flash(erased_value: u8) -> (DualSlotConfiguration, SimulatedFlash<4>) {
 }
 
 /// Boot once with the fake verifier.
+/// The F429 (erased value `erased_value`) with `image` in its primary slot, booted once (the
+/// journal formatted): the engine, its configuration and the flash.
+fn running(
+    erased_value: u8,
+    image: &[u8],
+) -> (DualSlotEngine, DualSlotConfiguration, SimulatedFlash<4>) {
+    let (configuration, mut flash) = f429_flash(erased_value);
+    let engine = DualSlotEngine::new(configuration);
+    program_image(&mut flash, configuration.primary, image);
+    boot(&engine, &mut flash);
+    (engine, configuration, flash)
+}
+
 fn boot(engine: &DualSlotEngine, flash: &mut SimulatedFlash<4>) -> slingshot_update::BootOutcome {
     engine
         .boot(flash, &mut FakeVerifier::default())
@@ -49,14 +62,7 @@ fn install(
 
 #[test]
 fn install_copies_only_the_sectors_the_images_occupy() {
-    let (configuration, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(configuration);
-    program_image(
-        &mut flash,
-        configuration.primary,
-        &fake_image(1, 40 * KIB, 1, 1),
-    );
-    boot(&engine, &mut flash);
+    let (engine, _, mut flash) = running(0xFF, &fake_image(1, 40 * KIB, 1, 1));
     flash.reset_statistics();
     let outcome = install(&engine, &mut flash, &fake_image(2, 20 * KIB, 1, 2));
     assert_eq!(outcome.event, BootEvent::Installed);
@@ -75,14 +81,7 @@ fn install_copies_only_the_sectors_the_images_occupy() {
 
 #[test]
 fn trial_confirm_raises_the_minimum_and_refuses_older_images() {
-    let (configuration, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(configuration);
-    program_image(
-        &mut flash,
-        configuration.primary,
-        &fake_image(1, 8 * KIB, 3, 1),
-    );
-    boot(&engine, &mut flash);
+    let (engine, configuration, mut flash) = running(0xFF, &fake_image(1, 8 * KIB, 3, 1));
     let outcome = install(&engine, &mut flash, &fake_image(2, 8 * KIB, 7, 2));
     assert_eq!(version_started(outcome.action), (2, true));
     engine.confirm(&mut flash).unwrap();
@@ -123,14 +122,7 @@ fn trial_confirm_raises_the_minimum_and_refuses_older_images() {
 
 #[test]
 fn an_unconfirmed_trial_is_reverted_at_the_next_boot() {
-    let (configuration, mut flash) = f429_flash(0x00);
-    let engine = DualSlotEngine::new(configuration);
-    program_image(
-        &mut flash,
-        configuration.primary,
-        &fake_image(1, 200 * KIB, 1, 1),
-    );
-    boot(&engine, &mut flash);
+    let (engine, _, mut flash) = running(0x00, &fake_image(1, 200 * KIB, 1, 1));
     assert_eq!(
         version_started(install(&engine, &mut flash, &fake_image(2, 30 * KIB, 1, 2)).action),
         (2, true)
@@ -147,14 +139,7 @@ fn an_unconfirmed_trial_is_reverted_at_the_next_boot() {
 
 #[test]
 fn secondary_is_locked_while_a_trial_is_unconfirmed() {
-    let (configuration, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(configuration);
-    program_image(
-        &mut flash,
-        configuration.primary,
-        &fake_image(1, 8 * KIB, 1, 1),
-    );
-    boot(&engine, &mut flash);
+    let (engine, _, mut flash) = running(0xFF, &fake_image(1, 8 * KIB, 1, 1));
     install(&engine, &mut flash, &fake_image(2, 8 * KIB, 1, 2));
     assert_eq!(
         engine.check_secondary_writable(&mut flash),
@@ -186,14 +171,7 @@ fn watchdog_is_requested_only_for_trial_boots_when_configured() {
 
 #[test]
 fn bad_pending_image_is_refused_by_the_application_side() {
-    let (configuration, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(configuration);
-    program_image(
-        &mut flash,
-        configuration.primary,
-        &fake_image(1, 8 * KIB, 1, 1),
-    );
-    boot(&engine, &mut flash);
+    let (engine, configuration, mut flash) = running(0xFF, &fake_image(1, 8 * KIB, 1, 1));
     let mut broken = fake_image(2, 8 * KIB, 1, 2);
     broken[5000] ^= 1;
     program_image(&mut flash, configuration.secondary, &broken);
@@ -277,14 +255,7 @@ fn many_update_cycles_compact_the_journal_and_keep_working() {
 
 #[test]
 fn staying_in_the_bootloader_finishes_an_interrupted_swap_without_consuming_the_trial() {
-    let (configuration, mut flash) = f429_flash(0xFF);
-    let engine = DualSlotEngine::new(configuration);
-    program_image(
-        &mut flash,
-        configuration.primary,
-        &fake_image(1, 50 * KIB, 1, 1),
-    );
-    boot(&engine, &mut flash);
+    let (engine, configuration, mut flash) = running(0xFF, &fake_image(1, 50 * KIB, 1, 1));
     program_image(
         &mut flash,
         configuration.secondary,
