@@ -1,6 +1,6 @@
-//! `cargo xtask test [all|lint|host|qemu|twin|fuzz|boards]`: every check and test, in the order
-//! CI runs them, or one tier of them (see [`Tier`]). `boards` (the full board matrix on the
-//! twin) is not part of `all`.
+//! `cargo xtask test [all|lint|host|qemu|twin|twin-model|fuzz|boards]`: every check and test,
+//! in the order CI runs them, or one tier of them (see [`Tier`]). `boards` (the full board
+//! matrix on the twin) is not part of `all`; `twin-model` is the model half of `twin`.
 //!
 //! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev, gdb-multiarch);
 //! 2. `cargo fmt --check` on both workspaces;
@@ -38,6 +38,9 @@ pub enum Tier {
     /// Firmware builds and the F429 twin: its model tests and its system tests of the real
     /// binaries.
     Twin,
+    /// The twin's model tests alone: its peripherals and core against small assembly programs
+    /// (`twin/tests/programs`), no firmware build.
+    TwinModel,
     /// A short, fixed-seed fuzzing run of every parser (libFuzzer targets in `fuzz/`).
     Fuzz,
     /// The full board matrix, not part of `all` (a few minutes): every board's single-slot
@@ -67,7 +70,7 @@ pub fn run(arguments: TestArguments) -> Result<()> {
     match tier {
         Tier::All | Tier::Qemu => ensure_packages(&[QEMU, CMAKE, LIBCLANG, GDB])?,
         // The twin's Unicorn build needs cmake and libclang.
-        Tier::Twin | Tier::Boards => ensure_packages(&[CMAKE, LIBCLANG])?,
+        Tier::Twin | Tier::TwinModel | Tier::Boards => ensure_packages(&[CMAKE, LIBCLANG])?,
         Tier::Host | Tier::Lint | Tier::Fuzz => {}
     }
     let root = repository_root();
@@ -137,6 +140,14 @@ pub fn run(arguments: TestArguments) -> Result<()> {
             step("F429 twin: model tests and system tests of the real binaries");
             cargo_test(&["-p", TWIN_PACKAGE])?;
         }
+        Tier::TwinModel => {
+            step("F429 twin: model tests (no firmware)");
+            let mut selection = vec!["-p", TWIN_PACKAGE, "--lib", "--bins"];
+            for test in TWIN_MODEL_TESTS {
+                selection.extend(["--test", test]);
+            }
+            cargo_test(&selection)?;
+        }
         Tier::Boards => {
             step("board matrix: every board's single-slot build");
             for board in slingshot_layout::ALL_BOARDS {
@@ -177,6 +188,41 @@ pub fn run(arguments: TestArguments) -> Result<()> {
 const QEMU_PACKAGE: &str = "slingshot-qemu-tests";
 /// The twin's crate (model and system tests).
 const TWIN_PACKAGE: &str = "slingshot-twin";
+
+/// The twin's model tests: peripherals and core against the assembly programs of
+/// `twin/tests/programs`, no firmware needed (`cargo xtask test twin-model`).
+const TWIN_MODEL_TESTS: &[&str] = &[
+    "clocks",
+    "core_exceptions",
+    "dma",
+    "flash_controller",
+    "flash_files",
+    "flash_sim_comparison",
+    "flash_stalls",
+    "instruction_count",
+    "it_state",
+    "models",
+    "power_cuts",
+    "resets",
+    "unmodelled",
+    "usart",
+];
+
+/// The twin's system tests: the real bootloader and application built by `cargo xtask build`.
+const TWIN_SYSTEM_TESTS: &[&str] = &[
+    "boot_time",
+    "cli",
+    "errata",
+    "firmware_boot",
+    "install_power_cuts",
+    "other_boards",
+    "protect",
+    "serial_benchmark",
+    "serial_tcp",
+    "serial_timing",
+    "serial_update",
+    "watchdog_option",
+];
 
 /// `cargo test --release --no-fail-fast` with `selection` in the host workspace.
 fn cargo_test(selection: &[&str]) -> Result<()> {
@@ -244,4 +290,33 @@ fn oversized_bootloader_fails_to_link() -> Result<()> {
     }
     eprintln!("ok: the link failed with: {expected}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{TWIN_MODEL_TESTS, TWIN_SYSTEM_TESTS};
+    use crate::process::repository_root;
+
+    #[test]
+    fn every_twin_test_file_is_in_exactly_one_tier() {
+        let directory = repository_root().join("twin/tests");
+        let mut files: Vec<String> = std::fs::read_dir(&directory)
+            .expect("twin/tests")
+            .filter_map(|entry| {
+                let path = entry.ok()?.path();
+                (path.extension()? == "rs").then(|| path.file_stem()?.to_str().map(String::from))?
+            })
+            .collect();
+        files.sort();
+        let mut listed: Vec<String> = TWIN_MODEL_TESTS
+            .iter()
+            .chain(TWIN_SYSTEM_TESTS)
+            .map(|name| name.to_string())
+            .collect();
+        listed.sort();
+        assert_eq!(
+            files, listed,
+            "twin/tests/*.rs and the model and system lists of xtask/src/test.rs differ"
+        );
+    }
 }

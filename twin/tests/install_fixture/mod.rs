@@ -17,7 +17,7 @@ use slingshot_testkit::artifacts::{firmware_file, Program};
 use slingshot_twin::{Twin, TwinConfig};
 use slingshot_update::{DualSlotConfiguration, DualSlotEngine};
 
-#[path = "../image_fixture.rs"]
+#[path = "../image_fixture/mod.rs"]
 mod images;
 
 pub use images::BANNER;

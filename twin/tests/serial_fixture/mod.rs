@@ -20,7 +20,7 @@
 
 mod boot;
 pub mod cuts;
-#[path = "../image_fixture.rs"]
+#[path = "../image_fixture/mod.rs"]
 mod images;
 pub mod stop_and_wait;
 
