@@ -1,6 +1,7 @@
-//! `cargo xtask test [all|lint|host|qemu|twin|twin-model|fuzz|boards]`: every check and test,
-//! in the order CI runs them, or one tier of them (see [`Tier`]). `boards` (the full board
-//! matrix on the twin) is not part of `all`; `twin-model` is the model half of `twin`.
+//! `cargo xtask test [all|lint|host|qemu|twin|twin-model|twin-system|fuzz|boards]`: every
+//! check and test, in the order CI runs them, or one tier of them (see [`Tier`]). `boards` (the full board
+//! matrix on the twin) is not part of `all`; `twin-model` and `twin-system` are the two halves
+//! of `twin`.
 //!
 //! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev, gdb-multiarch);
 //! 2. `cargo fmt --check` on both workspaces;
@@ -41,6 +42,8 @@ pub enum Tier {
     /// The twin's model tests alone: its peripherals and core against small assembly programs
     /// (`twin/tests/programs`), no firmware build.
     TwinModel,
+    /// The twin's system tests alone: firmware builds and the real binaries on the twin.
+    TwinSystem,
     /// A short, fixed-seed fuzzing run of every parser (libFuzzer targets in `fuzz/`).
     Fuzz,
     /// The full board matrix, not part of `all` (a few minutes): every board's single-slot
@@ -70,7 +73,9 @@ pub fn run(arguments: TestArguments) -> Result<()> {
     match tier {
         Tier::All | Tier::Qemu => ensure_packages(&[QEMU, CMAKE, LIBCLANG, GDB])?,
         // The twin's Unicorn build needs cmake and libclang.
-        Tier::Twin | Tier::TwinModel | Tier::Boards => ensure_packages(&[CMAKE, LIBCLANG])?,
+        Tier::Twin | Tier::TwinModel | Tier::TwinSystem | Tier::Boards => {
+            ensure_packages(&[CMAKE, LIBCLANG])?
+        }
         Tier::Host | Tier::Lint | Tier::Fuzz => {}
     }
     let root = repository_root();
@@ -85,7 +90,7 @@ pub fn run(arguments: TestArguments) -> Result<()> {
                 .args(["fmt", "--all", "--check"]),
         )?;
     }
-    if wants(Tier::Qemu) || wants(Tier::Twin) {
+    if wants(Tier::Qemu) || wants(Tier::Twin) || tier == Tier::TwinSystem {
         step("firmware builds");
         build_firmware()?;
     }
@@ -144,6 +149,14 @@ pub fn run(arguments: TestArguments) -> Result<()> {
             step("F429 twin: model tests (no firmware)");
             let mut selection = vec!["-p", TWIN_PACKAGE, "--lib", "--bins"];
             for test in TWIN_MODEL_TESTS {
+                selection.extend(["--test", test]);
+            }
+            cargo_test(&selection)?;
+        }
+        Tier::TwinSystem => {
+            step("F429 twin: system tests of the real binaries");
+            let mut selection = vec!["-p", TWIN_PACKAGE];
+            for test in TWIN_SYSTEM_TESTS {
                 selection.extend(["--test", test]);
             }
             cargo_test(&selection)?;
