@@ -1,7 +1,7 @@
 //! `cargo xtask test [all|lint|host|qemu|twin|twin-model|twin-system|fuzz|boards]`: every
-//! check and test, in the order CI runs them, or one tier of them (see [`Tier`]). `boards` (the full board
-//! matrix on the twin) is not part of `all`; `twin-model` and `twin-system` are the two halves
-//! of `twin`.
+//! check and test, in the order CI runs them, or one tier of them (see [`Tier`]). `boards`
+//! (the full board matrix on the twin) is not part of `all`; `twin-model` and `twin-system`
+//! are the two halves of `twin`.
 //!
 //! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev, gdb-multiarch);
 //! 2. `cargo fmt --check` on both workspaces;
