@@ -80,7 +80,7 @@ pub enum ImageState {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BootInfo {
     /// Version of the running image, as the verifier reports it (`None` if it did not verify).
-    pub version: Option<u64>,
+    pub version: Option<slingshot_update::Version>,
     /// Security counter of the running image (`None` if it did not verify).
     pub security_counter: Option<u32>,
     /// The slot the application runs from (always the primary slot in the dual-slot plan).

@@ -415,14 +415,13 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> DeviceHandler
     }
 }
 
-/// The protocol's version (8-bit fields, saturated) from the engine's packed one (major, minor,
-/// patch, build in 16-bit fields, most significant first, as the verifiers pack it).
-fn protocol_version(packed: u64) -> Version {
-    let field = |shift: u32| ((packed >> shift) & 0xFFFF).min(0xFF) as u8;
+/// The protocol's version from the engine's (the Info reply's fields are 8 bits: saturated).
+fn protocol_version(version: slingshot_update::Version) -> Version {
+    let field = |value: u16| value.min(0xFF) as u8;
     Version {
-        major: field(48),
-        minor: field(32),
-        patch: field(16),
-        build: (packed & 0xFFFF) as u32,
+        major: field(version.major()),
+        minor: field(version.minor()),
+        patch: field(version.patch()),
+        build: version.build(),
     }
 }

@@ -11,11 +11,12 @@ use slingshot_image::{
     SIGNATURE_SIZE,
 };
 use slingshot_layout::Layout;
-use slingshot_update::{ImageSummary, ImageVerifier, Rejection, SlotLocation, VerifyError};
+use slingshot_update::{
+    ImageSummary, ImageVerifier, Rejection, SlotLocation, VerifyError, Version,
+};
 
 /// What the engine needs of a verified image: its extent (image, descriptor, digest and
-/// signature), its security counter, and its version packed as major, minor, patch and build
-/// in 16-bit fields, most significant first (the build saturated at 0xFFFF).
+/// signature), its security counter and its version, field by field.
 pub fn image_summary(descriptor: &Descriptor) -> ImageSummary {
     let version = descriptor.version;
     ImageSummary {
@@ -23,10 +24,7 @@ pub fn image_summary(descriptor: &Descriptor) -> ImageSummary {
             + u32::from(descriptor.descriptor_size)
             + (DIGEST_SIZE + SIGNATURE_SIZE) as u32,
         security_counter: descriptor.security_counter,
-        version: (u64::from(version.major) << 48)
-            | (u64::from(version.minor) << 32)
-            | (u64::from(version.patch) << 16)
-            | u64::from(version.build.min(0xFFFF)),
+        version: Version::new(version.major, version.minor, version.patch, version.build),
     }
 }
 

@@ -54,7 +54,7 @@ pub fn pending_update_flash() -> Result<Vec<u8>> {
             &mut FlashImageVerifier::for_layout(&LAYOUT, [public_key]),
         )
         .map_err(|error| anyhow::anyhow!("mark_pending: {error:?}"))?;
-    ensure!(summary.version >> 48 == 2, "pending image {summary:?}");
+    ensure!(summary.version.major() == 2, "pending image {summary:?}");
     Ok(flash.contents(geometry.base, geometry.size).to_vec())
 }
 

@@ -132,12 +132,11 @@ impl<L: LayoutSource> BoardFlash<L> {
         let outcome = engine.boot(&mut self.flash, &mut self.verifier);
         self.running = match outcome.map(|outcome| outcome.action) {
             Ok(BootAction::Start { image, trial, .. }) => {
-                let field = |shift: u32| ((image.version >> shift) & 0xFFFF) as u8;
                 let version = Version {
-                    major: field(48),
-                    minor: field(32),
-                    patch: field(16),
-                    build: (image.version & 0xFFFF) as u32,
+                    major: image.version.major() as u8,
+                    minor: image.version.minor() as u8,
+                    patch: image.version.patch() as u8,
+                    build: image.version.build(),
                 };
                 Some((version, image.security_counter, trial))
             }

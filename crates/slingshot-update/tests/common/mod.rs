@@ -88,7 +88,7 @@ impl<F: NorFlash> ImageVerifier<F> for FakeVerifier {
         Ok(ImageSummary {
             extent: length + TRAILER_SIZE,
             security_counter: field(1),
-            version: u64::from(field(2)),
+            version: slingshot_update::Version::new(field(2) as u16, 0, 0, 0),
         })
     }
 }
