@@ -5,8 +5,9 @@
 use crate::{DIGEST_SIZE, KEY_ID_SIZE, PUBLIC_KEY_SIZE, SIGNATURE_SIZE};
 use sha2::{Digest, Sha256};
 
-#[cfg(not(any(feature = "salty", feature = "ed25519-compact")))]
-compile_error!("slingshot-image needs an Ed25519 backend: enable `ed25519-compact` or `salty`");
+// Without an Ed25519 backend (neither `salty` nor `ed25519-compact`) the crate is the format
+// alone: descriptor, trailer parsing, errors and SHA-256, but no signature verification (the
+// update engine uses it so, for the typed refusal causes).
 
 /// SHA-256 of `data`.
 pub fn sha256(data: &[u8]) -> [u8; DIGEST_SIZE] {

@@ -79,6 +79,12 @@
 //! function by default; [`verify_slot_with`] and [`verify_flash_with`] take any
 //! [`Sha256Engine`] (e.g. the Cortex-M4 assembly in `slingshot_stm32::sha256`), with the
 //! padding done once in [`Sha256Hasher`].
+// The format alone (no Ed25519 backend): the slot-hashing half of `source` and a constant
+// serve only verification, which is not compiled then.
+#![cfg_attr(
+    not(any(feature = "salty", feature = "ed25519-compact")),
+    allow(dead_code, unused_imports)
+)]
 #![no_std]
 #![forbid(unsafe_code)]
 
@@ -95,15 +101,19 @@ mod parse;
 #[cfg(feature = "signing")]
 pub mod signing;
 mod source;
+#[cfg(any(feature = "salty", feature = "ed25519-compact"))]
 mod verify;
 
-pub use crypto::{key_id, sha256, verify_signature};
+#[cfg(any(feature = "salty", feature = "ed25519-compact"))]
+pub use crypto::verify_signature;
+pub use crypto::{key_id, sha256};
 pub use descriptor::{Descriptor, Version};
 pub use engine::{
     key_id_with, sha256_with, Sha256Engine, Sha256Hasher, Sha2Engine, SHA256_BLOCK_SIZE,
 };
 pub use error::ImageError;
 pub use parse::{parse_trailer, Trailer};
+#[cfg(any(feature = "salty", feature = "ed25519-compact"))]
 pub use verify::{verify_flash, verify_flash_with, verify_slot, verify_slot_with, VerifiedImage};
 
 /// Descriptor magic: the bytes `"SLIM"` read as a little-endian word.

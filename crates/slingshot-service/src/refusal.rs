@@ -11,25 +11,26 @@ use slingshot_update::{Refusal as EngineRefusal, UpdateError, VerifyError};
 /// and the target size are constants.
 #[inline(always)]
 pub fn verify_refusal(error: VerifyError, board_id: u32, target_size: u32) -> Refusal {
-    let code = match error {
+    let error = match error {
         VerifyError::Flash(_) => return Refusal::new(ErrorCode::ReadFailed),
-        VerifyError::Rejected(rejection) => rejection.code,
+        VerifyError::Rejected(error) => error,
     };
-    let image_error = ImageError::ALL
-        .iter()
-        .copied()
-        .find(|error| error.code() == code);
-    match image_error {
-        Some(ImageError::HashMismatch) => Refusal::new(ErrorCode::HashMismatch),
-        Some(ImageError::NoTrustedKey) => Refusal::new(ErrorCode::NoTrustedKey),
-        Some(ImageError::BadSignature) => Refusal::new(ErrorCode::BadSignature),
-        Some(ImageError::WrongBoard) => Refusal::with_detail(ErrorCode::WrongBoard, board_id),
-        Some(ImageError::WrongLoadAddress) => Refusal::new(ErrorCode::WrongLoadAddress),
-        Some(ImageError::ImageSizeBeyondSlot) => {
+    match error {
+        ImageError::HashMismatch => Refusal::new(ErrorCode::HashMismatch),
+        ImageError::NoTrustedKey => Refusal::new(ErrorCode::NoTrustedKey),
+        ImageError::BadSignature => Refusal::new(ErrorCode::BadSignature),
+        ImageError::WrongBoard => Refusal::with_detail(ErrorCode::WrongBoard, board_id),
+        ImageError::WrongLoadAddress => Refusal::new(ErrorCode::WrongLoadAddress),
+        ImageError::ImageSizeBeyondSlot => {
             Refusal::with_detail(ErrorCode::ImageTooLarge, target_size)
         }
-        Some(ImageError::StorageRead) => Refusal::new(ErrorCode::ReadFailed),
-        _ => Refusal::new(ErrorCode::BadDescriptor),
+        ImageError::StorageRead => Refusal::new(ErrorCode::ReadFailed),
+        ImageError::NoDescriptor
+        | ImageError::BadMagic
+        | ImageError::UnsupportedFormatVersion
+        | ImageError::BadDescriptorSize
+        | ImageError::UnsupportedAlgorithm
+        | ImageError::ImageSizeMismatch => Refusal::new(ErrorCode::BadDescriptor),
     }
 }
 

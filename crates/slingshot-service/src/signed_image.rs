@@ -11,9 +11,7 @@ use slingshot_image::{
     SIGNATURE_SIZE,
 };
 use slingshot_layout::Layout;
-use slingshot_update::{
-    ImageSummary, ImageVerifier, Rejection, SlotLocation, VerifyError, Version,
-};
+use slingshot_update::{ImageSummary, ImageVerifier, SlotLocation, VerifyError, Version};
 
 /// What the engine needs of a verified image: its extent (image, descriptor, digest and
 /// signature), its security counter and its version, field by field.
@@ -34,10 +32,7 @@ pub fn image_summary(descriptor: &Descriptor) -> ImageSummary {
 pub fn verify_error(error: ImageError) -> VerifyError {
     match error {
         ImageError::StorageRead => VerifyError::Flash(NorFlashErrorKind::Other),
-        error => VerifyError::Rejected(Rejection {
-            code: error.code(),
-            message: error.message(),
-        }),
+        error => VerifyError::Rejected(error),
     }
 }
 

@@ -33,6 +33,8 @@ pub enum BootAction {
 pub enum StayCause {
     /// The primary image does not verify.
     NoValidImage(Rejection),
+    /// The primary image's extent (image and trailer) does not fit its slot.
+    PrimaryTooLarge,
     /// The primary image's security counter is below the anti-rollback minimum.
     BelowMinimum {
         /// The image's security counter.
@@ -221,10 +223,7 @@ impl DualSlotEngine {
                 BootAction::StayInBootloader(StayCause::NoValidImage(rejection))
             }
             Err(Refusal::TooLarge { .. } | Refusal::BelowMinimum { .. }) => {
-                BootAction::StayInBootloader(StayCause::NoValidImage(Rejection {
-                    code: 0xF2,
-                    message: "the primary image extends beyond its slot",
-                }))
+                BootAction::StayInBootloader(StayCause::PrimaryTooLarge)
             }
         };
         Ok(BootOutcome {

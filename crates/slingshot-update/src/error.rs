@@ -3,15 +3,9 @@
 
 use embedded_storage::nor_flash::{NorFlashError, NorFlashErrorKind};
 
-/// Why an [`ImageVerifier`](crate::ImageVerifier) rejected an image: a stable code and a
-/// human-readable message, filled in by whichever image format the verifier implements.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rejection {
-    /// Stable number (the verifier's own refusal code).
-    pub code: u8,
-    /// One-line explanation.
-    pub message: &'static str,
-}
+/// Why an [`ImageVerifier`](crate::ImageVerifier) rejected an image: the image format's own
+/// error, typed (its stable code and message are `ImageError::code` and `message`).
+pub use slingshot_image::ImageError as Rejection;
 
 /// What went wrong while verifying an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,7 +48,7 @@ impl Refusal {
     /// [`Refusal::Rejected`] (expected below 0xF0), 0xF1 for below-minimum, 0xF2 for too large.
     pub const fn code(&self) -> u8 {
         match self {
-            Refusal::Rejected(rejection) => rejection.code,
+            Refusal::Rejected(rejection) => rejection.code(),
             Refusal::BelowMinimum { .. } => 0xF1,
             Refusal::TooLarge { .. } => 0xF2,
         }

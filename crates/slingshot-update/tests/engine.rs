@@ -177,7 +177,7 @@ fn bad_pending_image_is_refused_by_the_application_side() {
     program_image(&mut flash, configuration.secondary, &broken);
     let result = engine.mark_pending(&mut flash, &mut FakeVerifier::default());
     assert!(
-        matches!(result, Err(UpdateError::Refused(Refusal::Rejected(rejection))) if rejection.code == 3)
+        matches!(result, Err(UpdateError::Refused(Refusal::Rejected(rejection))) if rejection == common::REJECT_CHECKSUM)
     );
     assert_eq!(engine.state(&mut flash).unwrap().phase, Phase::Idle);
 }

@@ -34,8 +34,6 @@ pub enum EngineCause {
     FlashFailed,
     /// The layout does not suit the update engine (it booted the verified primary instead).
     Configuration,
-    /// The verifier answered with a code outside the image format's range.
-    UnknownRejection,
 }
 
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
@@ -50,7 +48,6 @@ impl EngineCause {
             EngineCause::UpdateTooLarge => 0x53,
             EngineCause::FlashFailed => 0x54,
             EngineCause::Configuration => 0x55,
-            EngineCause::UnknownRejection => 0x56,
         }
     }
 
@@ -67,7 +64,6 @@ impl EngineCause {
             EngineCause::UpdateTooLarge => "the update extends beyond its slot",
             EngineCause::FlashFailed => "update engine: flash operation failed",
             EngineCause::Configuration => "update engine: the layout is not a dual-slot layout",
-            EngineCause::UnknownRejection => "the verifier rejected the image",
         }
     }
 }

@@ -38,18 +38,10 @@ pub struct FakeVerifier {
     pub calls: u32,
 }
 
-const REJECT_BOUNDS: Rejection = Rejection {
-    code: 1,
-    message: "trailer offset outside the slot",
-};
-const REJECT_MAGIC: Rejection = Rejection {
-    code: 2,
-    message: "no trailer magic",
-};
-const REJECT_CHECKSUM: Rejection = Rejection {
-    code: 3,
-    message: "checksum (signature) mismatch",
-};
+/// The fake format's refusals, as the image format's own errors.
+const REJECT_BOUNDS: Rejection = Rejection::ImageSizeBeyondSlot;
+const REJECT_MAGIC: Rejection = Rejection::BadMagic;
+pub const REJECT_CHECKSUM: Rejection = Rejection::HashMismatch;
 
 impl<F: NorFlash> ImageVerifier<F> for FakeVerifier {
     fn verify(&mut self, flash: &mut F, slot: SlotLocation) -> Result<ImageSummary, VerifyError> {

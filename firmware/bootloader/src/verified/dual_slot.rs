@@ -14,7 +14,7 @@ use crate::refusal::{EngineCause, Refusal};
 use crate::report;
 use slingshot_image::ImageError;
 use slingshot_stm32::flash_interface;
-use slingshot_update::{BootAction, BootEvent, DualSlotEngine, Rejection, StayCause, VerifyError};
+use slingshot_update::{BootAction, BootEvent, DualSlotEngine, StayCause, VerifyError};
 
 /// The flash driver, counting changes to the primary slot.
 fn tracked_flash() -> TrackedFlash {
@@ -38,9 +38,7 @@ fn verify_primary_only(
 ) -> Result<Cleared, Refusal> {
     match verifier.verify_primary(flash) {
         Ok(image) => Ok(verifier::cleared(&image, false, false)),
-        Err(VerifyError::Rejected(rejection)) => {
-            Err(rejected(rejection, EngineCause::PrimaryTooLarge))
-        }
+        Err(VerifyError::Rejected(error)) => Err(Refusal::Image(error)),
         Err(VerifyError::Flash(_)) => Err(Refusal::Image(ImageError::StorageRead)),
     }
 }
@@ -89,8 +87,9 @@ pub fn boot() -> Result<Cleared, Refusal> {
         BootAction::StayInBootloader(StayCause::BelowMinimum { .. }) => {
             Err(Refusal::Engine(EngineCause::BelowMinimum))
         }
-        BootAction::StayInBootloader(StayCause::NoValidImage(rejection)) => {
-            Err(rejected(rejection, EngineCause::PrimaryTooLarge))
+        BootAction::StayInBootloader(StayCause::NoValidImage(error)) => Err(Refusal::Image(error)),
+        BootAction::StayInBootloader(StayCause::PrimaryTooLarge) => {
+            Err(Refusal::Engine(EngineCause::PrimaryTooLarge))
         }
     }
 }
@@ -111,31 +110,10 @@ pub fn finish_interrupted_swap() {
 /// The refusal of a pending update, with its own code.
 fn update_refusal(refusal: slingshot_update::Refusal) -> Refusal {
     match refusal {
-        slingshot_update::Refusal::Rejected(rejection) => {
-            rejected(rejection, EngineCause::UpdateTooLarge)
-        }
+        slingshot_update::Refusal::Rejected(error) => Refusal::Image(error),
         slingshot_update::Refusal::BelowMinimum { .. } => {
             Refusal::Engine(EngineCause::UpdateBelowMinimum)
         }
         slingshot_update::Refusal::TooLarge { .. } => Refusal::Engine(EngineCause::UpdateTooLarge),
     }
-}
-
-/// A verifier's rejection back as the image format's error (the verifier fills in its codes);
-/// the engine's own "extends beyond the slot" (0xF2) as `too_large`.
-fn rejected(rejection: Rejection, too_large: EngineCause) -> Refusal {
-    if let Some(error) = ImageError::ALL
-        .iter()
-        .find(|error| error.code() == rejection.code)
-    {
-        return Refusal::Image(*error);
-    }
-    let engine_too_large = slingshot_update::Refusal::TooLarge {
-        extent: 0,
-        slot_size: 0,
-    };
-    if rejection.code == engine_too_large.code() {
-        return Refusal::Engine(too_large);
-    }
-    Refusal::Engine(EngineCause::UnknownRejection)
 }
