@@ -1,31 +1,25 @@
-//! Modelled durations of flash operations: the STM32F429 datasheet's typical figures (DS9405,
-//! "Flash memory programming" table; REFERENCE.md §2), by parallelism (PSIZE).
+//! Modelled durations of flash operations, by parallelism (PSIZE): the datasheet's typical
+//! figures from the one table of them, `slingshot_flash_sim::TimingModel` (DS9405, "Flash
+//! memory programming"; REFERENCE.md §2), in the twin's picoseconds.
 
-/// Typical durations from the STM32F429 datasheet (DS9405, table "Flash memory programming"),
-/// as picoseconds: word program, 16/64/128 KB sector erase and mass erase, by PSIZE.
+use slingshot_flash_sim::TimingModel;
+
+/// Picoseconds per microsecond.
+const PICOSECONDS_PER_MICROSECOND: u64 = 1_000_000;
+
+/// Typical erase time of a sector of `sector_size` bytes at PSIZE `parallelism`, in
+/// picoseconds.
 pub fn erase_time_ps(sector_size: u32, parallelism: u32) -> u64 {
-    const MS: u64 = 1_000_000_000;
-    let (small, medium, large) = match parallelism {
-        0 => (400, 1200, 2000),
-        1 => (300, 700, 1100),
-        _ => (250, 550, 1000),
-    };
-    match sector_size {
-        0x4000 => small * MS,
-        0x10000 => medium * MS,
-        _ => large * MS,
-    }
+    TimingModel::typical_for_parallelism(parallelism).erase_microseconds(sector_size)
+        * PICOSECONDS_PER_MICROSECOND
 }
 
 /// Typical mass (bank) erase time in picoseconds, by PSIZE.
 pub fn mass_erase_time_ps(parallelism: u32) -> u64 {
-    const SECOND: u64 = 1_000_000_000_000;
-    match parallelism {
-        0 => 16 * SECOND,
-        1 => 11 * SECOND,
-        _ => 8 * SECOND,
-    }
+    TimingModel::typical_for_parallelism(parallelism).mass_erase_microseconds
+        * PICOSECONDS_PER_MICROSECOND
 }
 
 /// Typical time to program one access (16 µs, DS9405).
-pub const PROGRAM_TIME_PS: u64 = 16_000_000;
+pub const PROGRAM_TIME_PS: u64 =
+    TimingModel::STM32F4_X32_TYPICAL.program_word_microseconds * PICOSECONDS_PER_MICROSECOND;
