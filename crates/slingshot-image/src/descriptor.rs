@@ -2,8 +2,8 @@
 //! decoding from the fixed little-endian layout documented in the crate root.
 
 use crate::{
-    DESCRIPTOR_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256, KEY_ID_SIZE, MAGIC,
-    SIGNATURE_ALGORITHM_ED25519,
+    ImageError, DESCRIPTOR_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256, KEY_ID_SIZE, MAGIC,
+    MAXIMUM_DESCRIPTOR_SIZE, SIGNATURE_ALGORITHM_ED25519,
 };
 
 /// A semantic version with a build number: `major.minor.patch+build`.
@@ -106,6 +106,29 @@ fn u32_at(bytes: &[u8; DESCRIPTOR_SIZE], offset: usize) -> u32 {
 }
 
 impl Descriptor {
+    /// The descriptor's own structure: magic, format version, descriptor size (128 bytes up to
+    /// the maximum, a multiple of 4) and algorithms. The one copy of these checks: the trailer
+    /// parser and the bootloader's update admission both call it.
+    #[inline(always)]
+    pub fn check_structure(&self) -> Result<(), ImageError> {
+        if self.magic != MAGIC {
+            return Err(ImageError::BadMagic);
+        }
+        if self.format_version != FORMAT_VERSION {
+            return Err(ImageError::UnsupportedFormatVersion);
+        }
+        let size = usize::from(self.descriptor_size);
+        if !(DESCRIPTOR_SIZE..=MAXIMUM_DESCRIPTOR_SIZE).contains(&size) || size % 4 != 0 {
+            return Err(ImageError::BadDescriptorSize);
+        }
+        if self.hash_algorithm != HASH_ALGORITHM_SHA256
+            || self.signature_algorithm != SIGNATURE_ALGORITHM_ED25519
+        {
+            return Err(ImageError::UnsupportedAlgorithm);
+        }
+        Ok(())
+    }
+
     /// A version-1 descriptor with the current magic, sizes and algorithm ids.
     pub const fn new(
         image_size: u32,

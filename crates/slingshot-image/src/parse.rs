@@ -4,9 +4,8 @@
 
 use crate::source::SlotSource;
 use crate::{
-    Descriptor, ImageError, DESCRIPTOR_SIZE, DIGEST_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256,
-    MAGIC, MAXIMUM_DESCRIPTOR_SIZE, MINIMUM_IMAGE_SIZE, SIGNATURE_ALGORITHM_ED25519,
-    SIGNATURE_SIZE, TRAILER_POINTER_OFFSET,
+    Descriptor, ImageError, DESCRIPTOR_SIZE, DIGEST_SIZE, MINIMUM_IMAGE_SIZE, SIGNATURE_SIZE,
+    TRAILER_POINTER_OFFSET,
 };
 
 /// A structurally valid trailer, found through word 7. Nothing about it is trusted yet: see
@@ -90,23 +89,8 @@ pub(crate) fn locate<S: SlotSource>(slot: &mut S) -> Result<Trailer, ImageError>
     let mut bytes = [0; DESCRIPTOR_SIZE];
     slot.read(descriptor_offset, &mut bytes)?;
     let descriptor = Descriptor::decode(&bytes);
-    if descriptor.magic != MAGIC {
-        return Err(ImageError::BadMagic);
-    }
-    if descriptor.format_version != FORMAT_VERSION {
-        return Err(ImageError::UnsupportedFormatVersion);
-    }
+    descriptor.check_structure()?;
     let descriptor_size = usize::from(descriptor.descriptor_size);
-    if !(DESCRIPTOR_SIZE..=MAXIMUM_DESCRIPTOR_SIZE).contains(&descriptor_size)
-        || descriptor_size % 4 != 0
-    {
-        return Err(ImageError::BadDescriptorSize);
-    }
-    if descriptor.hash_algorithm != HASH_ALGORITHM_SHA256
-        || descriptor.signature_algorithm != SIGNATURE_ALGORITHM_ED25519
-    {
-        return Err(ImageError::UnsupportedAlgorithm);
-    }
     if descriptor.image_size != pointer {
         return Err(ImageError::ImageSizeMismatch);
     }

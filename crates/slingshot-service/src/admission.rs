@@ -7,10 +7,7 @@
 //! (`verify` checks everything again on what flash holds).
 
 use crate::KeyRing;
-use slingshot_image::{
-    Descriptor, DESCRIPTOR_SIZE, DIGEST_SIZE, FORMAT_VERSION, HASH_ALGORITHM_SHA256, MAGIC,
-    MAXIMUM_DESCRIPTOR_SIZE, SIGNATURE_ALGORITHM_ED25519, SIGNATURE_SIZE,
-};
+use slingshot_image::{Descriptor, DESCRIPTOR_SIZE, DIGEST_SIZE, SIGNATURE_SIZE};
 use slingshot_layout::Region;
 use slingshot_protocol::device::Refusal;
 use slingshot_protocol::error::ErrorCode;
@@ -50,14 +47,7 @@ pub fn admit(
         .and_then(|bytes| bytes.try_into().ok())
         .ok_or(bad)?;
     let fields = Descriptor::decode(first);
-    let size = usize::from(fields.descriptor_size);
-    let well_formed = fields.magic == MAGIC
-        && fields.format_version == FORMAT_VERSION
-        && (DESCRIPTOR_SIZE..=MAXIMUM_DESCRIPTOR_SIZE).contains(&size)
-        && size % 4 == 0
-        && fields.hash_algorithm == HASH_ALGORITHM_SHA256
-        && fields.signature_algorithm == SIGNATURE_ALGORITHM_ED25519;
-    if !well_formed {
+    if fields.check_structure().is_err() {
         return Err(bad);
     }
     if fields.board_id != board_id {
