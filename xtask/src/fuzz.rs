@@ -2,7 +2,8 @@
 //! (on stable Rust: `-C passes=sancov-module` and LLVM's sanitizer-coverage options, the
 //! flags cargo-fuzz passes) and run each for a while. Every parser of Slingshot has a
 //! target: Intel HEX/ELF loading, the signed-image trailer, the serial protocol's frames and
-//! messages, the update journal's records.
+//! messages, the update journal's records; and `update_service` drives the bootloader's real
+//! serial update service over the simulated flash with request scripts (stateful).
 
 use crate::process::{describe, repository_root};
 use anyhow::{bail, Context, Result};
@@ -15,6 +16,7 @@ pub const TARGETS: &[&str] = &[
     "image_trailer",
     "protocol_frames",
     "journal_records",
+    "update_service",
 ];
 
 /// The host triple the fuzzers are built for: giving it explicitly keeps the
@@ -63,8 +65,14 @@ pub fn run(arguments: FuzzArguments) -> Result<()> {
         std::fs::create_dir_all(&corpus)
             .with_context(|| format!("creating {}", corpus.display()))?;
         let mut command = Command::new(fuzz.join("target").join(HOST).join("release").join(target));
+        command.arg(&corpus);
+        // Committed seeds (fuzz/seeds/TARGET) are read, never written: the working corpus
+        // (fuzz/corpus, git-ignored) collects what the runs find.
+        let seeds = fuzz.join("seeds").join(target);
+        if seeds.is_dir() {
+            command.arg(&seeds);
+        }
         command
-            .arg(&corpus)
             .arg(format!("-max_total_time={}", arguments.seconds))
             .arg("-seed=1")
             .arg("-print_final_stats=1")
