@@ -90,8 +90,16 @@ pub fn run(arguments: FuzzArguments) -> Result<()> {
         if !output.status.success() {
             bail!("fuzz target {target} found a failure (input saved in fuzz/):\n{log}");
         }
+        // libFuzzer's last status line: coverage (edges), features and corpus size.
+        let coverage = log
+            .lines()
+            .rev()
+            .find(|line| line.contains(" cov: "))
+            .and_then(|line| line.split_once(" cov: "))
+            .map(|(_, rest)| format!(", cov: {}", rest.trim()))
+            .unwrap_or_default();
         eprintln!(
-            "ok: {target}: {runs} inputs in {} s, no failure",
+            "ok: {target}: {runs} inputs in {} s, no failure{coverage}",
             arguments.seconds
         );
     }
