@@ -496,3 +496,66 @@ fn random_request_sequences_never_panic_or_break_nor_rules() {
     // line means the device never did.
     assert!(harness.programmed_bytes() > 0, "the sequences did write");
 }
+
+/// Writes both directions of a whole real update (Hello, StartUpdate, Resume, every Data
+/// frame, Checksum, Verify, Install) as seeds of the `protocol_frames` fuzz target. Run it to
+/// refresh the committed seeds:
+/// `cargo test -p slingshot-protocol --test device -- --ignored record_fuzz_seeds`.
+#[test]
+#[ignore = "writes fuzz/seeds/protocol_frames (run by hand to refresh the seeds)"]
+fn record_fuzz_seeds() {
+    let image = image(6 * 1024, 11);
+    let descriptor = descriptor(&image);
+    let mut device = Device::new(
+        common::service::<Layout>(blank()),
+        DeviceConfig::default(),
+        115_200,
+    );
+    let mut requests = vec![
+        Request::Hello,
+        Request::StartUpdate {
+            image_size: image.len() as u32,
+            descriptor: &descriptor,
+        },
+        Request::Resume { offset: 0 },
+    ];
+    for (index, chunk) in image.chunks(1024).enumerate() {
+        requests.push(Request::Data {
+            offset: (index * 1024) as u32,
+            data: chunk,
+        });
+    }
+    requests.extend([
+        Request::Checksum {
+            offset: 0,
+            length: 1024,
+        },
+        Request::Verify,
+        Request::Install,
+    ]);
+    let (mut to_device, mut to_host) = (Vec::new(), Vec::new());
+    for (sequence, request) in requests.iter().enumerate() {
+        let mut payload = [0u8; MAX_PAYLOAD];
+        let length = request.encode(&mut payload).expect("fits");
+        let mut wire = [0u8; MAX_WIRE_FRAME];
+        let written = encode_frame(
+            request.frame_type(),
+            sequence as u8,
+            &payload[..length],
+            &mut wire,
+        )
+        .expect("fits");
+        to_device.extend_from_slice(&wire[..written]);
+        for &byte in &wire[..written] {
+            if let Some(reply) = device.receive(byte) {
+                to_host.extend_from_slice(reply);
+            }
+        }
+    }
+    assert_eq!(device.state(), DeviceState::Installed);
+    let directory =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/protocol_frames");
+    std::fs::create_dir_all(&directory).unwrap();
+    std::fs::write(directory.join("update_host_to_device"), &to_device).unwrap();
+    std::fs::write(directory.join("update_device_to_host"), &to_host).unwrap();
+}

@@ -277,3 +277,33 @@ fn staying_in_the_bootloader_finishes_an_interrupted_swap_without_consuming_the_
     assert_eq!(state.phase, Phase::Trial);
     assert_eq!(version_started(boot(&engine, &mut flash).action), (2, true));
 }
+
+/// Writes the journal of a real install, trial and confirm (its valid records, in journal order)
+/// as a seed of the `journal_records` fuzz target. Run it to refresh the committed seed:
+/// `cargo test -p slingshot-update --test engine -- --ignored record_fuzz_seeds`.
+#[test]
+#[ignore = "writes fuzz/seeds/journal_records (run by hand to refresh the seed)"]
+fn record_fuzz_seeds() {
+    let (engine, configuration, mut flash) = running(0xFF, &fake_image(1, 40 * KIB, 1, 1));
+    install(&engine, &mut flash, &fake_image(2, 20 * KIB, 2, 2));
+    engine.confirm(&mut flash).unwrap();
+    let state = configuration.state;
+    let records: Vec<u8> = flash
+        .contents(state.start, state.size)
+        .chunks_exact(slingshot_update::journal::RECORD_SIZE as usize)
+        .filter(|record| {
+            let record: &[u8; 32] = (*record).try_into().expect("a whole record");
+            slingshot_update::journal::decode(record).is_some()
+        })
+        .flatten()
+        .copied()
+        .collect();
+    assert!(
+        records.len() >= 4 * 32,
+        "install, trial and confirm wrote records"
+    );
+    let directory =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/journal_records");
+    std::fs::create_dir_all(&directory).unwrap();
+    std::fs::write(directory.join("install_trial_confirm"), &records).unwrap();
+}
