@@ -158,3 +158,58 @@ fn no_erase_on_the_hot_path_only_compaction() {
         state_from(31)
     );
 }
+
+/// A record whose checksum covers other flag values or a non-zero reserved byte is not a
+/// record: only what `encode` writes decodes. Regression test for a `journal_records` fuzz
+/// finding (2026-12-05, 10-minute run from the committed seeds): such records decoded, so two
+/// different byte strings stood for the same state.
+#[test]
+fn only_canonical_records_decode() {
+    let checksum = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    let valid = encode(
+        &UpdateState {
+            phase: Phase::Trial,
+            sector_count: 3,
+            has_fallback: true,
+            completed_steps: 9,
+            refusal: 0,
+            minimum_security_counter: 1,
+            candidate_security_counter: 2,
+        },
+        7,
+    );
+    assert!(decode(&valid).is_some());
+    for (offset, value) in [(3, 3u8), (3, 0x09), (3, 0xFF), (7, 1), (7, 0x80)] {
+        let mut record = valid;
+        record[offset] = value;
+        let crc = checksum.checksum(&record[..20]);
+        record[20..24].copy_from_slice(&crc.to_le_bytes());
+        assert_eq!(
+            decode(&record),
+            None,
+            "byte {offset} = 0x{value:02x} with a matching checksum"
+        );
+    }
+    // The input the fuzzer found, record by record: whatever decodes re-encodes to itself.
+    let found: [u8; 130] = [
+        0x01, 0x01, 0xa6, 0xe8, 0x3f, 0x21, 0x00, 0x00, 0x00, 0x3d, 0x00, 0x00, 0x02, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, 0xd0, 0x98, 0x54, 0xf4, 0xde, 0xc0, 0x17, 0x5a, 0x21, 0x3f,
+        0xe8, 0xa5, 0x01, 0x03, 0x03, 0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x7e, 0x7e, 0x7e, 0x7e,
+        0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0xf8, 0x33, 0xeb, 0xc7, 0xde, 0xc0, 0x17, 0x5a,
+        0x21, 0x3f, 0xe8, 0xa5, 0x01, 0x03, 0x03, 0x09, 0xfd, 0x00, 0x00, 0xd1, 0x00, 0x00, 0x00,
+        0x00, 0x02, 0x89, 0x00, 0x00, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xde, 0xc0,
+        0x17, 0x5a, 0x21, 0x3f, 0xe8, 0xa5, 0x01, 0x03, 0x02, 0xfc, 0x04, 0x9d, 0x00, 0x00, 0x00,
+        0x00, 0x02, 0x00, 0x02, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0xad, 0x9e, 0xcd, 0x7e,
+        0xde, 0xc0, 0x17, 0x5a, 0x21, 0x3f, 0xe8, 0xa5, 0xe8, 0xa5,
+    ];
+    for chunk in found.chunks_exact(RECORD_SIZE as usize) {
+        let record: &[u8; 32] = chunk.try_into().expect("a whole record");
+        if let Some((state, sequence)) = decode(record) {
+            assert_eq!(
+                &encode(&state, sequence),
+                record,
+                "a non-canonical record decoded"
+            );
+        }
+    }
+}
