@@ -29,5 +29,5 @@ pub use admission::{admit, Announcement};
 pub use platform::{KeyRing, OptionBytesFailed, Platform};
 pub use protection::protection_request;
 pub use refusal::{update_refusal, verify_refusal};
-pub use service::UpdateService;
+pub use service::{protocol_version, UpdateService};
 pub use signed_image::{image_summary, verify_error, FlashImageVerifier};

@@ -416,7 +416,7 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> DeviceHandler
 }
 
 /// The protocol's version from the engine's (the Info reply's fields are 8 bits: saturated).
-fn protocol_version(version: slingshot_update::Version) -> Version {
+pub fn protocol_version(version: slingshot_update::Version) -> Version {
     let field = |value: u16| value.min(0xFF) as u8;
     Version {
         major: field(version.major()),

@@ -12,7 +12,7 @@ use slingshot_layout::{Board, Layout, Partitions, Region, NUCLEO_F429ZI_DUAL_SLO
 use slingshot_protocol::device::{Device, DeviceConfig};
 use slingshot_protocol::info::Version;
 use slingshot_service::simulated::{F429DualSlot, LayoutSource, SimulatedChip};
-use slingshot_service::{FlashImageVerifier, Platform, UpdateService};
+use slingshot_service::{protocol_version, FlashImageVerifier, Platform, UpdateService};
 use slingshot_update::{BootAction, DualSlotConfiguration, DualSlotEngine};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -131,15 +131,11 @@ impl<L: LayoutSource> BoardFlash<L> {
         );
         let outcome = engine.boot(&mut self.flash, &mut self.verifier);
         self.running = match outcome.map(|outcome| outcome.action) {
-            Ok(BootAction::Start { image, trial, .. }) => {
-                let version = Version {
-                    major: image.version.major() as u8,
-                    minor: image.version.minor() as u8,
-                    patch: image.version.patch() as u8,
-                    build: image.version.build(),
-                };
-                Some((version, image.security_counter, trial))
-            }
+            Ok(BootAction::Start { image, trial, .. }) => Some((
+                protocol_version(image.version),
+                image.security_counter,
+                trial,
+            )),
             _ => None,
         };
         self.running.is_some()

@@ -12,7 +12,7 @@ use slingshot_image::signing::{public_key_from_seed, sign_image, SigningParamete
 use slingshot_image::{Version, DESCRIPTOR_SIZE, TRAILER_SIZE};
 use slingshot_layout::Region;
 use slingshot_service::simulated::{LayoutSource, SimulatedChip};
-use slingshot_service::{FlashImageVerifier, Platform, UpdateService};
+use slingshot_service::{FlashImageVerifier, UpdateService};
 use slingshot_update::{DualSlotConfiguration, DualSlotEngine};
 
 /// The simulated chip's flash (x32 programming, like the STM32F4 at 3.3 V).
@@ -144,7 +144,3 @@ pub fn busy_nanoseconds(flash: &Flash) -> u64 {
 pub fn chip<L: LayoutSource>(service: &Service<L>) -> &SimulatedChip<L> {
     service.platform()
 }
-
-/// The bootloader version the simulated chip reports.
-pub const BOOTLOADER_VERSION: slingshot_protocol::info::Version =
-    <SimulatedChip<slingshot_service::simulated::F429SingleSlot> as Platform>::BOOTLOADER_VERSION;
