@@ -212,6 +212,11 @@ impl FrameDecoder {
         }
     }
 
+    /// Whether no part of a frame has been received since the last delimiter (or the start).
+    pub fn between_frames(&self) -> bool {
+        self.length == 0 && self.block_remaining == 0 && !self.zero_pending && !self.overflowed
+    }
+
     /// Forgets any partial frame.
     pub fn reset(&mut self) {
         self.length = 0;

@@ -9,6 +9,10 @@
 //! ([`KeyRing`]), installs it through the dual-slot update engine (or, in the single-slot
 //! layout, in place) and plans option-byte changes with `slingshot-flash-controller`.
 //!
+//! [`an3155`] serves ST's serial bootloader protocol over the same service, so that
+//! stm32flash and STM32CubeProgrammer update the device too (`raw_memory.rs` maps the ROM's
+//! addresses onto the update target).
+//!
 //! What only the chip does — resetting, switching the baud rate, reading and programming the
 //! option bytes — and which layout and bootloader version it runs come from a [`Platform`]:
 //! the firmware's wiring (`firmware/bootloader/src/serial`) on the STM32, a simulated board in
@@ -17,8 +21,10 @@
 #![forbid(unsafe_code)]
 
 mod admission;
+pub mod an3155;
 mod platform;
 mod protection;
+mod raw_memory;
 mod refusal;
 mod service;
 mod signed_image;

@@ -26,6 +26,12 @@ pub trait Platform {
     fn program_option_bytes(&mut self, values: OptionBytes) -> Result<(), OptionBytesFailed>;
     /// DBGMCU_IDCODE (device and revision id).
     fn id_code(&self) -> u32;
+    /// Runs `work` — the verification before the answer to ST's Go command, for which
+    /// stm32flash waits only half a second — on the fastest clock the chip offers, back on
+    /// the serial port's clock before the answer. The default runs it as it is.
+    fn at_full_speed<R>(work: impl FnOnce() -> R) -> R {
+        work()
+    }
 }
 
 /// Programming the option bytes failed (an error flag, a timeout, or a value that did not stick).

@@ -13,6 +13,7 @@
 use crate::admission::admit;
 use crate::platform::{KeyRing, Platform};
 use crate::protection::protection_request;
+use crate::raw_memory::RawSession;
 use crate::refusal;
 use core::marker::PhantomData;
 use embedded_storage::nor_flash::NorFlash;
@@ -44,6 +45,8 @@ pub struct UpdateService<F, V, P> {
     /// The target's image as last verified, cleared by every erase or program.
     verified: Option<ImageSummary>,
     flash_type: PhantomData<F>,
+    /// What a session of ST's serial bootloader protocol did to the target.
+    pub(crate) raw: RawSession,
 }
 
 impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V, P> {
@@ -105,6 +108,7 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
             installed_security_counter: 0,
             verified: None,
             flash_type: PhantomData,
+            raw: RawSession::default(),
         };
         if flash_present {
             service.survey();
@@ -193,7 +197,7 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
     }
 
     /// The anti-rollback minimum an update must meet; refuses while the engine cannot take one.
-    fn minimum_security_counter(&mut self) -> Result<u32, Refusal> {
+    pub(crate) fn minimum_security_counter(&mut self) -> Result<u32, Refusal> {
         let Some(engine) = self.engine else {
             return Ok(self.installed_security_counter);
         };

@@ -151,6 +151,14 @@ impl<H: DeviceHandler> Device<H> {
             .map_or(0, |transfer| transfer.contiguous)
     }
 
+    /// Whether the device is idle (no update started) and between frames: where a bootloader
+    /// that also serves another protocol on the port may hand the next byte to it (ST's
+    /// AN3155 starts with 0x7F, which no request frame sent from here starts with:
+    /// docs/PROTOCOL.md, section 14).
+    pub fn at_rest(&self) -> bool {
+        self.state == DeviceState::Idle && self.transfer.is_none() && self.decoder.between_frames()
+    }
+
     /// Feeds one received byte; returns a reply frame to send when the byte completed a request.
     pub fn receive(&mut self, byte: u8) -> Option<&[u8]> {
         match self.decoder.push(byte) {
