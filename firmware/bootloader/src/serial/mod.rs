@@ -8,6 +8,11 @@
 //! wires to the chip ([`handler`]), and the loop below:
 //! drain the ring into the device, send each reply, wait until it has left, then let the
 //! device do deferred work (erase ahead, baud switch, reboot) with the millisecond clock.
+//!
+//! With the `an3155` feature the same port also serves ST's serial bootloader protocol
+//! (`slingshot_service::an3155`, docs/PROTOCOL.md section 14): a 0x7F received while the
+//! Slingshot device is at rest (idle, between frames) engages an AN3155 session, which keeps
+//! the port until a second passes without a byte.
 
 mod handler;
 
@@ -17,6 +22,8 @@ use crate::verified::ENGINE_CONFIGURATION;
 use slingshot_protocol::device::{
     receive_buffer_size, Device, DeviceConfig, DeviceHandler, DEFAULT_WINDOW,
 };
+#[cfg(feature = "an3155")]
+use slingshot_service::an3155::{self, An3155Session, RawMemory};
 use slingshot_service::UpdateService;
 use slingshot_stm32::flash_interface::flash_interface_responds;
 use slingshot_stm32::millisecond_timer::MillisecondTimer;
@@ -68,10 +75,22 @@ pub fn serve() -> ! {
     })
 }
 
+/// What the serial loop needs of its handler: the Slingshot protocol's requests and, with
+/// the `an3155` feature, ST's address-level commands.
+#[cfg(feature = "an3155")]
+pub trait Handler: DeviceHandler + RawMemory {}
+#[cfg(feature = "an3155")]
+impl<H: DeviceHandler + RawMemory> Handler for H {}
+/// What the serial loop needs of its handler: the Slingshot protocol's requests.
+#[cfg(not(feature = "an3155"))]
+pub trait Handler: DeviceHandler {}
+#[cfg(not(feature = "an3155"))]
+impl<H: DeviceHandler> Handler for H {}
+
 /// Serves the update protocol on USART3 (receiving by DMA) forever, over the handler
 /// `make_handler` builds first (on the reset clock again when it returns: USART3's baud rate
 /// and the millisecond timer are set up for the 16 MHz HSI afterwards).
-pub fn serve_with<H: DeviceHandler>(make_handler: impl FnOnce() -> H) -> ! {
+pub fn serve_with<H: Handler>(make_handler: impl FnOnce() -> H) -> ! {
     let handler = make_handler();
     let clock = MillisecondTimer::start();
     let Some((mut usart, mut receiver)) = DmaReceiver::start(&RECEIVE_RING, BAUD) else {
@@ -81,14 +100,30 @@ pub fn serve_with<H: DeviceHandler>(make_handler: impl FnOnce() -> H) -> ! {
         }
     };
     let mut device = Device::new(handler, CONFIG, BAUD);
+    #[cfg(feature = "an3155")]
+    let mut session = An3155Session::new();
     loop {
         while let Some(byte) = receiver.pop() {
+            #[cfg(feature = "an3155")]
+            if session.engaged() || (byte == an3155::SYNCHRONIZE && device.at_rest()) {
+                if let Some(reply) = session.receive(byte, device.handler_mut()) {
+                    usart.write_bytes(reply);
+                }
+                continue;
+            }
             if let Some(reply) = device.receive(byte) {
                 usart.write_bytes(reply);
             }
         }
         // The reply is on the wire before a reboot or a baud switch takes effect.
         usart.flush();
+        #[cfg(feature = "an3155")]
+        {
+            session.poll(clock.milliseconds());
+            if session.reboot_pending() {
+                device.handler_mut().reboot();
+            }
+        }
         device.poll(clock.milliseconds());
         // Bootloader mode may wait for a host indefinitely: with the hardware watchdog option
         // the IWDG runs meanwhile (harmless otherwise).
