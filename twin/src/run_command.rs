@@ -100,9 +100,11 @@ impl RunCommand {
             let stop = if self.fast {
                 twin.run(budget)
             } else {
-                // Run at most 20 ms of modelled time ahead of the wall clock.
+                // Run at most 2 ms of modelled time ahead of the wall clock: the serial input
+                // is taken between runs, so this is also the latency a host sees per reply
+                // (stop-and-wait hosts such as stm32flash wait for each).
                 let horizon =
-                    (started.elapsed() + Duration::from_millis(20)).as_nanos() as u64 * 1000;
+                    (started.elapsed() + Duration::from_millis(2)).as_nanos() as u64 * 1000;
                 twin.run_until(budget, |twin| twin.board().picoseconds() >= horizon)
             }
             .context("running the firmware")?;

@@ -34,6 +34,11 @@ pub const LIBCLANG: Package = Package {
     name: "libclang-dev",
     command: None,
 };
+/// stm32flash, the client of ST's serial bootloader protocol the twin's AN3155 test runs.
+pub const STM32FLASH: Package = Package {
+    name: "stm32flash",
+    command: Some("stm32flash"),
+};
 /// gdb for ARM targets.
 pub const GDB: Package = Package {
     name: "gdb-multiarch",
@@ -51,7 +56,7 @@ pub struct SetupArguments {
 /// `cargo xtask setup`: install everything for run and test.
 pub fn run(arguments: SetupArguments) -> Result<()> {
     ensure_firmware_target()?;
-    let mut packages = vec![QEMU, CMAKE, LIBCLANG];
+    let mut packages = vec![QEMU, CMAKE, LIBCLANG, STM32FLASH];
     if arguments.debugger {
         packages.push(GDB);
     }

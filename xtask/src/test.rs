@@ -3,7 +3,8 @@
 //! (the full board matrix on the twin) is not part of `all`; `twin-model` and `twin-system`
 //! are the two halves of `twin`.
 //!
-//! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev, gdb-multiarch);
+//! 1. prerequisites (Cortex-M target; qemu-system-arm, cmake, libclang-dev, gdb-multiarch,
+//!    stm32flash);
 //! 2. `cargo fmt --check` on both workspaces;
 //! 3. firmware builds: default, quiet and single-slot variants, each within its budget
 //!    ([`crate::budgets`]: flash of each build, instructions of the quiet boot);
@@ -16,7 +17,9 @@
 //! 8. a short fuzzing run of every parser (`cargo xtask fuzz` runs longer).
 
 use crate::build::{self, BuildArguments, LayoutChoice};
-use crate::prerequisites::{ensure_firmware_target, ensure_packages, CMAKE, GDB, LIBCLANG, QEMU};
+use crate::prerequisites::{
+    ensure_firmware_target, ensure_packages, CMAKE, GDB, LIBCLANG, QEMU, STM32FLASH,
+};
 use crate::process::{capture, cargo, firmware_directory, repository_root, run_checked};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
@@ -71,11 +74,11 @@ pub fn run(arguments: TestArguments) -> Result<()> {
     let wants = |wanted: Tier| (tier == Tier::All && wanted != Tier::Boards) || tier == wanted;
     ensure_firmware_target()?;
     match tier {
-        Tier::All | Tier::Qemu => ensure_packages(&[QEMU, CMAKE, LIBCLANG, GDB])?,
-        // The twin's Unicorn build needs cmake and libclang.
-        Tier::Twin | Tier::TwinModel | Tier::TwinSystem | Tier::Boards => {
-            ensure_packages(&[CMAKE, LIBCLANG])?
-        }
+        Tier::All => ensure_packages(&[QEMU, CMAKE, LIBCLANG, GDB, STM32FLASH])?,
+        Tier::Qemu => ensure_packages(&[QEMU, CMAKE, LIBCLANG, GDB])?,
+        // The twin's Unicorn build needs cmake and libclang; its AN3155 test, stm32flash.
+        Tier::Twin | Tier::TwinSystem => ensure_packages(&[CMAKE, LIBCLANG, STM32FLASH])?,
+        Tier::TwinModel | Tier::Boards => ensure_packages(&[CMAKE, LIBCLANG])?,
         Tier::Host | Tier::Lint | Tier::Fuzz => {}
     }
     let root = repository_root();
@@ -234,6 +237,7 @@ const TWIN_SYSTEM_TESTS: &[&str] = &[
     "serial_tcp",
     "serial_timing",
     "serial_update",
+    "stm32flash",
     "watchdog_option",
 ];
 

@@ -18,11 +18,11 @@
 // Each test binary uses a different part of the fixture.
 #![allow(dead_code, unused_imports)]
 
+pub mod an3155_client;
 mod boot;
 pub mod cuts;
 #[path = "../image_fixture/mod.rs"]
 mod images;
-pub mod stop_and_wait;
 
 pub use boot::{check_power_on, expect_application, observe_boot, settle_after_flash, Boot};
 pub use images::{
