@@ -20,7 +20,7 @@
 //! byte to whichever protocol it starts (0x7F: this one again), so `slingshot flash` works
 //! right after an stm32flash run, without a reset.
 
-use slingshot_protocol::device::Refusal;
+use slingshot_protocol::device::{Device, DeviceHandler, Refusal};
 use slingshot_protocol::error::ErrorCode;
 
 /// The byte a host sends first; the ROM uses it to measure the baud rate.
@@ -179,6 +179,15 @@ impl An3155Session {
     /// [`IDLE_RESET_MILLISECONDS`] (as of the last [`Self::poll`]).
     pub fn engaged(&self) -> bool {
         self.engaged
+    }
+
+    /// Whether a received `byte` belongs to this session rather than to the Slingshot
+    /// `device` on the same port: while the session is engaged, or when it is 0x7F and the
+    /// device is at rest (docs/PROTOCOL.md, section 14). The bootloader's serial loop and the
+    /// fuzz target route every byte by this one rule.
+    #[inline(always)]
+    pub fn takes<H: DeviceHandler>(&self, byte: u8, device: &Device<H>) -> bool {
+        self.engaged || (byte == SYNCHRONIZE && device.at_rest())
     }
 
     /// After [`IDLE_RESET_MILLISECONDS`] without a byte, forgets a half-received command and

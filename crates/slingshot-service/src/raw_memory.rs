@@ -14,7 +14,9 @@
 //!   session: stm32flash erases everything before it writes, and a second erase of a sector
 //!   already written in this session would lose data.
 //! - Writes and reads are accepted only in target sectors erased in this session, so a read
-//!   returns only what this session wrote (or erased), never an older image.
+//!   returns only what this session wrote (or erased), never an older image. No word is
+//!   programmed twice: a write resent after a lost ACK finds its words in place and is
+//!   acknowledged; a write over other content is refused (`NotErased`).
 //! - The first erase or write checks that the target may be written at all (not while a swap
 //!   or an unconfirmed trial needs the secondary slot).
 //! - Go to the primary slot's start verifies the written image (hash, signature, board, load
@@ -27,7 +29,7 @@ use crate::platform::{KeyRing, Platform};
 use crate::service::UpdateService;
 use embedded_storage::nor_flash::NorFlash;
 use slingshot_layout::Region;
-use slingshot_protocol::device::{DeviceHandler, EraseUnit, Refusal};
+use slingshot_protocol::device::{program_once, DeviceHandler, EraseUnit, Refusal};
 use slingshot_protocol::error::ErrorCode;
 use slingshot_update::ImageVerifier;
 
@@ -164,7 +166,9 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> RawMemory for Upda
         if !self.erased_in_session(offset, length) {
             return Err(Refusal::with_detail(ErrorCode::WrongState, address));
         }
-        self.program(offset, data).map_err(Refusal::new)?;
+        // Never a word programmed twice: a resent write (its ACK lost) is skipped, a write over
+        // other content refused.
+        program_once(self, offset, data)?;
         self.raw.written_end = self.raw.written_end.max(offset + length);
         Ok(())
     }

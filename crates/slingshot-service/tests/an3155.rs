@@ -206,6 +206,30 @@ fn reads_return_only_what_this_session_erased_or_wrote() {
 }
 
 #[test]
+fn a_resent_write_is_acknowledged_and_a_conflicting_one_refused_no_word_programmed_twice() {
+    // A fuzzing finding: a second Write Memory at the same address programmed the words again
+    // (the simulated flash stops at any program of a word that is not erased).
+    let layout = NUCLEO_F429ZI_DUAL_SLOT;
+    let mut service = service::<F429DualSlot>(flash_with(&layout, None));
+    let mut host = RomHost::new(&mut service);
+    host.synchronize().expect("synchronized");
+    host.erase(&[2]).expect("erased");
+    let block: Vec<u8> = (0..=255).collect();
+    host.write(PRIMARY, &block).expect("written");
+    // stm32flash resends a write whose ACK it did not get.
+    host.write(PRIMARY, &block)
+        .expect("the same bytes again: nothing to do");
+    let mut other = block.clone();
+    other[100] ^= 0x01;
+    assert_eq!(host.write(PRIMARY, &other), Err(Refused));
+    assert_eq!(host.session.last_refusal(), Some(ErrorCode::NotErased));
+    // Erased words after written ones: only those are programmed.
+    host.write(PRIMARY + 256, &[1, 2, 3, 4])
+        .expect("next block");
+    assert_eq!(host.read(PRIMARY, 256), Ok(block));
+}
+
+#[test]
 fn bad_checksums_and_unknown_commands_are_refused_without_effect() {
     let layout = NUCLEO_F429ZI_DUAL_SLOT;
     let mut service = service::<F429DualSlot>(flash_with(&layout, None));

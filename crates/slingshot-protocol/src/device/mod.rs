@@ -20,6 +20,7 @@ mod handler;
 mod transfer;
 
 pub use handler::{DeviceHandler, EraseUnit, Refusal};
+pub use transfer::program_once;
 
 use crate::error::ErrorCode;
 use crate::frame::{

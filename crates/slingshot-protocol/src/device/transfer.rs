@@ -270,6 +270,28 @@ impl Transfer {
     }
 }
 
+/// Programs `data` (a multiple of the write size, at most [`MAX_DATA_PAYLOAD`] bytes) at
+/// `offset` without ever programming a word twice: words that already hold their content are
+/// skipped (a host that resends a write whose acknowledgement it lost), erased words are
+/// programmed, and a word holding other content refuses the whole write with `NotErased`
+/// (detail = the offset of the write) before anything is programmed.
+pub fn program_once<H: DeviceHandler>(
+    handler: &mut H,
+    offset: u32,
+    data: &[u8],
+) -> Result<(), Refusal> {
+    let word = H::WRITE_SIZE as usize;
+    let mut present = [0u8; MAX_DATA_PAYLOAD];
+    let present = &mut present[..data.len()];
+    handler.read(offset, present)?;
+    match compare(data, present, word, H::ERASED_VALUE) {
+        Comparison::Writable => Ok(program_differing_runs(
+            handler, offset, data, present, word,
+        )?),
+        Comparison::Conflict(_) => Err(Refusal::with_detail(ErrorCode::NotErased, offset)),
+    }
+}
+
 fn compare(wanted: &[u8], present: &[u8], word: usize, erased: u8) -> Comparison {
     for (index, (wanted_word, present_word)) in
         wanted.chunks(word).zip(present.chunks(word)).enumerate()

@@ -23,7 +23,7 @@ use slingshot_protocol::device::{
     receive_buffer_size, Device, DeviceConfig, DeviceHandler, DEFAULT_WINDOW,
 };
 #[cfg(feature = "an3155")]
-use slingshot_service::an3155::{self, An3155Session, RawMemory};
+use slingshot_service::an3155::{An3155Session, RawMemory};
 use slingshot_service::UpdateService;
 use slingshot_stm32::flash_interface::flash_interface_responds;
 use slingshot_stm32::millisecond_timer::MillisecondTimer;
@@ -105,7 +105,7 @@ pub fn serve_with<H: Handler>(make_handler: impl FnOnce() -> H) -> ! {
     loop {
         while let Some(byte) = receiver.pop() {
             #[cfg(feature = "an3155")]
-            if session.engaged() || (byte == an3155::SYNCHRONIZE && device.at_rest()) {
+            if session.takes(byte, &device) {
                 if let Some(reply) = session.receive(byte, device.handler_mut()) {
                     usart.write_bytes(reply);
                 }
