@@ -20,6 +20,15 @@
 //! 6 Checksum (u32 offset, u32 length); 7 Verify; 8 Install; 9 raw bytes for the frame
 //! decoder (a length byte, then the bytes); 10 poll after u16 milliseconds; 11 SetProtection
 //! (three bytes and a u32 confirmation).
+//!
+//! Command bytes 0xF0 and up speak ST's AN3155 on the same port, every byte routed as the
+//! bootloader routes it (`An3155Session::takes`: a 0x7F at rest engages the session):
+//! 0xF0 raw bytes (a length byte, then the bytes); 0xF1 Extended Erase (a count byte modulo 5,
+//! then one byte per sector number); 0xF2 Write Memory of a 256-byte block of the real update
+//! at its primary-slot address (u16 block index); 0xF3 Write Memory of fuzzed bytes (u32
+//! address, a length byte, the bytes); 0xF4 Read Memory (u32 address, a count byte); 0xF5 Go
+//! (a byte: even = the primary slot's start, odd = a fuzzed u32); 0xF6..0xFF poll as 10. A
+//! Go the session acknowledges ends the script: the device resets.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -31,6 +40,7 @@ use slingshot_protocol::device::{Device, DeviceConfig};
 use slingshot_protocol::frame::{encode_frame, MAX_PAYLOAD, MAX_WIRE_FRAME};
 use slingshot_protocol::info::DeviceState;
 use slingshot_protocol::message::{Protection, Request};
+use slingshot_service::an3155::An3155Session;
 use slingshot_service::simulated::{F429DualSlot, SimulatedChip};
 use slingshot_service::{FlashImageVerifier, UpdateService};
 use slingshot_update::{BootAction, DualSlotConfiguration, DualSlotEngine};
@@ -147,7 +157,12 @@ fn boots(flash: &Flash) {
     );
 }
 
-fn send(device: &mut Device<Service>, sequence: &mut u8, request: &Request<'_>) -> bool {
+fn send(
+    device: &mut Device<Service>,
+    session: &mut An3155Session,
+    sequence: &mut u8,
+    request: &Request<'_>,
+) -> bool {
     let mut payload = [0u8; MAX_PAYLOAD];
     let Some(length) = request.encode(&mut payload) else {
         return false;
@@ -162,10 +177,58 @@ fn send(device: &mut Device<Service>, sequence: &mut u8, request: &Request<'_>) 
     ) else {
         return false;
     };
-    for &byte in &wire[..written] {
-        let _ = device.receive(byte);
-    }
+    port(device, session, &wire[..written]);
     true
+}
+
+/// Bytes into the port, each to the protocol the bootloader would give it.
+fn port(device: &mut Device<Service>, session: &mut An3155Session, bytes: &[u8]) {
+    for &byte in bytes {
+        if session.takes(byte, device) {
+            let _ = session.receive(byte, device.handler_mut());
+        } else {
+            let _ = device.receive(byte);
+        }
+    }
+}
+
+/// An AN3155 address and its checksum.
+fn address_bytes(address: u32) -> [u8; 5] {
+    let [a, b, c, d] = address.to_be_bytes();
+    [a, b, c, d, a ^ b ^ c ^ d]
+}
+
+/// An AN3155 command: its code, its complement, then `rest`.
+fn an3155_command(
+    device: &mut Device<Service>,
+    session: &mut An3155Session,
+    code: u8,
+    rest: &[u8],
+) {
+    port(device, session, &[code, !code]);
+    port(device, session, rest);
+}
+
+/// Write Memory of `data` at `address` (padded to a multiple of 4 as stm32flash does).
+fn an3155_write(
+    device: &mut Device<Service>,
+    session: &mut An3155Session,
+    address: u32,
+    data: &[u8],
+) {
+    if data.is_empty() {
+        return;
+    }
+    let mut block = data[..data.len().min(256)].to_vec();
+    while block.len() % 4 != 0 {
+        block.push(0xFF);
+    }
+    let count = (block.len() - 1) as u8;
+    let mut bytes = address_bytes(address).to_vec();
+    bytes.push(count);
+    bytes.extend_from_slice(&block);
+    bytes.push(block.iter().fold(count, |sum, byte| sum ^ byte));
+    an3155_command(device, session, 0x31, &bytes);
 }
 
 fuzz_target!(|input: &[u8]| {
@@ -183,13 +246,86 @@ fuzz_target!(|input: &[u8]| {
         true,
     );
     let mut device = Device::new(service, DeviceConfig::default(), 115_200);
+    let mut session = An3155Session::new();
     let mut script = Script(input);
     let (mut sequence, mut now, mut installed) = (0u8, 0u32, false);
     let update = &start.update[..];
     while let Some(command) = script.byte() {
+        if command >= 0xF0 {
+            match command {
+                0xF0 => {
+                    let length = usize::from(script.byte().unwrap_or(0));
+                    let bytes = script.bytes(length).to_vec();
+                    port(&mut device, &mut session, &bytes);
+                }
+                0xF1 => {
+                    let count = usize::from(script.byte().unwrap_or(0) % 5).max(1);
+                    let mut bytes = ((count - 1) as u16).to_be_bytes().to_vec();
+                    for _ in 0..count {
+                        bytes.extend_from_slice(
+                            &u16::from(script.byte().unwrap_or(0)).to_be_bytes(),
+                        );
+                    }
+                    bytes.push(bytes.iter().fold(0, |sum, byte| sum ^ byte));
+                    an3155_command(&mut device, &mut session, 0x44, &bytes);
+                }
+                0xF2 => {
+                    let from = (usize::from(script.u16()) * 256).min(update.len());
+                    let block = &update[from..(from + 256).min(update.len())];
+                    let address = LAYOUT.partitions.primary.start + from as u32;
+                    an3155_write(&mut device, &mut session, address, block);
+                }
+                0xF3 => {
+                    let address = script.u32();
+                    let length = usize::from(script.byte().unwrap_or(0)) + 1;
+                    let bytes = script.bytes(length).to_vec();
+                    an3155_write(&mut device, &mut session, address, &bytes);
+                }
+                0xF4 => {
+                    let address = script.u32();
+                    let count = script.byte().unwrap_or(0);
+                    let mut bytes = address_bytes(address).to_vec();
+                    bytes.extend_from_slice(&[count, !count]);
+                    an3155_command(&mut device, &mut session, 0x11, &bytes);
+                }
+                0xF5 => {
+                    let address = if script.byte().unwrap_or(0) & 1 == 0 {
+                        LAYOUT.partitions.primary.start
+                    } else {
+                        script.u32()
+                    };
+                    an3155_command(&mut device, &mut session, 0x21, &address_bytes(address));
+                }
+                _ => {
+                    now = now.wrapping_add(u32::from(script.u16()));
+                    session.poll(now);
+                    device.poll(now);
+                }
+            }
+            // An acknowledged Go installed the image (dual slot: marked it pending) and resets.
+            let restarting = session.reboot_pending();
+            installed |= restarting;
+            let flash = device.handler().flash();
+            assert!(
+                contents(flash, partitions.bootloader) == bootloader,
+                "AN3155 changed the bootloader's sectors"
+            );
+            assert!(
+                contents(flash, partitions.primary) == primary,
+                "AN3155 changed the primary slot"
+            );
+            assert!(
+                installed || contents(flash, state) == journal,
+                "AN3155 changed the journal without an acknowledged Go"
+            );
+            if restarting {
+                break;
+            }
+            continue;
+        }
         match command % 12 {
             0 => {
-                send(&mut device, &mut sequence, &Request::Hello);
+                send(&mut device, &mut session, &mut sequence, &Request::Hello);
             }
             1 => {
                 // The real announcement, or one with fuzzed fields.
@@ -205,6 +341,7 @@ fuzz_target!(|input: &[u8]| {
                 }
                 send(
                     &mut device,
+                    &mut session,
                     &mut sequence,
                     &Request::StartUpdate {
                         image_size: size,
@@ -215,6 +352,7 @@ fuzz_target!(|input: &[u8]| {
             2 => {
                 send(
                     &mut device,
+                    &mut session,
                     &mut sequence,
                     &Request::Resume {
                         offset: script.u32(),
@@ -234,6 +372,7 @@ fuzz_target!(|input: &[u8]| {
                 };
                 send(
                     &mut device,
+                    &mut session,
                     &mut sequence,
                     &Request::Data {
                         offset,
@@ -245,24 +384,25 @@ fuzz_target!(|input: &[u8]| {
                 let (offset, length) = (script.u32(), script.u32());
                 send(
                     &mut device,
+                    &mut session,
                     &mut sequence,
                     &Request::Checksum { offset, length },
                 );
             }
             7 => {
-                send(&mut device, &mut sequence, &Request::Verify);
+                send(&mut device, &mut session, &mut sequence, &Request::Verify);
             }
             8 => {
-                send(&mut device, &mut sequence, &Request::Install);
+                send(&mut device, &mut session, &mut sequence, &Request::Install);
             }
             9 => {
                 let length = usize::from(script.byte().unwrap_or(0));
-                for &byte in script.bytes(length) {
-                    let _ = device.receive(byte);
-                }
+                let bytes = script.bytes(length).to_vec();
+                port(&mut device, &mut session, &bytes);
             }
             10 => {
                 now = now.wrapping_add(u32::from(script.u16()));
+                session.poll(now);
                 device.poll(now);
             }
             _ => {
@@ -274,6 +414,7 @@ fuzz_target!(|input: &[u8]| {
                 };
                 send(
                     &mut device,
+                    &mut session,
                     &mut sequence,
                     &Request::SetProtection(protection),
                 );
@@ -297,8 +438,10 @@ fuzz_target!(|input: &[u8]| {
     if std::env::var_os("UPDATE_SERVICE_TRACE").is_some() {
         // For checking what a seed reaches: `UPDATE_SERVICE_TRACE=1 update_service SEED`.
         eprintln!(
-            "update_service: final state {:?}, installed {installed}",
-            device.state()
+            "update_service: final state {:?}, installed {installed}, AN3155 engaged {}, last NACK {:?}",
+            device.state(),
+            session.engaged(),
+            session.last_refusal()
         );
     }
     boots(device.handler().flash());
