@@ -25,6 +25,7 @@ pub mod flash_registers;
 pub mod flash_timing;
 pub mod gpio;
 pub mod iwdg;
+pub mod line_framing;
 pub mod machine;
 pub mod memory;
 pub mod peripheral_bus;

@@ -492,6 +492,12 @@ impl Twin {
         self.board_mut().serial.line_baud = baud;
     }
 
+    /// Frame the host's characters as `framing` (8N1 by default; 8E1 as ST's ROM bootloader
+    /// does): `crate::line_framing` has what each side then makes of the other's characters.
+    pub fn set_line_framing(&mut self, framing: crate::line_framing::HostFraming) {
+        self.board_mut().serial.host_framing = framing;
+    }
+
     /// Press (true) or release the user button (B1 on PC13: high while pressed on a
     /// Nucleo-144, low on a Nucleo-64; PA0, high while pressed, on the STM32F4DISCOVERY).
     pub fn set_user_button(&mut self, pressed: bool) {

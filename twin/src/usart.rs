@@ -4,8 +4,10 @@
 //! times of `BRR` APB1 clocks (16× oversampling; `OVER8` halves the bit time). Transmit has the
 //! data register plus the shift register (`TXE`, `TC`); receive takes a byte from the host queue
 //! every frame time while `UE` and `RE` are set, and sets `ORE` (dropping the new byte) when the
-//! previous one was not read in time. Parity, break, LIN, IrDA, smartcard and hardware flow
-//! control are not modelled.
+//! previous one was not read in time. Parity counts against the host's framing
+//! ([`Usart::host_framing`], [`crate::line_framing`]): an 8E1 host's characters received as 8N1
+//! raise `FE` when their parity bit is 0, and the host reads what the USART sends as its own
+//! framing dictates. Break, LIN, IrDA, smartcard and hardware flow control are not modelled.
 //!
 //! The line has a rate of its own when the host sets one ([`Usart::line_baud`]): a byte whose
 //! frame passes while the USART's rate (BRR at the APB1 clock of that moment) differs from the
@@ -20,10 +22,13 @@
 //! request the board serves by writing `DR` at the time `TXE` rose
 //! ([`Usart::transmit_request_ps`]).
 
+use crate::line_framing::{received_by_host, received_by_usart, HostFraming, UsartFraming};
 use std::collections::VecDeque;
 
 /// `USART_SR` bits.
 pub mod status {
+    /// Parity error.
+    pub const PE: u32 = 1 << 0;
     /// Framing error (a byte received across mismatched rates).
     pub const FE: u32 = 1 << 1;
     /// Overrun error.
@@ -42,6 +47,8 @@ const CR1_UE: u32 = 1 << 13;
 /// `CR3.ONEBIT`: one sample per bit instead of three (a wider tolerance).
 const CR3_ONEBIT: u32 = 1 << 11;
 const CR1_M: u32 = 1 << 12;
+const CR1_PCE: u32 = 1 << 10;
+const CR1_PS: u32 = 1 << 9;
 const CR1_OVER8: u32 = 1 << 15;
 const CR1_TE: u32 = 1 << 3;
 const CR1_RE: u32 = 1 << 2;
@@ -79,6 +86,11 @@ pub struct Usart {
     pub line_baud: Option<u32>,
     /// Bytes garbled in either direction because the rates differed beyond the tolerance.
     pub garbled: u64,
+    /// How the host frames its characters (8N1 unless a test says otherwise).
+    pub host_framing: HostFraming,
+    /// A transmitted character whose reading by the host depends on whether the line idles
+    /// for a bit after it (framings differ): the byte and the end of its frame.
+    awaiting_idle: Option<(u8, u64)>,
 }
 
 impl Default for Usart {
@@ -107,16 +119,26 @@ impl Usart {
             dropped_while_disabled: 0,
             line_baud: None,
             garbled: 0,
+            host_framing: HostFraming::EightNone,
+            awaiting_idle: None,
         }
     }
 
     /// Reset the registers but keep the host-side buffers (RCC reset or system reset).
     pub fn reset_registers(&mut self) {
+        // A character waiting for the line's next bit gets it: the line idles from reset on.
+        if let Some((byte, _)) = self.awaiting_idle.take() {
+            let framing = self.framing();
+            self.output
+                .push(received_by_host(byte, framing, self.host_framing, true));
+        }
         let input = std::mem::take(&mut self.input);
         let output = std::mem::take(&mut self.output);
         let (overruns, dropped) = (self.overruns, self.dropped_while_disabled);
         let (line_baud, garbled) = (self.line_baud, self.garbled);
+        let host_framing = self.host_framing;
         *self = Self::new();
+        self.host_framing = host_framing;
         self.line_baud = line_baud;
         self.garbled = garbled;
         self.input = input;
@@ -129,6 +151,55 @@ impl Usart {
     pub fn frame_ps(&self, apb1_hz: u64) -> u64 {
         let bits = 1 + if self.control[0] & CR1_M != 0 { 9 } else { 8 } + 1;
         bits * self.bit_clocks() * 1_000_000_000_000 / apb1_hz.max(1)
+    }
+
+    /// The USART's framing (CR1.M, PCE, PS).
+    fn framing(&self) -> UsartFraming {
+        match self.control[0] & (CR1_M | CR1_PCE | CR1_PS) {
+            0 => UsartFraming::EightNone,
+            bits if bits == CR1_M | CR1_PCE => UsartFraming::EightEven,
+            _ => UsartFraming::Other,
+        }
+    }
+
+    /// Time between the host's characters sent back to back: its own framing's frame (an
+    /// 8E1 host's 11 bits), the USART's otherwise.
+    fn host_frame_ps(&self, apb1_hz: u64) -> u64 {
+        match self.host_framing {
+            HostFraming::EightEven => {
+                HostFraming::EightEven.bits() * self.bit_clocks() * 1_000_000_000_000
+                    / apb1_hz.max(1)
+            }
+            HostFraming::EightNone => self.frame_ps(apb1_hz),
+        }
+    }
+
+    /// Hands a transmitted character to the host: at once when the framings agree, else
+    /// when it is known whether a bit of idle line follows it (`next_start_ps`: when the next
+    /// character starts, `None` when the line has idled).
+    fn deliver(&mut self, byte: u8, end_ps: u64, apb1_hz: u64) {
+        self.settle_pending(Some(end_ps - self.frame_ps(apb1_hz)), apb1_hz);
+        if self.framing() == UsartFraming::EightNone && self.host_framing == HostFraming::EightNone
+        {
+            self.output.push(byte);
+        } else {
+            self.awaiting_idle = Some((byte, end_ps));
+        }
+    }
+
+    /// Resolves the character waiting for the line's next bit: `next_start_ps` is when the
+    /// next one started (`None`: the line idled).
+    fn settle_pending(&mut self, next_start_ps: Option<u64>, apb1_hz: u64) {
+        if let Some((byte, end)) = self.awaiting_idle.take() {
+            let bit_ps = self.bit_clocks() * 1_000_000_000_000 / apb1_hz.max(1);
+            let idle_after = next_start_ps.is_none_or(|start| start >= end + bit_ps);
+            self.output.push(received_by_host(
+                byte,
+                self.framing(),
+                self.host_framing,
+                idle_after,
+            ));
+        }
     }
 
     /// APB1 clocks per bit.
@@ -187,7 +258,8 @@ impl Usart {
     pub fn read(&mut self, offset: u32) -> u32 {
         match offset {
             0x00 => {
-                self.errors_seen_by_status_read = self.status & (status::ORE | status::FE);
+                self.errors_seen_by_status_read =
+                    self.status & (status::ORE | status::FE | status::PE);
                 self.status
             }
             0x04 => {
@@ -248,7 +320,7 @@ impl Usart {
     /// is idle.
     pub fn send_from_host(&mut self, bytes: &[u8], now_ps: u64, apb1_hz: u64) {
         if self.input.is_empty() && self.next_receive_ps.is_none() && self.enabled(CR1_RE) {
-            self.next_receive_ps = Some(now_ps + self.frame_ps(apb1_hz));
+            self.next_receive_ps = Some(now_ps + self.host_frame_ps(apb1_hz));
         }
         self.input.extend(bytes.iter().copied());
     }
@@ -277,12 +349,20 @@ impl Usart {
                 self.garbled += 1;
                 self.output.push(Self::garble(byte));
             } else {
-                self.output.push(byte);
+                self.deliver(byte, done, apb1_hz);
             }
             self.shifting = None;
             self.start_shifting(done, apb1_hz);
             if self.shifting.is_none() && self.transmit_holding.is_none() {
                 self.status |= status::TC;
+            }
+        }
+        if self.shifting.is_none() {
+            if let Some((_, end)) = self.awaiting_idle {
+                let bit_ps = self.bit_clocks() * 1_000_000_000_000 / apb1_hz.max(1);
+                if now_ps >= end + bit_ps {
+                    self.settle_pending(None, apb1_hz);
+                }
             }
         }
         if !self.enabled(CR1_RE) {
@@ -294,7 +374,7 @@ impl Usart {
             if due > now_ps {
                 break;
             }
-            let frame = self.frame_ps(apb1_hz);
+            let frame = self.host_frame_ps(apb1_hz);
             match self.input.pop_front() {
                 Some(byte) => {
                     let byte = if self.rates_differ(apb1_hz) {
@@ -302,6 +382,14 @@ impl Usart {
                         self.status |= status::FE;
                         Self::garble(byte)
                     } else {
+                        let (byte, framing_error, parity_error) =
+                            received_by_usart(byte, self.host_framing, self.framing());
+                        if framing_error {
+                            self.status |= status::FE;
+                        }
+                        if parity_error {
+                            self.status |= status::PE;
+                        }
                         byte
                     };
                     if self.status & status::RXNE != 0 {

@@ -10,13 +10,17 @@
 //! at 0x08000000 is refused at the erase with the bootloader intact; `-g` alone restarts into
 //! the installed application. Last, `slingshot flash` sends an image of the same size over the
 //! same terminal; both throughputs are printed for docs/BENCHMARKS.md.
+//!
+//! Pseudo-terminals carry no parity, so the ROM's own framing, 8E1 (stm32flash's default), is
+//! tested in modelled time instead: the bytes stm32flash sends, framed 8E1 by the twin's line
+//! (`slingshot_twin::line_framing`), reach the bootloader, which must notice the framing and
+//! answer in it.
 
-#[path = "image_fixture/mod.rs"]
-mod images;
+mod serial_fixture;
 
 use anyhow::{bail, ensure, Context, Result};
-use images::{signed_bytes, unchecked_image, ImageSpec, BANNER};
 use rustix::termios::{self, OptionalActions};
+use serial_fixture::{signed_bytes, unchecked_image, ImageSpec, BANNER};
 use slingshot_cli::flashing::{flash, FlashOptions, RunningVersion};
 use slingshot_cli::port::{open_port, PortSpec};
 use slingshot_testkit::artifacts::{firmware_file, Program};
@@ -329,4 +333,36 @@ fn print_comparison(image_size: usize, stm32flash_seconds: f64, slingshot_second
         "stm32flash took {:.1} times as long as slingshot flash for the same bytes, in the same run.",
         stm32flash_seconds / slingshot_seconds
     );
+}
+
+#[test]
+fn an_8e1_host_is_recognized_and_answered_in_its_framing() -> Result<()> {
+    use serial_fixture::{Build, TwinLink};
+    use slingshot_protocol::host::Transport;
+    use slingshot_twin::line_framing::HostFraming;
+
+    let build = Build::Dual;
+    let mut twin = build.twin(61)?;
+    twin.run_until(2_000_000_000, |twin| {
+        String::from_utf8_lossy(twin.serial_output()).contains("tick 1\r\n")
+    })?;
+    let v2 = signed_bytes(&build.signed_v1()?, &ImageSpec::version_2(V2_FILLER))?;
+    twin.set_line_framing(HostFraming::EightEven);
+    {
+        let mut link = TwinLink::new(&mut twin);
+        // 'b' (0x62) has an even parity bit of 1: the 8N1 application reads it intact.
+        link.write(b"b")?;
+        link.flush()?;
+        link.idle(Duration::from_millis(1500))?;
+        let _ = link.received_text();
+        let report = serial_fixture::an3155_client::flash(&mut link, build.layout(), &v2, true)
+            .map_err(anyhow::Error::msg)?;
+        ensure!(report.writes > 0, "{report:?}");
+    }
+    // The board is back at 8N1 after the reset: so is the host, to read the new banner.
+    twin.set_line_framing(HostFraming::EightNone);
+    let mut link = TwinLink::new(&mut twin);
+    let banner = slingshot_cli::flashing::read_banner(&mut link, Duration::from_secs(60));
+    ensure!(banner.as_deref() == Some("2.0.0"), "{banner:?}");
+    Ok(())
 }

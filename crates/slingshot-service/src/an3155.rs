@@ -97,6 +97,30 @@ pub trait RawMemory {
     fn go(&mut self, address: u32) -> Result<(), Refusal>;
 }
 
+/// The host's character framing, as far as the session knows it. ST's ROM uses 8E1 (8 data
+/// bits, even parity); stm32flash `-m 8n1` and STM32CubeProgrammer `P=NONE` use 8N1. A
+/// USART set for 8N1 receives both (an 8E1 character whose parity bit is 0 arrives with a
+/// framing error), so the first character whose even parity bit is 0 tells them apart: with a
+/// framing error the host is 8E1, without one 8N1. Until then the bootloader answers with an
+/// idle bit after every character (`write_bytes_spaced`), which both read alike when the
+/// character's parity bit is 1 — as it is for ACK, NACK and the replies before the host's first
+/// such character (stm32flash's Get Version reply; its zero option bytes reach an 8E1 host as
+/// the 0 Linux reads for a parity error).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostFraming {
+    /// Not known yet.
+    Unknown,
+    /// 8N1.
+    NoParity,
+    /// 8E1: the bootloader switches its port to even parity before its next reply.
+    EvenParity,
+}
+
+/// The even parity bit of `byte`: 1 when it has an odd number of ones.
+pub const fn even_parity_bit(byte: u8) -> bool {
+    byte.count_ones() % 2 == 1
+}
+
 /// Where the session is within a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Step {
@@ -138,6 +162,8 @@ pub struct An3155Session {
     active: bool,
     /// Bytes arrived within the last [`IDLE_RESET_MILLISECONDS`].
     engaged: bool,
+    /// The host's framing (back to unknown when the session disengages).
+    framing: HostFraming,
     /// The time of the last poll that saw a byte.
     last_activity: u32,
 }
@@ -161,6 +187,7 @@ impl An3155Session {
             last_refusal: None,
             active: false,
             engaged: false,
+            framing: HostFraming::Unknown,
             last_activity: 0,
         }
     }
@@ -200,6 +227,25 @@ impl An3155Session {
         {
             self.begin(Step::Command);
             self.engaged = false;
+            self.framing = HostFraming::Unknown;
+        }
+    }
+
+    /// The host's framing as far as it is known.
+    pub fn framing(&self) -> HostFraming {
+        self.framing
+    }
+
+    /// Learns the host's framing from a `byte` the session takes, before [`Self::receive`]:
+    /// the first byte whose even parity bit is 0 decides, by `framing_error` (whether the port
+    /// received a character with a framing error since it was last asked; asked only then).
+    pub fn observe_framing(&mut self, byte: u8, framing_error: impl FnOnce() -> bool) {
+        if self.framing == HostFraming::Unknown && !even_parity_bit(byte) {
+            self.framing = if framing_error() {
+                HostFraming::EvenParity
+            } else {
+                HostFraming::NoParity
+            };
         }
     }
 

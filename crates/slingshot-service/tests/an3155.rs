@@ -409,3 +409,33 @@ fn a_command_abandoned_for_a_second_is_forgotten() {
     assert_eq!(feed(&mut session, &[0x7F]), [ACK]);
     assert!(session.engaged());
 }
+
+#[test]
+fn the_first_character_with_a_zero_parity_bit_tells_the_framing() {
+    use slingshot_service::an3155::{even_parity_bit, HostFraming};
+    let mut session = An3155Session::new();
+    assert_eq!(session.framing(), HostFraming::Unknown);
+    // 0x7F, 0x01, 0xFE: parity bit 1 in 8E1, indistinguishable from 8N1; never asked.
+    for byte in [0x7F, 0x01, 0xFE] {
+        assert!(even_parity_bit(byte));
+        session.observe_framing(byte, || panic!("asked for 0x{byte:02x}"));
+    }
+    assert_eq!(session.framing(), HostFraming::Unknown);
+    // Get's 0x00 from an 8E1 host arrives with a framing error.
+    session.observe_framing(0x00, || true);
+    assert_eq!(session.framing(), HostFraming::EvenParity);
+    // Decided: later characters do not change it.
+    session.observe_framing(0x11, || false);
+    assert_eq!(session.framing(), HostFraming::EvenParity);
+
+    let mut session = An3155Session::new();
+    session.observe_framing(0x00, || false);
+    assert_eq!(session.framing(), HostFraming::NoParity);
+    // Disengaging forgets the host.
+    let layout = NUCLEO_F429ZI_DUAL_SLOT;
+    let mut service = service::<F429DualSlot>(flash_with(&layout, None));
+    assert!(session.receive(0x7F, &mut service).is_some());
+    session.poll(0);
+    session.poll(IDLE_RESET_MILLISECONDS + 1);
+    assert_eq!(session.framing(), HostFraming::Unknown);
+}

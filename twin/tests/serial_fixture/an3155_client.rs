@@ -63,7 +63,17 @@ impl<T: Transport> Client<'_, T> {
             .map_err(|error| format!("{what}: {error}"))?;
         match answer[0] {
             ACK => Ok(()),
-            other => Err(format!("{what}: answered 0x{other:02x}")),
+            other => {
+                let mut more = [0u8; 64];
+                let count = self
+                    .transport
+                    .read(&mut more, Duration::from_millis(100))
+                    .unwrap_or(0);
+                Err(format!(
+                    "{what}: answered 0x{other:02x}, then {:02x?}",
+                    &more[..count]
+                ))
+            }
         }
     }
 

@@ -23,10 +23,12 @@ use slingshot_protocol::device::{
     receive_buffer_size, Device, DeviceConfig, DeviceHandler, DEFAULT_WINDOW,
 };
 #[cfg(feature = "an3155")]
-use slingshot_service::an3155::{An3155Session, RawMemory};
+use slingshot_service::an3155::{An3155Session, HostFraming, RawMemory};
 use slingshot_service::UpdateService;
 use slingshot_stm32::flash_interface::flash_interface_responds;
 use slingshot_stm32::millisecond_timer::MillisecondTimer;
+#[cfg(feature = "an3155")]
+use slingshot_stm32::usart;
 use slingshot_stm32::usart_dma::DmaReceiver;
 use slingshot_update::DualSlotEngine;
 
@@ -102,12 +104,32 @@ pub fn serve_with<H: Handler>(make_handler: impl FnOnce() -> H) -> ! {
     let mut device = Device::new(handler, CONFIG, BAUD);
     #[cfg(feature = "an3155")]
     let mut session = An3155Session::new();
+    // The port runs 8E1 for an AN3155 host that framed its characters so.
+    #[cfg(feature = "an3155")]
+    let mut even_parity = false;
     loop {
         while let Some(byte) = receiver.pop() {
             #[cfg(feature = "an3155")]
             if session.takes(byte, &device) {
+                if !session.engaged() {
+                    // A new session: framing errors seen before it say nothing of its host.
+                    usart::take_framing_error();
+                }
+                session.observe_framing(byte, usart::take_framing_error);
+                let framing = session.framing();
                 if let Some(reply) = session.receive(byte, device.handler_mut()) {
-                    usart.write_bytes(reply);
+                    // The host waits for this reply: the line is idle, the framing may change.
+                    match framing {
+                        HostFraming::Unknown => usart.write_bytes_spaced(reply),
+                        framing => {
+                            let even = framing == HostFraming::EvenParity;
+                            if even != even_parity {
+                                usart.set_even_parity(even);
+                                even_parity = even;
+                            }
+                            usart.write_bytes_recording_framing_errors(reply);
+                        }
+                    }
                 }
                 continue;
             }
@@ -115,13 +137,22 @@ pub fn serve_with<H: Handler>(make_handler: impl FnOnce() -> H) -> ! {
                 usart.write_bytes(reply);
             }
         }
-        // The reply is on the wire before a reboot or a baud switch takes effect.
+        // The reply is on the wire before a reboot or a baud switch takes effect (the status
+        // reads record framing errors for the AN3155 session's framing).
+        #[cfg(feature = "an3155")]
+        usart.flush_recording_framing_errors();
+        #[cfg(not(feature = "an3155"))]
         usart.flush();
         #[cfg(feature = "an3155")]
         {
             session.poll(clock.milliseconds());
             if session.reboot_pending() {
                 device.handler_mut().reboot();
+            }
+            if even_parity && !session.engaged() {
+                // Back to 8N1 for the Slingshot protocol.
+                usart.set_even_parity(false);
+                even_parity = false;
             }
         }
         device.poll(clock.milliseconds());
