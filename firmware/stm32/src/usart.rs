@@ -122,7 +122,7 @@ impl Usart {
     }
 
     /// [`Self::flush`], recording framing errors at every status read.
-    pub fn flush_recording_framing_errors(&mut self) {
+    fn flush_recording_framing_errors(&mut self) {
         while status_recording_framing_errors().tc().bit_is_clear() {}
     }
 

@@ -137,11 +137,10 @@ pub fn serve_with<H: Handler>(make_handler: impl FnOnce() -> H) -> ! {
                 usart.write_bytes(reply);
             }
         }
-        // The reply is on the wire before a reboot or a baud switch takes effect (the status
-        // reads record framing errors for the AN3155 session's framing).
-        #[cfg(feature = "an3155")]
-        usart.flush_recording_framing_errors();
-        #[cfg(not(feature = "an3155"))]
+        // The reply is on the wire before a reboot or a baud switch takes effect. (The
+        // session learns the host's framing when it pops the deciding byte, microseconds
+        // after it arrived; this plain status read could hide its framing error only if the
+        // next byte's DMA read came before that pop.)
         usart.flush();
         #[cfg(feature = "an3155")]
         {
