@@ -135,13 +135,14 @@ fn goodput_protocol_versus_stop_and_wait() {
                 fractions.push(fraction);
             }
         }
+        // A clean line keeps 97 % (issue 13): the frames stay at 1 KB without a loss.
         assert!(
-            fractions[0] >= 0.95,
+            fractions[0] >= 0.97,
             "goodput at 115200 is {:.1} % of line rate",
             fractions[0] * 100.0
         );
         assert!(
-            fractions[2] >= 0.95,
+            fractions[2] >= 0.97,
             "goodput at 1 Mbaud is {:.1} % of line rate",
             fractions[2] * 100.0
         );
@@ -155,12 +156,12 @@ fn goodput_protocol_versus_stop_and_wait() {
 #[test]
 fn goodput_with_byte_faults() {
     // 1 in 10,000 is a poor cable; 1 in 2,000 each is issue 13's noisy line, where 1 KB frames
-    // mostly carry an error (about 40 % of them arrive intact): the target for adaptive frame
-    // sizes is 40 % of line rate there, today's fixed frames are measured as they are.
+    // mostly carry an error (about 35 % of them arrive intact): the frames shrink after losses
+    // (to 64–256 bytes there) and the transfer keeps at least 40 % of line rate.
     for (one_in, text) in [(10_000u64, "10,000"), (2_000, "2,000")] {
         println!("256 KB image, 1 ms latency, corrupted and dropped bytes at 1 in {text} each, erase time excluded");
-        println!("| baud | seed | transfer | goodput | of line rate | data sent | gaps | probes | timeouts |");
-        println!("|---|---|---|---|---|---|---|---|---|");
+        println!("| baud | seed | transfer | goodput | of line rate | data sent | gaps | probes | timeouts | smallest frame |");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for baud in [115_200, 1_000_000] {
             let mut fractions = Vec::new();
             for seed in 1..=3 {
@@ -173,13 +174,14 @@ fn goodput_with_byte_faults() {
                 let goodput = kilobytes_per_second(measurement.transfer);
                 let fraction = goodput * 1024.0 / line_rate(baud);
                 println!(
-                    "| {baud} | {seed} | {:.2} s | {goodput:.2} KB/s | {:.1} % | {:.1} % | {} | {} | {} |",
+                    "| {baud} | {seed} | {:.2} s | {goodput:.2} KB/s | {:.1} % | {:.1} % | {} | {} | {} | {} B |",
                     measurement.transfer.as_secs_f64(),
                     fraction * 100.0,
                     measurement.report.data_bytes_sent as f64 * 100.0 / IMAGE_SIZE as f64,
                     measurement.report.gaps,
                     measurement.report.probes,
-                    measurement.report.timeouts
+                    measurement.report.timeouts,
+                    measurement.report.smallest_frame
                 );
                 fractions.push(fraction);
             }
@@ -187,12 +189,11 @@ fn goodput_with_byte_faults() {
             // timeout, 45 % of line rate); on average the faults cost retransmissions, not
             // the link.
             let mean = fractions.iter().sum::<f64>() / fractions.len() as f64;
-            if one_in == 10_000 {
-                assert!(
-                    mean > 0.5,
-                    "faults cost retransmissions, not the link: {fractions:?}"
-                );
-            }
+            let floor = if one_in == 10_000 { 0.5 } else { 0.4 };
+            assert!(
+                mean > floor,
+                "faults cost retransmissions, not the link: {fractions:?}"
+            );
         }
         println!();
     }

@@ -11,6 +11,7 @@ use crate::port::DEFAULT_BAUD;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use slingshot_protocol::frame::MAX_DATA_PAYLOAD;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -98,6 +99,13 @@ pub fn write_report(out: &mut impl Write, report: &FlashReport) -> Result<()> {
         "transferred {sent} bytes in {seconds:.2} s ({rate:.1} KB/s); retransmissions: {} timeouts, {} gaps, {} probes, {} restarts, {} command retries",
         transfer.timeouts, transfer.gaps, transfer.probes, transfer.restarts, transfer.command_retries
     )?;
+    if transfer.smallest_frame != 0 && transfer.smallest_frame < MAX_DATA_PAYLOAD as u32 {
+        writeln!(
+            out,
+            "the line lost data: frames shrank to {} bytes (from {MAX_DATA_PAYLOAD}) and grew back as it cleared",
+            transfer.smallest_frame
+        )?;
+    }
     writeln!(out, "verified, installed, rebooted")?;
     match &report.running {
         Some(RunningVersion::Image { version, state, .. }) => {

@@ -22,8 +22,9 @@ pub(super) struct Transfer {
     window: u32,
     resumed: bool,
     gap_reported_at: Option<u32>,
-    /// Selective acknowledgement: bit i set = the 1 KB chunk at `contiguous + (i + 1) KB` is
-    /// written (received out of order; flash is the reorder buffer).
+    /// Selective acknowledgement: bit i set = the 1 KB chunk number `contiguous / 1 KB + 1 + i`
+    /// is written (received out of order; flash is the reorder buffer). Out-of-order chunks are
+    /// taken only while `contiguous` is on the grid; in-order frames may be of any length.
     received: u32,
 }
 
@@ -181,14 +182,26 @@ impl Transfer {
         }
         self.contiguous = end;
         self.gap_reported_at = None;
-        // Chunks received earlier out of order may now continue the contiguous prefix.
-        loop {
-            let next_written = self.received & 1 != 0;
-            self.received >>= 1;
-            if !next_written {
-                break;
+        // Bit i of `received` stands for the chunk `contiguous / CHUNK + 1 + i`. Frames shorter
+        // than a chunk (a host shrinks them on a noisy line) may leave the prefix inside a
+        // chunk: move the bits along by the chunks the prefix crossed; if the chunk it ends in
+        // (or starts, on the grid) was written out of order, the prefix covers it, and the
+        // chunks after it written so too.
+        let crossed = end / CHUNK - start / CHUNK;
+        if crossed > 0 {
+            let holding = self.received.checked_shr(crossed - 1).unwrap_or(0) & 1 != 0;
+            self.received = self.received.checked_shr(crossed).unwrap_or(0);
+            if holding {
+                self.contiguous = ((end / CHUNK + 1) * CHUNK).min(self.image_size);
+                loop {
+                    let next_written = self.received & 1 != 0;
+                    self.received >>= 1;
+                    if !next_written {
+                        break;
+                    }
+                    self.contiguous = self.contiguous.saturating_add(CHUNK).min(self.image_size);
+                }
             }
-            self.contiguous = self.contiguous.saturating_add(CHUNK).min(self.image_size);
         }
         Ok(self.ack(0))
     }

@@ -67,6 +67,9 @@ pub struct TransferReport {
     pub command_retries: u32,
     /// Time from the start request to the last acknowledgement.
     pub elapsed: Duration,
+    /// The shortest data frame payload the transfer shrank to on a noisy line (the device's
+    /// chunk, 1024 bytes, when it never had to; 0 before any data was sent).
+    pub smallest_frame: u32,
 }
 
 /// A conversation with one device over a [`Transport`].
