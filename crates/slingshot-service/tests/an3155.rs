@@ -28,8 +28,8 @@ fn sectors_for(layout: &Layout, length: usize) -> Vec<u16> {
         .board
         .part
         .flash
-        .sectors_in(region)
-        .map(|sector| u16::from(sector.number))
+        .sector_numbers_in(region)
+        .map(u16::from)
         .collect()
 }
 
@@ -45,20 +45,6 @@ fn write_and_verify<M: slingshot_service::an3155::RawMemory>(
         assert_eq!(back, block, "read back at 0x{address:08x}");
     }
     Ok(())
-}
-
-/// Sector erases in the bootloader's and (dual slot) the primary slot's sectors.
-fn erases_in(flash: &Flash, layout: &Layout, region: Region) -> u32 {
-    layout
-        .board
-        .part
-        .flash
-        .sectors
-        .iter()
-        .zip(&flash.statistics().erases_per_sector)
-        .filter(|(sector, _)| region.contains(sector.start))
-        .map(|(_, erases)| erases)
-        .sum()
 }
 
 #[test]
@@ -99,14 +85,7 @@ fn the_stm32flash_sequence_installs_a_signed_image_through_the_engine() {
     );
     assert_eq!(erases_outside_target(service.flash(), &layout), 0);
 
-    let (mut flash, mut verifier, _) = service.into_parts();
-    let outcome = engine(&layout)
-        .expect("engine")
-        .boot(&mut flash, &mut verifier)
-        .expect("boot");
-    let BootAction::Start { image, trial, .. } = outcome.action else {
-        panic!("the new image starts: {outcome:?}");
-    };
+    let (image, trial, _, _) = boot(service);
     assert!(trial, "it runs on trial, as after a Slingshot update");
     assert_eq!(image.security_counter, 2);
 }

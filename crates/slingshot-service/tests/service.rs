@@ -14,7 +14,6 @@ use slingshot_protocol::info::SlotStatus;
 use slingshot_protocol::message::Protection;
 use slingshot_service::simulated::{F429DualSlot, F429SingleSlot, SimulatedChip};
 use slingshot_service::{admit, FlashImageVerifier, UpdateService};
-use slingshot_update::BootAction;
 
 mod common;
 
@@ -133,14 +132,7 @@ fn dual_slot_update_is_received_into_the_secondary_and_installed_by_the_engine()
     );
     assert_eq!(erases_outside_target(service.flash(), &layout), 0);
 
-    let (mut flash, mut verifier, _) = service.into_parts();
-    let outcome = engine(&layout)
-        .expect("engine")
-        .boot(&mut flash, &mut verifier)
-        .expect("boot");
-    let BootAction::Start { image, trial, .. } = outcome.action else {
-        panic!("the new image starts: {outcome:?}");
-    };
+    let (image, trial, flash, _) = boot(service);
     assert!(trial, "the new image runs on trial");
     assert_eq!(image.security_counter, 2);
     assert_eq!(

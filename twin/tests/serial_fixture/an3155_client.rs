@@ -125,8 +125,8 @@ pub fn sectors_for(layout: &Layout, start: u32, length: usize) -> Vec<u16> {
         .board
         .part
         .flash
-        .sectors_in(region)
-        .map(|sector| u16::from(sector.number))
+        .sector_numbers_in(region)
+        .map(u16::from)
         .collect()
 }
 

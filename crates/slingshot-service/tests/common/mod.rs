@@ -10,10 +10,11 @@ use slingshot_flash_sim::SimulatedFlash;
 use slingshot_image::signing::{public_key_from_seed, sign_image, SigningParameters};
 use slingshot_image::{Version, DESCRIPTOR_SIZE};
 use slingshot_layout::Layout;
+use slingshot_layout::Region;
 use slingshot_protocol::device::DeviceHandler;
 use slingshot_service::simulated::{LayoutSource, SimulatedChip};
 use slingshot_service::{FlashImageVerifier, UpdateService};
-use slingshot_update::{DualSlotConfiguration, DualSlotEngine};
+use slingshot_update::{BootAction, DualSlotConfiguration, DualSlotEngine, ImageSummary};
 
 pub const SEED: [u8; 32] = [0x42; 32];
 pub type Flash = SimulatedFlash<4>;
@@ -113,4 +114,32 @@ pub fn erases_outside_target(flash: &Flash, layout: &Layout) -> u32 {
         })
         .map(|(_, erases)| erases)
         .sum()
+}
+
+/// Sector erases in `region`.
+pub fn erases_in(flash: &Flash, layout: &Layout, region: Region) -> u32 {
+    layout
+        .board
+        .part
+        .flash
+        .sectors
+        .iter()
+        .zip(&flash.statistics().erases_per_sector)
+        .filter(|(sector, _)| region.contains(sector.start))
+        .map(|(_, erases)| erases)
+        .sum()
+}
+
+/// Boots `service`'s flash with the real update engine: the image it starts and whether on
+/// trial (panics if it stays in the bootloader). Returns the flash and verifier too.
+pub fn boot<L: LayoutSource>(service: Service<L>) -> (ImageSummary, bool, Flash, Verifier) {
+    let (mut flash, mut verifier, _) = service.into_parts();
+    let outcome = engine(&L::LAYOUT)
+        .expect("engine")
+        .boot(&mut flash, &mut verifier)
+        .expect("boot");
+    let BootAction::Start { image, trial, .. } = outcome.action else {
+        panic!("an image starts: {outcome:?}");
+    };
+    (image, trial, flash, verifier)
 }
