@@ -33,7 +33,12 @@ pub(crate) fn build(
         .map_err(emulator)?;
     uc.ctl_set_tlb_type(TlbType::VIRTUAL).map_err(emulator)?;
     uc.add_tlb_hook(1, 0, |uc, address, access| {
-        discard_restored_it_state(uc);
+        // Only a data access's fill runs inside a translated block (see below); a fetch's
+        // fill comes while a block is being translated, between blocks, when the CPU copy of
+        // the IT state is the right one for the block about to run.
+        if !matches!(access, unicorn_engine::MemType::FETCH) {
+            discard_restored_it_state(uc);
+        }
         let board = uc.get_data();
         let modelled = board.flash_data_read_modelled(address as u32);
         memory::translate(&board.hardware.part, address, access, modelled)
@@ -201,10 +206,15 @@ const EPSR_IT_BITS: u32 = 0x0600_FC00;
 /// entry (SVC) stacks it. The symptoms depended on where runs stopped, because every stop
 /// restores the IT state of the stop instruction correctly.
 ///
-/// Clearing it here is always safe: the translated code never reads the CPU copy of the IT
-/// state; a block that ends inside an IT block stores the right value, a block that starts
-/// inside one is looked up with it before this hook can run, and every exit or exception in
-/// the middle of a block restores it from the instruction's record again.
+/// Clearing it after a data access's fill is safe: the translated code never reads the CPU
+/// copy of the IT state; a block that ends inside an IT block stores the right value, and
+/// every exit or exception in the middle of a block restores it from the instruction's record
+/// again. It is not after an instruction fetch's fill: that comes while the next block is
+/// translated, between blocks, when a block that ended inside an IT block has just stored the
+/// IT state its successor needs; if the new block then exits before it runs (a stop request),
+/// the next lookup reads the CPU copy again. Clearing it there made IT blocks lose their
+/// conditions in some code layouts (the example application printing rodata garbage, the
+/// F411 and F412 bootloaders not answering: docs/TWIN.md); `tests/it_state.rs` covers both.
 fn discard_restored_it_state(uc: &mut Unicorn<'_, Board>) {
     let epsr = uc.reg_read(RegisterARM::EPSR).unwrap_or(0) as u32;
     if epsr & EPSR_IT_BITS != 0 {

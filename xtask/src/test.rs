@@ -216,6 +216,7 @@ const TWIN_MODEL_TESTS: &[&str] = &[
     "flash_sim_comparison",
     "flash_stalls",
     "instruction_count",
+    "it_page_crossing",
     "it_state",
     "models",
     "power_cuts",
