@@ -10,36 +10,18 @@
 
 mod common;
 
-use common::{twin_with, word};
-use slingshot_twin::{Stop, Twin};
+use common::{run_to_breakpoint, twin_with_systick, word};
+use slingshot_twin::Twin;
 use unicorn_engine::RegisterARM;
 
 const PROGRAM: &[u8] = include_bytes!("programs/it_page_crossing.bin");
-/// Where the program reads its SysTick reload value (0: no SysTick).
-const RELOAD_ADDRESS: u32 = 0x2000_0010;
 /// Where the SysTick handler counts its interrupts.
 const TICKS_ADDRESS: u32 = 0x2000_0000;
 /// IT blocks, each crossing into a page the core has not run before.
 const BLOCKS: u32 = 16;
 
-/// Run the program in runs of `step` instructions until its `bkpt`.
-fn run_to_breakpoint(twin: &mut Twin, step: u64) {
-    for _ in 0..1_000_000 {
-        match twin.run(step).expect("run") {
-            Stop::Breakpoint => return,
-            Stop::InstructionLimit => {}
-            other => panic!("unexpected stop {other:?} at pc 0x{:08x}", twin.pc()),
-        }
-    }
-    panic!("no bkpt after a million runs of {step}")
-}
-
 fn started(reload: u32) -> Twin {
-    let mut twin = twin_with(PROGRAM);
-    // RAM is random after power-on: the program reads its SysTick setting from here.
-    twin.write_memory(RELOAD_ADDRESS, &reload.to_le_bytes())
-        .expect("write reload");
-    twin
+    twin_with_systick(PROGRAM, reload)
 }
 
 fn assert_results(twin: &Twin, context: &str) {

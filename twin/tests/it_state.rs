@@ -11,13 +11,11 @@
 
 mod common;
 
-use common::{twin_with, word};
-use slingshot_twin::{Stop, Twin};
+use common::{run_to_breakpoint, twin_with_systick, word};
+use slingshot_twin::Twin;
 use unicorn_engine::RegisterARM;
 
 const PROGRAM: &[u8] = include_bytes!("programs/it_state.bin");
-/// Where the program reads its SysTick reload value (0: no SysTick).
-const RELOAD_ADDRESS: u32 = 0x2000_0010;
 /// Where the SysTick handler counts its interrupts.
 const TICKS_ADDRESS: u32 = 0x2000_0000;
 /// Loop iterations: 128 KB of flash read 1 KB apart, two pages per iteration.
@@ -29,25 +27,8 @@ const INSTRUCTIONS_PER_ITERATION: u64 = 21;
 /// handler, `movs`, `sel`, `bkpt`.
 const EPILOGUE: u64 = 11;
 
-/// Run the program in runs of `step` instructions until its `bkpt`; returns the instructions
-/// executed.
-fn run_to_breakpoint(twin: &mut Twin, step: u64) -> u64 {
-    for _ in 0..1_000_000 {
-        match twin.run(step).expect("run") {
-            Stop::Breakpoint => return twin.instructions(),
-            Stop::InstructionLimit => {}
-            other => panic!("unexpected stop {other:?} at pc 0x{:08x}", twin.pc()),
-        }
-    }
-    panic!("no bkpt after a million runs of {step}")
-}
-
 fn started(reload: u32) -> Twin {
-    let mut twin = twin_with(PROGRAM);
-    // RAM is random after power-on: the program reads its SysTick setting from here.
-    twin.write_memory(RELOAD_ADDRESS, &reload.to_le_bytes())
-        .expect("write reload");
-    twin
+    twin_with_systick(PROGRAM, reload)
 }
 
 fn assert_loop_results(twin: &Twin, context: &str) {
