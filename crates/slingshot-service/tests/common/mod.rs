@@ -95,10 +95,8 @@ pub fn receive<L: LayoutSource>(service: &mut Service<L>, image: &[u8]) {
     }
 }
 
-/// Sector erases outside `layout`'s update target and state partition.
-pub fn erases_outside_target(flash: &Flash, layout: &Layout) -> u32 {
-    let partitions = layout.partitions;
-    let allowed = [partitions.secondary, partitions.state];
+/// Sector erases of the sectors starting at an address `counted` accepts.
+fn erases_where(flash: &Flash, layout: &Layout, counted: impl Fn(u32) -> bool) -> u32 {
     layout
         .board
         .part
@@ -106,28 +104,26 @@ pub fn erases_outside_target(flash: &Flash, layout: &Layout) -> u32 {
         .sectors
         .iter()
         .zip(&flash.statistics().erases_per_sector)
-        .filter(|(sector, _)| {
-            !allowed
-                .iter()
-                .flatten()
-                .any(|region| region.contains(sector.start))
-        })
+        .filter(|(sector, _)| counted(sector.start))
         .map(|(_, erases)| erases)
         .sum()
 }
 
+/// Sector erases outside `layout`'s update target and state partition.
+pub fn erases_outside_target(flash: &Flash, layout: &Layout) -> u32 {
+    let partitions = layout.partitions;
+    let allowed = [partitions.secondary, partitions.state];
+    erases_where(flash, layout, |start| {
+        !allowed
+            .iter()
+            .flatten()
+            .any(|region| region.contains(start))
+    })
+}
+
 /// Sector erases in `region`.
 pub fn erases_in(flash: &Flash, layout: &Layout, region: Region) -> u32 {
-    layout
-        .board
-        .part
-        .flash
-        .sectors
-        .iter()
-        .zip(&flash.statistics().erases_per_sector)
-        .filter(|(sector, _)| region.contains(sector.start))
-        .map(|(_, erases)| erases)
-        .sum()
+    erases_where(flash, layout, |start| region.contains(start))
 }
 
 /// Boots `service`'s flash with the real update engine: the image it starts and whether on
