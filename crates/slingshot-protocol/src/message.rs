@@ -339,47 +339,31 @@ impl Reply {
     /// Writes the payload; returns its length, or `None` if `output` is too small.
     pub fn encode(&self, output: &mut [u8]) -> Option<usize> {
         let mut writer = Writer::new(output);
-        match self {
-            Self::Info(info) => info.write(&mut writer),
-            Self::UpdateAccepted(accepted) => {
-                writer.u32(accepted.window);
-                writer.u16(accepted.max_data);
-                writer.u16(accepted.write_size);
-                writer.u32(accepted.prefix_end);
-                writer.u32(accepted.prefix_checksum);
-            }
-            Self::Ack(ack) => {
-                writer.u32(ack.contiguous);
-                writer.u32(ack.credit_limit);
-                writer.u8(ack.flags);
-                writer.u32(ack.received);
-            }
+        self.write(&mut writer);
+        writer.finish()
+    }
+
+    /// Writes the payload's fields (the device writes the same fields straight from its
+    /// results, through the per-reply functions this one calls).
+    pub(crate) fn write(&self, writer: &mut Writer<'_>) {
+        match *self {
+            Self::Info(info) => info.write(writer),
+            Self::UpdateAccepted(accepted) => accepted.write(writer),
+            Self::Ack(ack) => ack.write(writer),
             Self::Checksum {
                 offset,
                 length,
                 checksum,
-            } => {
-                writer.u32(*offset);
-                writer.u32(*length);
-                writer.u32(*checksum);
-            }
+            } => write_checksum(writer, offset, length, checksum),
             Self::Verified | Self::Installed | Self::Rebooting => {}
             Self::BaudAccepted {
                 baud,
                 timeout_milliseconds,
-            } => {
-                writer.u32(*baud);
-                writer.u16(*timeout_milliseconds);
-            }
-            Self::BaudConfirmed { baud } => writer.u32(*baud),
-            Self::ProtectionSet(chip) => chip.write(&mut writer),
-            Self::Error(error) => {
-                writer.u8(error.request_type);
-                writer.u16(error.code.code());
-                writer.u32(error.detail);
-            }
+            } => write_baud_accepted(writer, baud, timeout_milliseconds),
+            Self::BaudConfirmed { baud } => writer.u32(baud),
+            Self::ProtectionSet(chip) => chip.write(writer),
+            Self::Error(error) => error.write(writer),
         }
-        writer.finish()
     }
 
     /// Parses a reply payload; `None` if the type is unknown or the payload malformed.
@@ -435,4 +419,47 @@ impl Reply {
         reader.end()?;
         Some(reply)
     }
+}
+
+impl Ack {
+    /// The Ack reply's payload.
+    pub(crate) fn write(&self, writer: &mut Writer<'_>) {
+        writer.u32(self.contiguous);
+        writer.u32(self.credit_limit);
+        writer.u8(self.flags);
+        writer.u32(self.received);
+    }
+}
+
+impl UpdateAccepted {
+    /// The UpdateAccepted reply's payload.
+    pub(crate) fn write(&self, writer: &mut Writer<'_>) {
+        writer.u32(self.window);
+        writer.u16(self.max_data);
+        writer.u16(self.write_size);
+        writer.u32(self.prefix_end);
+        writer.u32(self.prefix_checksum);
+    }
+}
+
+impl ErrorReply {
+    /// The Error reply's payload.
+    pub(crate) fn write(&self, writer: &mut Writer<'_>) {
+        writer.u8(self.request_type);
+        writer.u16(self.code.code());
+        writer.u32(self.detail);
+    }
+}
+
+/// The Checksum reply's payload.
+pub(crate) fn write_checksum(writer: &mut Writer<'_>, offset: u32, length: u32, checksum: u32) {
+    writer.u32(offset);
+    writer.u32(length);
+    writer.u32(checksum);
+}
+
+/// The BaudAccepted reply's payload.
+pub(crate) fn write_baud_accepted(writer: &mut Writer<'_>, baud: u32, timeout_milliseconds: u16) {
+    writer.u32(baud);
+    writer.u16(timeout_milliseconds);
 }

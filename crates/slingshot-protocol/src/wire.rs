@@ -16,6 +16,12 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Forgets what was written (a refusal replaces a reply begun).
+    pub(crate) fn clear(&mut self) {
+        self.position = 0;
+        self.overflowed = false;
+    }
+
     pub(crate) fn bytes(&mut self, bytes: &[u8]) {
         match self
             .output

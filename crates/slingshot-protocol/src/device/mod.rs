@@ -28,7 +28,8 @@ use crate::frame::{
 };
 use crate::frame::{MAX_DATA_PAYLOAD, PROTOCOL_VERSION};
 use crate::info::{DeviceInfo, DeviceState};
-use crate::message::{ErrorReply, Reply, Request};
+use crate::message::{self, ErrorReply, Request};
+use crate::wire::Writer;
 use transfer::Transfer;
 
 /// Largest reply payload (the info reply is the longest).
@@ -172,26 +173,46 @@ impl<H: DeviceHandler> Device<H> {
                 let frame = self.decoder.frame()?;
                 let (version, frame_type, sequence) =
                     (frame.version, frame.frame_type, frame.sequence);
-                let mut payload = [0u8; crate::frame::MAX_PAYLOAD];
+                let mut request_payload = [0u8; crate::frame::MAX_PAYLOAD];
                 let length = frame.payload.len();
-                payload[..length].copy_from_slice(frame.payload);
-                let reply = if version != PROTOCOL_VERSION {
-                    Reply::Error(ErrorReply {
-                        request_type: frame_type,
-                        code: ErrorCode::UnsupportedVersion,
-                        detail: u32::from(PROTOCOL_VERSION),
-                    })
+                request_payload[..length].copy_from_slice(frame.payload);
+                // The reply's fields are written straight from the results (no `Reply`
+                // value is built: this runs in the bootloader, where every byte counts).
+                let mut payload = [0u8; MAX_REPLY_PAYLOAD];
+                let mut writer = Writer::new(&mut payload);
+                let outcome = if version != PROTOCOL_VERSION {
+                    Err(Refusal::with_detail(
+                        ErrorCode::UnsupportedVersion,
+                        u32::from(PROTOCOL_VERSION),
+                    ))
                 } else {
-                    match Request::decode(frame_type, &payload[..length]) {
-                        Ok(request) => self.handle(request),
-                        Err(code) => Reply::Error(ErrorReply {
+                    Request::decode(frame_type, &request_payload[..length])
+                        .map_err(Refusal::new)
+                        .and_then(|request| self.dispatch(request, &mut writer))
+                };
+                let reply_type = match outcome {
+                    // Resume is answered with an Ack, like Data; every other reply carries
+                    // its request's type.
+                    Ok(()) if frame_type == message::frame_type::RESUME => {
+                        message::frame_type::DATA | message::frame_type::REPLY
+                    }
+                    Ok(()) => frame_type | message::frame_type::REPLY,
+                    Err(refusal) => {
+                        writer.clear();
+                        ErrorReply {
                             request_type: frame_type,
-                            code,
-                            detail: 0,
-                        }),
+                            code: refusal.code,
+                            detail: refusal.detail,
+                        }
+                        .write(&mut writer);
+                        message::frame_type::ERROR
                     }
                 };
-                self.encode_reply(sequence, &reply)
+                let written = writer.finish()?;
+                let length =
+                    encode_frame(reply_type, sequence, &payload[..written], &mut self.reply)
+                        .ok()?;
+                Some(&self.reply[..length])
             }
         }
     }
@@ -248,23 +269,13 @@ impl<H: DeviceHandler> Device<H> {
         }
     }
 
-    fn handle(&mut self, request: Request<'_>) -> Reply {
-        match self.dispatch(request) {
-            Ok(reply) => reply,
-            Err(refusal) => Reply::Error(ErrorReply {
-                request_type: request.frame_type(),
-                code: refusal.code,
-                detail: refusal.detail,
-            }),
-        }
-    }
-
-    fn dispatch(&mut self, request: Request<'_>) -> Result<Reply, Refusal> {
+    /// Carries out `request`, writing its reply's payload into `reply`.
+    fn dispatch(&mut self, request: Request<'_>, reply: &mut Writer<'_>) -> Result<(), Refusal> {
         match request {
             Request::Hello => {
                 let mut info = self.handler.info();
                 info.state = self.state;
-                Ok(Reply::Info(info))
+                info.write(reply);
             }
             Request::StartUpdate {
                 image_size,
@@ -280,7 +291,7 @@ impl<H: DeviceHandler> Device<H> {
                     Transfer::start(&mut self.handler, image_size, self.config.window)?;
                 self.transfer = Some(transfer);
                 self.state = DeviceState::Receiving;
-                Ok(Reply::UpdateAccepted(accepted))
+                accepted.write(reply);
             }
             Request::Checksum { offset, length } => {
                 let transfer = self
@@ -293,15 +304,11 @@ impl<H: DeviceHandler> Device<H> {
                     return Err(Refusal::with_detail(ErrorCode::OffsetOutOfRange, end));
                 }
                 let checksum = self.handler.checksum(offset, length)?;
-                Ok(Reply::Checksum {
-                    offset,
-                    length,
-                    checksum,
-                })
+                message::write_checksum(reply, offset, length, checksum);
             }
             Request::Resume { offset } => {
                 let transfer = Self::receiving_transfer(self.state, self.transfer.as_mut())?;
-                Ok(Reply::Ack(transfer.resume(&mut self.handler, offset)?))
+                transfer.resume(&mut self.handler, offset)?.write(reply);
             }
             Request::Data { offset, data } => {
                 let transfer = Self::receiving_transfer(self.state, self.transfer.as_mut())?;
@@ -309,7 +316,7 @@ impl<H: DeviceHandler> Device<H> {
                 if transfer.is_complete() {
                     self.state = DeviceState::Received;
                 }
-                Ok(Reply::Ack(ack))
+                ack.write(reply);
             }
             Request::Verify => {
                 let transfer = self
@@ -325,11 +332,10 @@ impl<H: DeviceHandler> Device<H> {
                 let image_size = transfer.image_size;
                 self.handler.verify(image_size)?;
                 self.state = DeviceState::Verified;
-                Ok(Reply::Verified)
             }
             Request::Install => {
                 if self.state == DeviceState::Installed {
-                    return Ok(Reply::Installed); // a retried install: already done
+                    return Ok(()); // a retried install: already done
                 }
                 if self.state != DeviceState::Verified {
                     return Err(Refusal::new(ErrorCode::NotVerified));
@@ -340,25 +346,24 @@ impl<H: DeviceHandler> Device<H> {
                     .map_or(0, |transfer| transfer.image_size);
                 self.handler.install(image_size)?;
                 self.state = DeviceState::Installed;
-                Ok(Reply::Installed)
             }
             Request::Reboot => {
                 self.pending = Pending::Reboot;
-                Ok(Reply::Rebooting)
             }
             Request::SetBaud { baud } => {
                 if !self.handler.supports_baud(baud) {
                     return Err(Refusal::with_detail(ErrorCode::BaudUnsupported, baud));
                 }
                 self.pending = Pending::SwitchBaud { baud };
-                Ok(Reply::BaudAccepted {
+                message::write_baud_accepted(
+                    reply,
                     baud,
-                    timeout_milliseconds: self.config.baud_confirm_timeout_milliseconds,
-                })
+                    self.config.baud_confirm_timeout_milliseconds,
+                );
             }
             Request::ConfirmBaud => {
                 self.baud_trial = None;
-                Ok(Reply::BaudConfirmed { baud: self.baud })
+                reply.u32(self.baud);
             }
             Request::SetProtection(protection) => {
                 // Not in the middle of an update: the option bytes stall both banks for the
@@ -366,11 +371,10 @@ impl<H: DeviceHandler> Device<H> {
                 if !matches!(self.state, DeviceState::Idle | DeviceState::Installed) {
                     return Err(Refusal::new(ErrorCode::WrongState));
                 }
-                Ok(Reply::ProtectionSet(
-                    self.handler.set_protection(protection)?,
-                ))
+                self.handler.set_protection(protection)?.write(reply);
             }
         }
+        Ok(())
     }
 
     fn receiving_transfer(
@@ -381,18 +385,5 @@ impl<H: DeviceHandler> Device<H> {
             (DeviceState::Receiving | DeviceState::Received, Some(transfer)) => Ok(transfer),
             _ => Err(Refusal::new(ErrorCode::WrongState)),
         }
-    }
-
-    fn encode_reply(&mut self, sequence: u8, reply: &Reply) -> Option<&[u8]> {
-        let mut payload = [0u8; MAX_REPLY_PAYLOAD];
-        let length = reply.encode(&mut payload)?;
-        let written = encode_frame(
-            reply.frame_type(),
-            sequence,
-            &payload[..length],
-            &mut self.reply,
-        )
-        .ok()?;
-        Some(&self.reply[..written])
     }
 }
