@@ -53,6 +53,7 @@ pub fn run(arguments: BenchArguments) -> Result<()> {
     )?;
     foundation(&mut report)?;
     flash_breakdown(&mut report)?;
+    crate::feature_costs::section(&mut report)?;
     crate::reports::external_sections(&mut report)?;
     writeln!(report, "{}", include_str!("bench_notes.md"))?;
     crate::reports::signing_time(&mut report)?;

@@ -10,6 +10,7 @@ mod breakdown;
 mod budgets;
 mod build;
 mod demo;
+mod feature_costs;
 mod flash;
 mod fuzz;
 mod gdb;
