@@ -303,6 +303,7 @@ fn corrupted_and_dropped_bytes_one_in_ten_thousand_update_completes() -> Result<
             noise: LineNoise {
                 corrupt_per_million: 100,
                 drop_per_million: 100,
+                insert_per_million: 0,
             },
             random: SplitMix64::new(0x5EED + run),
             ..LinkFaults::none()

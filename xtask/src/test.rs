@@ -235,6 +235,7 @@ const TWIN_SYSTEM_TESTS: &[&str] = &[
     "other_boards",
     "protect",
     "serial_benchmark",
+    "serial_faults",
     "serial_tcp",
     "serial_timing",
     "serial_update",

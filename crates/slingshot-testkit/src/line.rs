@@ -13,6 +13,9 @@ pub struct LineNoise {
     pub corrupt_per_million: u64,
     /// Bytes dropped, per million.
     pub drop_per_million: u64,
+    /// Bytes followed by a spurious extra byte (a glitch the receiver takes for a start
+    /// bit), per million.
+    pub insert_per_million: u64,
 }
 
 /// What the line did to one byte.
@@ -24,14 +27,32 @@ pub enum Transit {
     Corrupted(u8),
     /// Lost.
     Dropped,
+    /// Arrived as sent, followed by a spurious `extra` byte.
+    Inserted {
+        /// The byte sent.
+        byte: u8,
+        /// The byte the line made up after it.
+        extra: u8,
+    },
 }
 
 impl Transit {
     /// The byte that arrives, if any.
     pub fn byte(self) -> Option<u8> {
         match self {
-            Transit::Delivered(byte) | Transit::Corrupted(byte) => Some(byte),
+            Transit::Delivered(byte)
+            | Transit::Corrupted(byte)
+            | Transit::Inserted { byte, .. } => Some(byte),
             Transit::Dropped => None,
+        }
+    }
+
+    /// Every byte that arrives, in order, appended to `arrived`.
+    pub fn deliver_into(self, arrived: &mut impl Extend<u8>) {
+        match self {
+            Transit::Delivered(byte) | Transit::Corrupted(byte) => arrived.extend([byte]),
+            Transit::Inserted { byte, extra } => arrived.extend([byte, extra]),
+            Transit::Dropped => {}
         }
     }
 }
@@ -41,6 +62,7 @@ impl LineNoise {
     pub const CLEAN: LineNoise = LineNoise {
         corrupt_per_million: 0,
         drop_per_million: 0,
+        insert_per_million: 0,
     };
 
     /// One byte in `corrupt_one_in` corrupted and one in `drop_one_in` dropped (0: never).
@@ -49,12 +71,13 @@ impl LineNoise {
         LineNoise {
             corrupt_per_million: per_million(corrupt_one_in),
             drop_per_million: per_million(drop_one_in),
+            insert_per_million: 0,
         }
     }
 
     /// Whether the line never changes a byte.
     pub fn is_clean(&self) -> bool {
-        self.corrupt_per_million == 0 && self.drop_per_million == 0
+        self.corrupt_per_million == 0 && self.drop_per_million == 0 && self.insert_per_million == 0
     }
 
     /// Sends `byte` across, drawing from `random` (nothing is drawn on a clean line).
@@ -67,6 +90,12 @@ impl LineNoise {
             Transit::Dropped
         } else if draw < self.drop_per_million + self.corrupt_per_million {
             Transit::Corrupted(byte ^ (1 << (random.next_u64() % 8)))
+        } else if draw < self.drop_per_million + self.corrupt_per_million + self.insert_per_million
+        {
+            Transit::Inserted {
+                byte,
+                extra: random.next_u64() as u8,
+            }
         } else {
             Transit::Delivered(byte)
         }
@@ -84,7 +113,8 @@ mod tests {
             noise,
             LineNoise {
                 corrupt_per_million: 10_000,
-                drop_per_million: 20_000
+                drop_per_million: 20_000,
+                insert_per_million: 0,
             }
         );
         let mut random = SplitMix64::new(3);
@@ -98,6 +128,7 @@ mod tests {
                 }
                 Transit::Dropped => dropped += 1,
                 Transit::Delivered(arrived) => assert_eq!(arrived, byte),
+                Transit::Inserted { .. } => panic!("no insertion was asked for"),
             }
         }
         assert!((900..1100).contains(&corrupted), "{corrupted}");
@@ -106,5 +137,30 @@ mod tests {
             LineNoise::CLEAN.transit(7, &mut random),
             Transit::Delivered(7)
         );
+    }
+
+    #[test]
+    fn an_inserted_byte_follows_the_byte_sent() {
+        let noise = LineNoise {
+            insert_per_million: 100_000,
+            ..LineNoise::CLEAN
+        };
+        assert!(!noise.is_clean());
+        let mut random = SplitMix64::new(5);
+        let mut arrived = Vec::new();
+        let sent: Vec<u8> = (0..10_000u32).map(|index| index as u8).collect();
+        for &byte in &sent {
+            noise.transit(byte, &mut random).deliver_into(&mut arrived);
+        }
+        let inserted = arrived.len() - sent.len();
+        assert!((900..1100).contains(&inserted), "{inserted}");
+        // Removing the extras gives back what was sent: every sent byte arrived, in order.
+        let mut position = 0;
+        for &byte in &sent {
+            while arrived[position] != byte {
+                position += 1;
+            }
+            position += 1;
+        }
     }
 }

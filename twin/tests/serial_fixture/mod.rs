@@ -153,8 +153,17 @@ pub struct LinkFaults {
     /// `Disconnected` for `pull_duration` of modelled time (the board keeps running, its
     /// output is lost).
     pub pull_after_bytes: Option<u64>,
+    /// Cable pull right after the first frame of this type (a request type, or a reply type
+    /// with bit 7 set) has passed, for `pull_duration`.
+    pub pull_after_frame_type: Option<u8>,
     /// How long the cable stays out.
     pub pull_duration: Duration,
+    /// Stall: once this many host bytes have been written, the line carries nothing in
+    /// either direction for `stall_duration` of modelled time (a busy USB host or hub); the
+    /// bytes are delayed, not lost.
+    pub stall_after_bytes: Option<u64>,
+    /// How long the line stalls.
+    pub stall_duration: Duration,
     /// Lose the first frame of this type (a request type, or a reply type with bit 7 set),
     /// whole, in whichever direction it travels.
     pub lose_frame_type: Option<u8>,
@@ -168,7 +177,10 @@ impl LinkFaults {
         LinkFaults {
             noise: LineNoise::CLEAN,
             pull_after_bytes: None,
+            pull_after_frame_type: None,
             pull_duration: Duration::ZERO,
+            stall_after_bytes: None,
+            stall_duration: Duration::ZERO,
             lose_frame_type: None,
             random: SplitMix64::new(0),
         }
@@ -184,7 +196,17 @@ impl LinkFaults {
 
     /// Whether `frame` (one whole frame with its delimiter) is the one to lose; disarms.
     fn loses(&mut self, frame: &[u8]) -> bool {
-        let Some(wanted) = self.lose_frame_type else {
+        Self::matches(&mut self.lose_frame_type, frame)
+    }
+
+    /// Whether `frame` is the one after which the cable is pulled; disarms.
+    fn pulls_after(&mut self, frame: &[u8]) -> bool {
+        Self::matches(&mut self.pull_after_frame_type, frame)
+    }
+
+    /// Whether `frame` is of the `armed` type; disarms it if so.
+    fn matches(armed: &mut Option<u8>, frame: &[u8]) -> bool {
+        let Some(wanted) = *armed else {
             return false;
         };
         let mut decoder = FrameDecoder::new();
@@ -193,24 +215,29 @@ impl LinkFaults {
             _ => None,
         });
         if frame_type == Some(wanted) {
-            self.lose_frame_type = None;
+            *armed = None;
             return true;
         }
         false
+    }
+
+    /// Whether the board's output is to be taken frame by frame (a frame is watched for).
+    fn watches_frames(&self) -> bool {
+        self.lose_frame_type.is_some() || self.pull_after_frame_type.is_some()
     }
 
     /// Apply corruption and loss to `bytes` (one direction).
     fn apply(&mut self, bytes: &[u8], counts: &mut FaultCounts) -> Vec<u8> {
         let mut out = Vec::with_capacity(bytes.len());
         for &byte in bytes {
-            match self.noise.transit(byte, &mut self.random) {
-                Transit::Delivered(byte) => out.push(byte),
-                Transit::Corrupted(byte) => {
-                    counts.corrupted += 1;
-                    out.push(byte);
-                }
+            let transit = self.noise.transit(byte, &mut self.random);
+            match transit {
+                Transit::Delivered(_) => {}
+                Transit::Corrupted(_) => counts.corrupted += 1,
                 Transit::Dropped => counts.dropped += 1,
+                Transit::Inserted { .. } => counts.inserted += 1,
             }
+            transit.deliver_into(&mut out);
         }
         out
     }
@@ -223,6 +250,10 @@ pub struct FaultCounts {
     pub corrupted: u64,
     /// Bytes dropped.
     pub dropped: u64,
+    /// Spurious bytes inserted.
+    pub inserted: u64,
+    /// Stalls of the line.
+    pub stalls: u64,
     /// Bytes garbled by a baud-rate mismatch.
     pub garbled: u64,
     /// Transport calls refused during a cable pull.
@@ -313,8 +344,9 @@ impl<'a> TwinLink<'a> {
         if self.pulled() {
             return;
         }
-        // While a reply is to be lost, output is taken frame by frame (up to each delimiter).
-        let fresh = if self.faults.lose_frame_type.is_some() {
+        // While a reply is to be lost or awaited for a cable pull, output is taken frame by
+        // frame (up to each delimiter).
+        let fresh = if self.faults.watches_frames() {
             self.partial_frame.extend_from_slice(&fresh);
             let mut kept = Vec::new();
             while let Some(end) = self
@@ -326,10 +358,16 @@ impl<'a> TwinLink<'a> {
                 if self.faults.loses(&frame) {
                     self.counts.lost_frames += 1;
                 } else {
-                    kept.extend(frame);
+                    kept.extend_from_slice(&frame);
+                }
+                if self.faults.pulls_after(&frame) {
+                    // The frame arrived; the cable goes right after it, with what follows.
+                    self.pull_now();
+                    self.partial_frame.clear();
+                    break;
                 }
             }
-            if self.faults.lose_frame_type.is_none() {
+            if !self.faults.watches_frames() && !self.pulled() {
                 kept.append(&mut self.partial_frame);
             }
             kept
@@ -340,6 +378,12 @@ impl<'a> TwinLink<'a> {
         let delivered = self.faults.apply(&fresh, &mut counts);
         self.counts = counts;
         self.to_host.extend(delivered);
+    }
+
+    /// Pulls the cable now, for the faults' pull duration.
+    fn pull_now(&mut self) {
+        self.pull_until_ps =
+            Some(self.now_ps() + self.faults.pull_duration.as_nanos() as u64 * 1000);
     }
 
     fn pulled(&self) -> bool {
@@ -423,13 +467,21 @@ impl Transport for TwinLink<'_> {
     fn write(&mut self, bytes: &[u8]) -> Result<(), TransportError> {
         if let (Some(after), None) = (self.faults.pull_after_bytes, self.pull_until_ps) {
             if self.written + bytes.len() as u64 >= after {
-                self.pull_until_ps =
-                    Some(self.now_ps() + self.faults.pull_duration.as_nanos() as u64 * 1000);
+                self.pull_now();
             }
         }
         if self.pulled() {
             self.counts.refused += 1;
             return Err(TransportError::Disconnected);
+        }
+        if let Some(after) = self.faults.stall_after_bytes {
+            if self.written + bytes.len() as u64 >= after {
+                // The line holds these bytes (and carries nothing back) for the stall.
+                self.faults.stall_after_bytes = None;
+                self.counts.stalls += 1;
+                // What the board sends meanwhile waits for the host's next read.
+                self.idle(self.faults.stall_duration)?;
+            }
         }
         self.written += bytes.len() as u64;
         self.operations_at_last_write = self.twin.board().flash.operations_started;
@@ -441,6 +493,9 @@ impl Transport for TwinLink<'_> {
         let sent = self.faults.apply(bytes, &mut counts);
         self.counts = counts;
         self.twin.send_serial(&sent);
+        if self.faults.pulls_after(bytes) {
+            self.pull_now();
+        }
         Ok(())
     }
 

@@ -150,6 +150,7 @@ pub struct LinkStatistics {
     pub overruns: u64,
     pub corrupted: u64,
     pub dropped: u64,
+    pub inserted: u64,
     pub bytes_to_device: u64,
     pub bytes_to_host: u64,
 }
@@ -234,23 +235,21 @@ impl<M: DeviceModel> Link<M> {
         self.host_line_free = self.now;
     }
 
-    /// Applies a fault to a byte in transit; `None` if it is dropped.
-    fn transit(&mut self, byte: u8, sender_baud: u32, receiver_baud: u32) -> Option<u8> {
+    /// Applies a fault to a byte in transit: what arrives (nothing if it is dropped, two
+    /// bytes if the line inserts one).
+    fn transit(&mut self, byte: u8, sender_baud: u32, receiver_baud: u32) -> Transit {
         if sender_baud != receiver_baud {
             self.statistics.corrupted += 1;
-            return Some(self.random.next_u64() as u8);
+            return Transit::Corrupted(self.random.next_u64() as u8);
         }
-        match self.config.noise.transit(byte, &mut self.random) {
-            Transit::Delivered(byte) => Some(byte),
-            Transit::Corrupted(byte) => {
-                self.statistics.corrupted += 1;
-                Some(byte)
-            }
-            Transit::Dropped => {
-                self.statistics.dropped += 1;
-                None
-            }
+        let transit = self.config.noise.transit(byte, &mut self.random);
+        match transit {
+            Transit::Delivered(_) => {}
+            Transit::Corrupted(_) => self.statistics.corrupted += 1,
+            Transit::Dropped => self.statistics.dropped += 1,
+            Transit::Inserted { .. } => self.statistics.inserted += 1,
         }
+        transit
     }
 
     fn check_events(&mut self) {
@@ -282,14 +281,17 @@ impl<M: DeviceModel> Link<M> {
             {
                 let (_, byte, baud) = self.to_device.pop_front().expect("front exists");
                 let receiver_baud = self.model.baud();
-                match self.transit(byte, baud, receiver_baud) {
-                    Some(_) if !device_on => {}
-                    Some(byte) if self.ring.len() < self.config.ring_capacity => {
+                let mut arrived = Vec::with_capacity(2);
+                self.transit(byte, baud, receiver_baud)
+                    .deliver_into(&mut arrived);
+                // A board without power receives nothing.
+                for byte in arrived.into_iter().filter(|_| device_on) {
+                    if self.ring.len() < self.config.ring_capacity {
                         self.statistics.bytes_to_device += 1;
                         self.ring.push_back(byte);
+                    } else {
+                        self.statistics.overruns += 1;
                     }
-                    Some(_) => self.statistics.overruns += 1,
-                    None => {}
                 }
             }
             while self
@@ -304,10 +306,11 @@ impl<M: DeviceModel> Link<M> {
                         continue;
                     }
                 }
-                if let Some(byte) = self.transit(byte, baud, self.host_baud) {
-                    self.statistics.bytes_to_host += 1;
-                    self.host_received.push_back(byte);
-                }
+                let mut arrived = Vec::with_capacity(2);
+                self.transit(byte, baud, self.host_baud)
+                    .deliver_into(&mut arrived);
+                self.statistics.bytes_to_host += arrived.len() as u64;
+                self.host_received.extend(arrived);
             }
             if stop_on_data && !self.host_received.is_empty() {
                 return;
