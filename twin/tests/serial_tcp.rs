@@ -3,14 +3,13 @@
 //! drives the library endpoint; the second runs `slingshot-twin run --serial tcp:0` with the
 //! real firmware (needs `cargo xtask build`).
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod process_fixture;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::channel;
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
-use slingshot_testkit::artifacts::{firmware_file, Program};
 use slingshot_twin::serial_endpoint::SerialEndpoint;
 
 /// Attempts (of up to one second each) before a test gives up waiting for data.
@@ -98,50 +97,9 @@ fn library_endpoint_accepts_a_new_client_after_a_cable_pull() -> Result<()> {
     Ok(())
 }
 
-/// Kills the twin process when the test ends, passed or failed.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn twin_over_tcp_keeps_running_across_a_cable_pull_and_answers_b() -> Result<()> {
-    let child = Command::new(env!("CARGO_BIN_EXE_slingshot-twin"))
-        .arg("run")
-        .arg("--flash")
-        .arg(firmware_file(Program::Bootloader, "")?)
-        .arg("--flash")
-        .arg(format!(
-            "{}@0x08008000",
-            firmware_file(Program::Application, "signed.bin")?.display()
-        ))
-        .args(["--serial", "tcp:0", "--fast"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("starting slingshot-twin")?;
-    let mut running = Running(child);
-    // Standard error names the port first, then carries LED changes: keep draining it.
-    let stderr = running.0.stderr.take().context("stderr")?;
-    let (sender, ports) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(address) = line
-                .strip_prefix("slingshot-twin: USART3 on tcp ")
-                .or_else(|| line.strip_prefix("slingshot-twin: USART2 on tcp "))
-            {
-                let _ = sender.send(address.to_string());
-            }
-        }
-    });
-    let address = ports
-        .recv_timeout(Duration::from_secs(ATTEMPTS as u64))
-        .context("the twin never printed its TCP address")?;
+    let (mut running, address) = process_fixture::start_twin("tcp:0", &["--fast"])?;
     let port: u16 = address.rsplit(':').next().context("port")?.parse()?;
 
     // First connection: the application is running and ticking.

@@ -16,24 +16,23 @@
 //! (`slingshot_twin::line_framing`), reach the bootloader, which must notice the framing and
 //! answer in it.
 
+mod process_fixture;
 mod serial_fixture;
 
 use anyhow::{bail, ensure, Context, Result};
+use process_fixture::{Running, PRIMARY};
 use rustix::termios::{self, OptionalActions};
 use serial_fixture::{signed_bytes, unchecked_image, ImageSpec, BANNER};
 use slingshot_cli::flashing::{flash, FlashOptions, RunningVersion};
 use slingshot_cli::port::{open_port, PortSpec};
 use slingshot_testkit::artifacts::{firmware_file, Program};
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::channel;
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The application's slot, where stm32flash writes and jumps.
-const PRIMARY: &str = "0x08008000";
 /// Filler appended to v2 (one sector more than v1 occupies).
 const V2_FILLER: usize = 24 * 1024;
 /// Longest wait for an expected line (the dual-slot swap of v2 takes about 3 s modelled).
@@ -41,46 +40,9 @@ const LINE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest an stm32flash run may take.
 const STM32FLASH_TIMEOUT: Duration = Duration::from_secs(180);
 
-/// Kills the twin when the test ends, passed or failed.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts the twin with the bootloader and the signed v1; returns it and its terminal's path.
 fn start_twin() -> Result<(Running, PathBuf)> {
-    let child = Command::new(env!("CARGO_BIN_EXE_slingshot-twin"))
-        .arg("run")
-        .arg("--flash")
-        .arg(firmware_file(Program::Bootloader, "")?)
-        .arg("--flash")
-        .arg(format!(
-            "{}@{PRIMARY}",
-            firmware_file(Program::Application, "signed.bin")?.display()
-        ))
-        .args(["--serial", "pty"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("starting slingshot-twin")?;
-    let mut running = Running(child);
-    let stderr = running.0.stderr.take().context("stderr")?;
-    let (sender, paths) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(path) = line.strip_prefix("slingshot-twin: USART3 on pseudo-terminal ") {
-                let _ = sender.send(path.to_string());
-            }
-        }
-    });
-    let path = paths
-        .recv_timeout(Duration::from_secs(30))
-        .context("the twin never named its pseudo-terminal")?;
+    let (running, path) = process_fixture::start_twin("pty", &[])?;
     Ok((running, PathBuf::from(path)))
 }
 

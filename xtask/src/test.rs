@@ -146,6 +146,7 @@ pub fn run(arguments: TestArguments) -> Result<()> {
         }
         Tier::Twin => {
             step("F429 twin: model tests and system tests of the real binaries");
+            build_host_tool()?;
             cargo_test(&["-p", TWIN_PACKAGE])?;
         }
         Tier::TwinModel => {
@@ -158,6 +159,7 @@ pub fn run(arguments: TestArguments) -> Result<()> {
         }
         Tier::TwinSystem => {
             step("F429 twin: system tests of the real binaries");
+            build_host_tool()?;
             let mut selection = vec!["-p", TWIN_PACKAGE];
             for test in TWIN_SYSTEM_TESTS {
                 selection.extend(["--test", test]);
@@ -236,12 +238,26 @@ const TWIN_SYSTEM_TESTS: &[&str] = &[
     "protect",
     "serial_benchmark",
     "serial_faults",
+    "serial_relay",
     "serial_tcp",
     "serial_timing",
     "serial_update",
     "stm32flash",
     "watchdog_option",
 ];
+
+/// The `slingshot` binary the serial relay test runs as a separate process (`cargo test
+/// --workspace` builds it anyway, for slingshot-cli's own tests).
+fn build_host_tool() -> Result<()> {
+    run_checked(cargo().current_dir(repository_root()).args([
+        "build",
+        "--release",
+        "-p",
+        "slingshot-cli",
+        "--bin",
+        "slingshot",
+    ]))
+}
 
 /// `cargo test --release --no-fail-fast` with `selection` in the host workspace.
 fn cargo_test(selection: &[&str]) -> Result<()> {

@@ -1,0 +1,600 @@
+//! The real `slingshot` binary against the real bootloader on the twin, as separate processes,
+//! with a fault-injecting relay between them (issue 13, item 4): `slingshot-twin run --serial
+//! tcp:0` (modelled time paced to the wall clock) ← relay → `slingshot flash --port
+//! tcp:127.0.0.1:PORT`. The relay corrupts, drops and inserts bytes in both directions
+//! (`slingshot_testkit::line::LineNoise`, the line model of every other link test), stalls the
+//! line, loses a frame of a given type, and pulls the cable (closes the tool's connection; the
+//! board keeps running, its output meanwhile is lost). Each scenario ends with the new image
+//! running and the tool's own output saying so; a run the fault broke exits 1 telling the user
+//! to run `slingshot flash` again, and the rerun does not send the image again.
+//!
+//! Needs `cargo xtask build` and the `slingshot` binary next to this test's executable
+//! (`cargo build --release -p slingshot-cli`; `cargo xtask test` builds both).
+
+mod process_fixture;
+mod serial_fixture;
+
+use anyhow::{bail, ensure, Context, Result};
+use serial_fixture::{signed_bytes, ImageSpec};
+use slingshot_flash_sim::SplitMix64;
+use slingshot_protocol::frame::{DecodeEvent, FrameDecoder, DELIMITER};
+use slingshot_protocol::message::frame_type;
+use slingshot_testkit::line::{LineNoise, Transit};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Filler appended to v2: about 41 KB on the wire, two sectors of the slot.
+const V2_FILLER: usize = 24 * 1024;
+/// Longest a `slingshot flash` run may take before the test kills it.
+const TOOL_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// What the relay does to the line.
+#[derive(Clone, Debug)]
+struct RelayFaults {
+    /// Corruption, loss and insertion of bytes, in both directions.
+    noise: LineNoise,
+    /// Seed of the faults.
+    seed: u64,
+    /// Once the tool has sent this many bytes, the line carries nothing for `stall`.
+    stall_after_bytes: Option<u64>,
+    /// How long the line stalls.
+    stall: Duration,
+    /// Pull the cable once the tool has sent this many bytes.
+    pull_after_bytes: Option<u64>,
+    /// Pull the cable right after the first frame of this type has passed.
+    pull_after_frame_type: Option<u8>,
+    /// Lose the first frame of this type, whole.
+    lose_frame_type: Option<u8>,
+}
+
+impl RelayFaults {
+    /// A perfect line.
+    fn none() -> Self {
+        RelayFaults {
+            noise: LineNoise::CLEAN,
+            seed: 0,
+            stall_after_bytes: None,
+            stall: Duration::ZERO,
+            pull_after_bytes: None,
+            pull_after_frame_type: None,
+            lose_frame_type: None,
+        }
+    }
+
+    /// Whether a frame-type fault is armed (bytes then travel frame by frame).
+    fn watches_frames(&self) -> bool {
+        self.pull_after_frame_type.is_some() || self.lose_frame_type.is_some()
+    }
+}
+
+/// What the relay did.
+#[derive(Clone, Copy, Debug, Default)]
+struct RelayCounts {
+    corrupted: u64,
+    dropped: u64,
+    inserted: u64,
+    stalls: u64,
+    pulls: u64,
+    lost_frames: u64,
+    /// Bytes the tool sent (all connections).
+    from_tool: u64,
+}
+
+/// The relay: listens for the tool on 127.0.0.1, talks to the twin's TCP endpoint.
+struct Relay {
+    address: SocketAddr,
+    counts: Arc<Mutex<RelayCounts>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<Result<()>>>,
+}
+
+impl Relay {
+    /// Starts relaying between a new listening port and the twin at `twin`.
+    fn start(twin: &str, faults: RelayFaults) -> Result<Relay> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let address = listener.local_addr()?;
+        let board = TcpStream::connect(twin).with_context(|| format!("connecting to {twin}"))?;
+        board.set_nonblocking(true)?;
+        let counts = Arc::new(Mutex::new(RelayCounts::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let state = RelayState {
+            random_to_board: SplitMix64::new(faults.seed),
+            random_to_tool: SplitMix64::new(faults.seed ^ 0x9E37_79B9_7F4A_7C15),
+            faults,
+            counts: counts.clone(),
+            tool: None,
+            stalled_until: None,
+            to_board: Direction::default(),
+            to_tool: Direction::default(),
+        };
+        let stopping = stop.clone();
+        let thread = std::thread::spawn(move || state.run(listener, board, &stopping));
+        Ok(Relay {
+            address,
+            counts,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The port argument for `slingshot flash`.
+    fn port(&self) -> String {
+        format!("tcp:{}", self.address)
+    }
+
+    fn counts(&self) -> RelayCounts {
+        *self
+            .counts
+            .lock()
+            .expect("the relay never panics holding it")
+    }
+
+    /// Stops the relay; an error it met is returned.
+    fn finish(mut self) -> Result<RelayCounts> {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            thread
+                .join()
+                .map_err(|_| anyhow::anyhow!("the relay panicked"))??;
+        }
+        Ok(self.counts())
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// One direction of the line: bytes waiting for a frame's end while a frame fault is armed.
+#[derive(Default)]
+struct Direction {
+    partial: Vec<u8>,
+}
+
+/// The relay thread's state.
+struct RelayState {
+    faults: RelayFaults,
+    /// One source of faults per direction, so each direction's faults follow from its bytes.
+    random_to_board: SplitMix64,
+    random_to_tool: SplitMix64,
+    counts: Arc<Mutex<RelayCounts>>,
+    tool: Option<TcpStream>,
+    stalled_until: Option<Instant>,
+    to_board: Direction,
+    to_tool: Direction,
+}
+
+/// The type of the one frame in `bytes` (a frame with its delimiter), if it decodes.
+fn frame_type_of(bytes: &[u8]) -> Option<u8> {
+    let mut decoder = FrameDecoder::new();
+    bytes.iter().find_map(|&byte| match decoder.push(byte) {
+        DecodeEvent::FrameReady => decoder.frame().map(|frame| frame.frame_type),
+        _ => None,
+    })
+}
+
+impl RelayState {
+    fn run(mut self, listener: TcpListener, mut board: TcpStream, stop: &AtomicBool) -> Result<()> {
+        let mut buffer = [0u8; 4096];
+        while !stop.load(Ordering::Relaxed) {
+            let mut busy = false;
+            if self.tool.is_none() {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        stream.set_nonblocking(true)?;
+                        stream.set_nodelay(true)?;
+                        self.tool = Some(stream);
+                        busy = true;
+                    }
+                    Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            if self
+                .stalled_until
+                .is_some_and(|until| Instant::now() < until)
+            {
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            }
+            // Tool → board.
+            if let Some(tool) = self.tool.as_mut() {
+                match tool.read(&mut buffer) {
+                    Ok(0) => self.tool = None, // the tool closed its port
+                    Ok(count) => {
+                        busy = true;
+                        let bytes = buffer[..count].to_vec();
+                        self.carry_to_board(&bytes, &mut board)?;
+                    }
+                    Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+                    Err(_) => self.tool = None,
+                }
+            }
+            // Board → tool (lost while the cable is out).
+            match board.read(&mut buffer) {
+                Ok(0) => bail!("the twin closed its serial port"),
+                Ok(count) => {
+                    busy = true;
+                    let bytes = buffer[..count].to_vec();
+                    self.carry_to_tool(&bytes)?;
+                }
+                Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+                Err(error) => return Err(error.into()),
+            }
+            if !busy {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        Ok(())
+    }
+
+    fn count(&self, change: impl FnOnce(&mut RelayCounts)) {
+        change(
+            &mut self
+                .counts
+                .lock()
+                .expect("the relay never panics holding it"),
+        );
+    }
+
+    /// Bytes the tool sent: stall and pull by count, frame faults, noise, then to the board.
+    fn carry_to_board(&mut self, bytes: &[u8], board: &mut TcpStream) -> Result<()> {
+        let sent_before = self.counts.lock().expect("not poisoned").from_tool;
+        let sent = sent_before + bytes.len() as u64;
+        self.count(|counts| counts.from_tool = sent);
+        if self
+            .faults
+            .pull_after_bytes
+            .is_some_and(|after| sent >= after)
+        {
+            self.faults.pull_after_bytes = None;
+            self.pull();
+            return Ok(());
+        }
+        if self
+            .faults
+            .stall_after_bytes
+            .is_some_and(|after| sent >= after)
+        {
+            self.faults.stall_after_bytes = None;
+            self.stalled_until = Some(Instant::now() + self.faults.stall);
+            self.count(|counts| counts.stalls += 1);
+        }
+        let (passed, pull) = self.frames(bytes, true);
+        let delivered = self.noise(&passed, true);
+        write_all(board, &delivered)?;
+        if pull {
+            self.pull();
+        }
+        Ok(())
+    }
+
+    /// Bytes the board sent: frame faults, noise, then to the tool if the cable is in.
+    fn carry_to_tool(&mut self, bytes: &[u8]) -> Result<()> {
+        if self.tool.is_none() {
+            return Ok(());
+        }
+        let (passed, pull) = self.frames(bytes, false);
+        let delivered = self.noise(&passed, false);
+        if let Some(tool) = self.tool.as_mut() {
+            if write_all(tool, &delivered).is_err() {
+                self.tool = None;
+            }
+        }
+        if pull {
+            self.pull();
+        }
+        Ok(())
+    }
+
+    /// While a frame fault is armed, passes whole frames only (up to each delimiter: text
+    /// before a frame travels with it), losing the armed one, or stopping after the one the
+    /// cable is pulled after (`true`: pull once it is delivered); otherwise passes everything.
+    fn frames(&mut self, bytes: &[u8], to_board: bool) -> (Vec<u8>, bool) {
+        if !self.faults.watches_frames() {
+            return (bytes.to_vec(), false);
+        }
+        let direction = if to_board {
+            &mut self.to_board
+        } else {
+            &mut self.to_tool
+        };
+        direction.partial.extend_from_slice(bytes);
+        let mut passed = Vec::new();
+        while let Some(end) = direction.partial.iter().position(|&byte| byte == DELIMITER) {
+            let frame: Vec<u8> = direction.partial.drain(..=end).collect();
+            let kind = frame_type_of(&frame);
+            if kind.is_some() && kind == self.faults.lose_frame_type {
+                self.faults.lose_frame_type = None;
+                self.counts.lock().expect("not poisoned").lost_frames += 1;
+            } else {
+                passed.extend_from_slice(&frame);
+            }
+            if kind.is_some() && kind == self.faults.pull_after_frame_type {
+                // The frame gets through; the cable goes right after it, with what follows.
+                self.faults.pull_after_frame_type = None;
+                self.to_board.partial.clear();
+                self.to_tool.partial.clear();
+                return (passed, true);
+            }
+        }
+        if !self.faults.watches_frames() {
+            passed.append(&mut direction.partial);
+        }
+        (passed, false)
+    }
+
+    /// Corruption, loss and insertion, byte by byte.
+    fn noise(&mut self, bytes: &[u8], to_board: bool) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut counts = RelayCounts::default();
+        let random = if to_board {
+            &mut self.random_to_board
+        } else {
+            &mut self.random_to_tool
+        };
+        for &byte in bytes {
+            let transit = self.faults.noise.transit(byte, random);
+            match transit {
+                Transit::Delivered(_) => {}
+                Transit::Corrupted(_) => counts.corrupted += 1,
+                Transit::Dropped => counts.dropped += 1,
+                Transit::Inserted { .. } => counts.inserted += 1,
+            }
+            transit.deliver_into(&mut out);
+        }
+        self.count(|total| {
+            total.corrupted += counts.corrupted;
+            total.dropped += counts.dropped;
+            total.inserted += counts.inserted;
+        });
+        out
+    }
+
+    /// The cable comes out: the tool's connection is closed (its next read or write fails);
+    /// it is back when the tool connects again.
+    fn pull(&mut self) {
+        if let Some(tool) = self.tool.take() {
+            let _ = tool.shutdown(std::net::Shutdown::Both);
+        }
+        self.count(|counts| counts.pulls += 1);
+    }
+}
+
+/// Writes everything to a non-blocking socket (waiting while its buffer is full).
+fn write_all(stream: &mut TcpStream, mut bytes: &[u8]) -> Result<()> {
+    while !bytes.is_empty() {
+        match stream.write(bytes) {
+            Ok(0) => bail!("the connection closed"),
+            Ok(count) => bytes = &bytes[count..],
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The `slingshot` binary: built by `cargo build --release -p slingshot-cli` into the same
+/// target directory as this test.
+fn slingshot_binary() -> Result<PathBuf> {
+    let test = std::env::current_exe()?;
+    let directory = test
+        .parent()
+        .and_then(|deps| deps.parent())
+        .context("the test executable's directory")?;
+    let binary = directory.join("slingshot");
+    ensure!(
+        binary.exists(),
+        "{} is missing: run `cargo build --release -p slingshot-cli` (cargo xtask test does)",
+        binary.display()
+    );
+    Ok(binary)
+}
+
+/// Runs `slingshot flash --port PORT --progress plain IMAGE` with a time limit.
+fn slingshot_flash(port: &str, image: &std::path::Path) -> Result<Output> {
+    let mut child = Command::new(slingshot_binary()?)
+        .args(["flash", "--port", port, "--progress", "plain"])
+        .arg(image)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting slingshot flash")?;
+    let started = Instant::now();
+    while child.try_wait()?.is_none() {
+        if started.elapsed() > TOOL_TIMEOUT {
+            let _ = child.kill();
+            bail!("slingshot flash ran longer than {TOOL_TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(child.wait_with_output()?)
+}
+
+/// Standard output and error of a run, for messages.
+fn transcript(output: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The signed v2 written to a temporary file.
+fn v2_file(directory: &tempfile::TempDir) -> Result<(PathBuf, u64)> {
+    let signed_v1 = serial_fixture::Build::Dual.signed_v1()?;
+    let bytes = signed_bytes(&signed_v1, &ImageSpec::version_2(V2_FILLER))?;
+    let path = directory.path().join("v2.signed.bin");
+    std::fs::write(&path, &bytes)?;
+    Ok((path, bytes.len() as u64))
+}
+
+/// A successful run's output names v2 on trial.
+fn expect_v2_running(output: &Output, scenario: &str) -> Result<()> {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        output.status.success() && stdout.contains("now running: 2.0.0+0 (trial)"),
+        "{scenario}: {}",
+        transcript(output)
+    );
+    Ok(())
+}
+
+/// Runs one scenario: a fresh twin running v1, the relay with `faults`, `slingshot flash`
+/// through it; if that run fails (a cable pull), it must say to run again, and the rerun must
+/// finish, sending at most `rerun_limit` bytes of image. Returns both outputs and the counts.
+fn scenario(
+    name: &str,
+    faults: RelayFaults,
+    rerun_limit: Option<u64>,
+) -> Result<(Output, Option<Output>, RelayCounts)> {
+    let directory = tempfile::tempdir()?;
+    let (image, size) = v2_file(&directory)?;
+    let (_twin, address) = process_fixture::start_twin("tcp:0", &[])?;
+    let relay = Relay::start(&address, faults)?;
+    let started = Instant::now();
+    let first = slingshot_flash(&relay.port(), &image)?;
+    let mut rerun = None;
+    if !first.status.success() {
+        let Some(limit) = rerun_limit else {
+            bail!("{name}: the run failed: {}", transcript(&first));
+        };
+        let stderr = String::from_utf8_lossy(&first.stderr);
+        ensure!(
+            first.status.code() == Some(1) && stderr.contains("run `slingshot flash` again"),
+            "{name}: a failed run must exit 1 and say to run again: {}",
+            transcript(&first)
+        );
+        let second = slingshot_flash(&relay.port(), &image)?;
+        expect_v2_running(&second, name)?;
+        let stdout = String::from_utf8_lossy(&second.stdout);
+        let sent = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix("transferred "))
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|bytes| bytes.parse::<u64>().ok())
+            .with_context(|| format!("{name}: no transfer line: {}", transcript(&second)))?;
+        ensure!(
+            sent <= limit,
+            "{name}: the rerun sent {sent} bytes of a {size}-byte image (at most {limit} expected)"
+        );
+        rerun = Some(second);
+    } else {
+        ensure!(
+            rerun_limit.is_none(),
+            "{name}: the run survived the cable pull: {}",
+            transcript(&first)
+        );
+        expect_v2_running(&first, name)?;
+    }
+    let counts = relay.finish()?;
+    println!(
+        "{name}: {:.1} s wall, {counts:?}\n{}",
+        started.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&rerun.as_ref().unwrap_or(&first).stdout)
+    );
+    Ok((first, rerun, counts))
+}
+
+#[test]
+fn noise_in_both_directions_between_the_processes_the_update_completes() -> Result<()> {
+    let faults = RelayFaults {
+        noise: LineNoise {
+            corrupt_per_million: 100,
+            drop_per_million: 100,
+            insert_per_million: 100,
+        },
+        seed: 0x4E15E,
+        ..RelayFaults::none()
+    };
+    let (_, _, counts) = scenario("noise", faults, None)?;
+    ensure!(
+        counts.corrupted + counts.dropped + counts.inserted >= 4,
+        "too few faults to mean anything: {counts:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_five_second_stall_mid_transfer_the_update_completes() -> Result<()> {
+    let faults = RelayFaults {
+        stall_after_bytes: Some(20 * 1024),
+        stall: Duration::from_secs(5),
+        ..RelayFaults::none()
+    };
+    let (output, _, counts) = scenario("stall", faults, None)?;
+    ensure!(counts.stalls == 1, "{counts:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        stdout.contains("0 restarts"),
+        "a stall restarted the transfer: {}",
+        transcript(&output)
+    );
+    Ok(())
+}
+
+#[test]
+fn cable_pulled_mid_transfer_the_rerun_resumes() -> Result<()> {
+    let faults = RelayFaults {
+        pull_after_bytes: Some(20 * 1024),
+        ..RelayFaults::none()
+    };
+    // The rerun sends what the first run had not (about half the image), not all of it.
+    let (_, rerun, counts) = scenario("pull mid-transfer", faults, Some(30 * 1024))?;
+    ensure!(counts.pulls == 1, "{counts:?}");
+    let stdout = String::from_utf8_lossy(&rerun.context("a rerun")?.stdout).into_owned();
+    ensure!(stdout.contains("resuming at "), "no resume: {stdout}");
+    Ok(())
+}
+
+#[test]
+fn cable_pulled_right_after_verify_the_rerun_sends_nothing_again() -> Result<()> {
+    let faults = RelayFaults {
+        pull_after_frame_type: Some(frame_type::VERIFY | frame_type::REPLY),
+        ..RelayFaults::none()
+    };
+    let (_, _, counts) = scenario("pull after Verified", faults, Some(0))?;
+    ensure!(counts.pulls == 1, "{counts:?}");
+    Ok(())
+}
+
+#[test]
+fn cable_pulled_right_after_install_the_rerun_sends_nothing_again() -> Result<()> {
+    let faults = RelayFaults {
+        pull_after_frame_type: Some(frame_type::INSTALL | frame_type::REPLY),
+        ..RelayFaults::none()
+    };
+    let (_, _, counts) = scenario("pull after Installed", faults, Some(0))?;
+    ensure!(counts.pulls == 1, "{counts:?}");
+    Ok(())
+}
+
+#[test]
+fn a_lost_verified_reply_costs_one_retry_between_the_processes() -> Result<()> {
+    let faults = RelayFaults {
+        lose_frame_type: Some(frame_type::VERIFY | frame_type::REPLY),
+        ..RelayFaults::none()
+    };
+    let (output, _, counts) = scenario("lost Verified reply", faults, None)?;
+    ensure!(counts.lost_frames == 1, "{counts:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    ensure!(
+        stdout.contains("1 command retries"),
+        "the retry is not in the report: {}",
+        transcript(&output)
+    );
+    Ok(())
+}
