@@ -15,11 +15,11 @@ mod process_fixture;
 mod serial_fixture;
 
 use anyhow::{bail, ensure, Context, Result};
-use serial_fixture::{signed_bytes, ImageSpec};
+use serial_fixture::{frame_type_of, signed_bytes, ImageSpec};
 use slingshot_flash_sim::SplitMix64;
-use slingshot_protocol::frame::{DecodeEvent, FrameDecoder, DELIMITER};
+use slingshot_protocol::frame::DELIMITER;
 use slingshot_protocol::message::frame_type;
-use slingshot_testkit::line::{LineNoise, Transit};
+use slingshot_testkit::line::{LineNoise, NoiseTally};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -171,15 +171,6 @@ struct RelayState {
     stalled_until: Option<Instant>,
     to_board: Direction,
     to_tool: Direction,
-}
-
-/// The type of the one frame in `bytes` (a frame with its delimiter), if it decodes.
-fn frame_type_of(bytes: &[u8]) -> Option<u8> {
-    let mut decoder = FrameDecoder::new();
-    bytes.iter().find_map(|&byte| match decoder.push(byte) {
-        DecodeEvent::FrameReady => decoder.frame().map(|frame| frame.frame_type),
-        _ => None,
-    })
 }
 
 impl RelayState {
@@ -335,29 +326,19 @@ impl RelayState {
 
     /// Corruption, loss and insertion, byte by byte.
     fn noise(&mut self, bytes: &[u8], to_board: bool) -> Vec<u8> {
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut counts = RelayCounts::default();
+        let mut tally = NoiseTally::default();
         let random = if to_board {
             &mut self.random_to_board
         } else {
             &mut self.random_to_tool
         };
-        for &byte in bytes {
-            let transit = self.faults.noise.transit(byte, random);
-            match transit {
-                Transit::Delivered(_) => {}
-                Transit::Corrupted(_) => counts.corrupted += 1,
-                Transit::Dropped => counts.dropped += 1,
-                Transit::Inserted { .. } => counts.inserted += 1,
-            }
-            transit.deliver_into(&mut out);
-        }
+        let arrived = self.faults.noise.carry(bytes, random, &mut tally);
         self.count(|total| {
-            total.corrupted += counts.corrupted;
-            total.dropped += counts.dropped;
-            total.inserted += counts.inserted;
+            total.corrupted += tally.corrupted;
+            total.dropped += tally.dropped;
+            total.inserted += tally.inserted;
         });
-        out
+        arrived
     }
 
     /// The cable comes out: the tool's connection is closed (its next read or write fails);

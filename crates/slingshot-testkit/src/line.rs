@@ -18,6 +18,17 @@ pub struct LineNoise {
     pub insert_per_million: u64,
 }
 
+/// Faults a line made, counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoiseTally {
+    /// Bytes corrupted.
+    pub corrupted: u64,
+    /// Bytes dropped.
+    pub dropped: u64,
+    /// Spurious bytes inserted.
+    pub inserted: u64,
+}
+
 /// What the line did to one byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Transit {
@@ -78,6 +89,23 @@ impl LineNoise {
     /// Whether the line never changes a byte.
     pub fn is_clean(&self) -> bool {
         self.corrupt_per_million == 0 && self.drop_per_million == 0 && self.insert_per_million == 0
+    }
+
+    /// Sends `bytes` across one after the other; what arrives, with each fault counted in
+    /// `tally`.
+    pub fn carry(&self, bytes: &[u8], random: &mut SplitMix64, tally: &mut NoiseTally) -> Vec<u8> {
+        let mut arrived = Vec::with_capacity(bytes.len());
+        for &byte in bytes {
+            let transit = self.transit(byte, random);
+            match transit {
+                Transit::Delivered(_) => {}
+                Transit::Corrupted(_) => tally.corrupted += 1,
+                Transit::Dropped => tally.dropped += 1,
+                Transit::Inserted { .. } => tally.inserted += 1,
+            }
+            transit.deliver_into(&mut arrived);
+        }
+        arrived
     }
 
     /// Sends `byte` across, drawing from `random` (nothing is drawn on a clean line).

@@ -37,7 +37,7 @@ use slingshot_layout::Layout;
 use slingshot_protocol::frame::{DecodeEvent, FrameDecoder, DELIMITER};
 use slingshot_protocol::host::{Transport, TransportError};
 use slingshot_testkit::artifacts::{firmware_file, repository_root, Program};
-use slingshot_testkit::line::{LineNoise, Transit};
+use slingshot_testkit::line::{LineNoise, NoiseTally};
 use slingshot_twin::flash_controller::OperationKind;
 use slingshot_twin::{Stop, Twin, TwinConfig};
 use std::collections::VecDeque;
@@ -209,12 +209,7 @@ impl LinkFaults {
         let Some(wanted) = *armed else {
             return false;
         };
-        let mut decoder = FrameDecoder::new();
-        let frame_type = frame.iter().find_map(|&byte| match decoder.push(byte) {
-            DecodeEvent::FrameReady => decoder.frame().map(|frame| frame.frame_type),
-            _ => None,
-        });
-        if frame_type == Some(wanted) {
+        if frame_type_of(frame) == Some(wanted) {
             *armed = None;
             return true;
         }
@@ -226,21 +221,24 @@ impl LinkFaults {
         self.lose_frame_type.is_some() || self.pull_after_frame_type.is_some()
     }
 
-    /// Apply corruption and loss to `bytes` (one direction).
+    /// Apply corruption, loss and insertion to `bytes` (one direction).
     fn apply(&mut self, bytes: &[u8], counts: &mut FaultCounts) -> Vec<u8> {
-        let mut out = Vec::with_capacity(bytes.len());
-        for &byte in bytes {
-            let transit = self.noise.transit(byte, &mut self.random);
-            match transit {
-                Transit::Delivered(_) => {}
-                Transit::Corrupted(_) => counts.corrupted += 1,
-                Transit::Dropped => counts.dropped += 1,
-                Transit::Inserted { .. } => counts.inserted += 1,
-            }
-            transit.deliver_into(&mut out);
-        }
-        out
+        let mut tally = NoiseTally::default();
+        let arrived = self.noise.carry(bytes, &mut self.random, &mut tally);
+        counts.corrupted += tally.corrupted;
+        counts.dropped += tally.dropped;
+        counts.inserted += tally.inserted;
+        arrived
     }
+}
+
+/// The type of the first frame that decodes in `bytes` (a frame with its delimiter).
+pub fn frame_type_of(bytes: &[u8]) -> Option<u8> {
+    let mut decoder = FrameDecoder::new();
+    bytes.iter().find_map(|&byte| match decoder.push(byte) {
+        DecodeEvent::FrameReady => decoder.frame().map(|frame| frame.frame_type),
+        _ => None,
+    })
 }
 
 /// What the link did to the bytes.
