@@ -13,6 +13,7 @@ use std::process::Command;
 /// The fuzz targets (binaries of the `fuzz/` package).
 pub const TARGETS: &[&str] = &[
     "intel_hex",
+    "key_files",
     "image_trailer",
     "protocol_frames",
     "journal_records",

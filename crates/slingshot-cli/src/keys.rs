@@ -3,7 +3,8 @@
 //! development key every fresh checkout creates on first use.
 
 use anyhow::{bail, Context, Result};
-use ed25519_compact::{KeyPair, PublicKey};
+use ed25519_compact::{KeyPair, Seed};
+use slingshot_files::keys;
 use std::path::{Path, PathBuf};
 
 /// Printed whenever something is signed with the development key.
@@ -131,17 +132,13 @@ fn write_new_file(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 }
 
 /// Load a private key from a PKCS#8 PEM file (as written by `slingshot keygen` or
-/// `openssl genpkey -algorithm ed25519`).
+/// `openssl genpkey -algorithm ed25519`); the parsing is `slingshot_files::keys`.
 pub fn load_private_key(path: &Path) -> Result<KeyPair> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading the private key {}", path.display()))?;
-    KeyPair::from_pem(&text).map_err(|error| {
-        anyhow::anyhow!(
-            "{} is not an Ed25519 private key in PKCS#8 PEM form \
-             (-----BEGIN PRIVATE KEY-----): {error}",
-            path.display()
-        )
-    })
+    let seed = keys::private_key_seed(&text)
+        .map_err(|error| anyhow::anyhow!("{} is {error}", path.display()))?;
+    Ok(KeyPair::from_seed(Seed::new(seed)))
 }
 
 /// Load a public key from an SPKI PEM file, a raw 32-byte file, a file holding 64 hex
@@ -149,43 +146,7 @@ pub fn load_private_key(path: &Path) -> Result<KeyPair> {
 pub fn load_public_key(path: &Path) -> Result<[u8; 32]> {
     let bytes =
         std::fs::read(path).with_context(|| format!("reading the key {}", path.display()))?;
-    if bytes.len() == 32 {
-        let mut key = [0; 32];
-        key.copy_from_slice(&bytes);
-        return Ok(key);
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    if text.contains("-----BEGIN PUBLIC KEY-----") {
-        let key = PublicKey::from_pem(&text).map_err(|error| {
-            anyhow::anyhow!(
-                "{} is not an Ed25519 public key PEM: {error}",
-                path.display()
-            )
-        })?;
-        return Ok(*key);
-    }
-    if text.contains("-----BEGIN PRIVATE KEY-----") {
-        return Ok(*load_private_key(path)?.pk);
-    }
-    if let Some(key) = parse_hex_key(text.trim()) {
-        return Ok(key);
-    }
-    bail!(
-        "{} is not a public key: expected SPKI PEM, 32 raw bytes or 64 hex digits ({} bytes found)",
-        path.display(),
-        bytes.len()
-    )
-}
-
-fn parse_hex_key(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 || !text.is_ascii() {
-        return None;
-    }
-    let mut key = [0; 32];
-    for (index, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * index..2 * index + 2], 16).ok()?;
-    }
-    Some(key)
+    keys::public_key(&bytes).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))
 }
 
 /// Lower-case hex of `bytes`.

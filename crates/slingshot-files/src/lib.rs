@@ -1,6 +1,7 @@
 //! Firmware files on the host: load ELF, raw BIN and Intel HEX into one sparse
 //! [`MemoryImage`] (what ends up in the chip's memory, by address), and write BIN and HEX
-//! files atomically so a failed command never leaves a half-written output.
+//! files atomically so a failed command never leaves a half-written output; read Ed25519 key
+//! files ([`keys`]).
 //!
 //! ELF files are loaded by their program headers' *physical* addresses (`p_paddr`), the
 //! load memory address: `.data`'s initial values live in flash at its LMA, not at its RAM
@@ -8,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod atomic;
+pub mod keys;
 mod memory_image;
 
 pub use atomic::write_atomically;
