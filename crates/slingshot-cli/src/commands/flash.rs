@@ -102,7 +102,7 @@ pub fn write_report(out: &mut impl Write, report: &FlashReport) -> Result<()> {
     if transfer.smallest_frame != 0 && transfer.smallest_frame < MAX_DATA_PAYLOAD as u32 {
         writeln!(
             out,
-            "the line lost data: frames shrank to {} bytes (from {MAX_DATA_PAYLOAD}) and grew back as it cleared",
+            "the line lost or held up data: frames shrank to {} bytes (from {MAX_DATA_PAYLOAD}) and grew back as it cleared",
             transfer.smallest_frame
         )?;
     }
