@@ -13,7 +13,7 @@ use serial_fixture::{
     expect_application, observe_boot, options, runs_v2, settle_after_flash, signed_bytes,
     unchecked_image, Build, ImageSpec, LinkFaults, TwinLink,
 };
-use slingshot_cli::flashing::{flash, FlashReport, SignedImage};
+use slingshot_cli::flashing::{flash, FlashReport, RunningVersion, SignedImage};
 use slingshot_protocol::host::Transport;
 use slingshot_protocol::message::frame_type;
 use slingshot_testkit::line::LineNoise;
@@ -208,4 +208,28 @@ fn a_lost_frame_of_each_kind_costs_one_retry_and_the_update_completes() -> Resul
         expect_v2(&mut twin, &report, name)?;
     }
     Ok(())
+}
+
+#[test]
+fn cable_pulled_right_after_rebooting_the_run_says_it_could_not_see_what_runs() -> Result<()> {
+    // The image is installed and the board reboots into it: the run is not a failure and
+    // does not ask for another (which would send the image and swap again); it reports that
+    // the port went away, not that nothing answered.
+    let image = image(Build::Dual)?;
+    let mut twin = twin_running_v1(66)?;
+    let faults = LinkFaults {
+        pull_after_frame_type: Some(frame_type::REBOOT | frame_type::REPLY),
+        pull_duration: Duration::from_secs(30),
+        ..LinkFaults::none()
+    };
+    let mut link = TwinLink::with_faults(&mut twin, faults);
+    let report = flash(&mut link, &image, &options(), &mut |_| {})?;
+    ensure!(
+        report.running == Some(RunningVersion::PortLost),
+        "the report should say the port was lost: {:?}",
+        report.running
+    );
+    drop(link);
+    // The board swaps v2 in and starts it (a new banner, after everything printed so far).
+    expect_application(&observe_boot(&mut twin, 30)?, "2.0.0", true)
 }

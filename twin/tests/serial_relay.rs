@@ -579,3 +579,50 @@ fn a_lost_verified_reply_costs_one_retry_between_the_processes() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn cable_pulled_right_after_rebooting_the_tool_says_it_could_not_see_what_runs() -> Result<()> {
+    let directory = tempfile::tempdir()?;
+    let (image, _) = v2_file(&directory)?;
+    let (_twin, address) = process_fixture::start_twin("tcp:0", &[])?;
+    let faults = RelayFaults {
+        pull_after_frame_type: Some(frame_type::REBOOT | frame_type::REPLY),
+        ..RelayFaults::none()
+    };
+    let relay = Relay::start(&address, faults)?;
+    let output = slingshot_flash(&relay.port(), &image)?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Installed and rebooting: not a failure, no advice to run again (that would send the
+    // image and swap again), and no claim about what runs.
+    ensure!(
+        output.status.success()
+            && stdout.contains("the serial port disconnected after the reboot request")
+            && !stdout.contains("now running"),
+        "{}",
+        transcript(&output)
+    );
+    // The cable comes back: the board runs v2 on trial, as `slingshot monitor` would show.
+    let mut port = TcpStream::connect(relay.address)?;
+    port.set_read_timeout(Some(Duration::from_secs(1)))?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    let mut buffer = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("tick 2") {
+        ensure!(
+            Instant::now() < deadline,
+            "no application after the reboot: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        match port.read(&mut buffer) {
+            Ok(0) => bail!("the relay closed the port"),
+            Ok(count) => seen.extend_from_slice(&buffer[..count]),
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let text = String::from_utf8_lossy(&seen).into_owned();
+    println!("after the cable came back:\n{text}");
+    ensure!(text.contains("2.0.0"), "v2 is not running: {text}");
+    relay.finish()?;
+    Ok(())
+}

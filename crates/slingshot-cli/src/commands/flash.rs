@@ -115,6 +115,10 @@ pub fn write_report(out: &mut impl Write, report: &FlashReport) -> Result<()> {
             out,
             "now running: an application with banner version {version} (it printed no boot report)"
         )?,
+        Some(RunningVersion::PortLost) => writeln!(
+            out,
+            "the serial port disconnected after the reboot request, so what runs could not be seen; the board installs and starts the image on its own (`slingshot monitor` shows it)"
+        )?,
         Some(RunningVersion::Bootloader(info)) => {
             let primary = info.slots().first().map(|slot| version_text(&slot.version));
             writeln!(

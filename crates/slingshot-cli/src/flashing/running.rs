@@ -4,7 +4,7 @@
 //! trial, …` (the update engine); a device that stayed in its bootloader (e.g. the new image
 //! failed its boot checks) answers hello instead.
 
-use slingshot_protocol::host::{HostSession, Transport};
+use slingshot_protocol::host::{HostSession, Transport, TransportError};
 use slingshot_protocol::info::DeviceInfo;
 use std::time::Duration;
 
@@ -28,6 +28,9 @@ pub enum RunningVersion {
     },
     /// The bootloader answered hello: it did not start the application.
     Bootloader(DeviceInfo),
+    /// The serial port disconnected after the reboot request (a cable pull): what runs could
+    /// not be seen. The board installs and starts the image on its own.
+    PortLost,
 }
 
 impl RunningVersion {
@@ -36,7 +39,7 @@ impl RunningVersion {
         match self {
             Self::Application(version) => Some(version),
             Self::Image { version, .. } => Some(version),
-            Self::Bootloader(_) => None,
+            Self::Bootloader(_) | Self::PortLost => None,
         }
     }
 }
@@ -55,15 +58,15 @@ fn read_lines<R>(
     transport: &mut impl Transport,
     mut deadline: Duration,
     mut line: impl FnMut(&str, &mut Duration, Duration) -> Option<R>,
-) -> Option<R> {
+) -> Result<Option<R>, TransportError> {
     let mut current = Vec::new();
     let mut buffer = [0u8; 256];
     loop {
         let now = transport.elapsed();
         if now >= deadline {
-            return None;
+            return Ok(None);
         }
-        let count = transport.read(&mut buffer, deadline - now).ok()?;
+        let count = transport.read(&mut buffer, deadline - now)?;
         for &byte in &buffer[..count] {
             if byte != b'\n' && byte != b'\r' {
                 current.push(byte);
@@ -72,7 +75,7 @@ fn read_lines<R>(
             let text = String::from_utf8_lossy(&current).into_owned();
             current.clear();
             if let Some(result) = line(&text, &mut deadline, transport.elapsed()) {
-                return Some(result);
+                return Ok(Some(result));
             }
         }
     }
@@ -86,11 +89,11 @@ fn banner_version(text: &str) -> Option<String> {
 
 /// Reads lines from `transport` for at most `timeout` and returns what the application
 /// reported: its boot report (image version and state) if it printed one, else the version
-/// from its banner, or `None` when nothing came.
+/// from its banner, or `None` when nothing came; an error if the port failed meanwhile.
 pub fn read_boot_report(
     transport: &mut impl Transport,
     timeout: Duration,
-) -> Option<RunningVersion> {
+) -> Result<Option<RunningVersion>, TransportError> {
     let deadline = transport.elapsed() + timeout;
     let (mut banner, mut version) = (None::<String>, None::<String>);
     let report = read_lines(transport, deadline, |text, deadline, now| {
@@ -122,7 +125,7 @@ pub fn read_boot_report(
         }
         None
     });
-    report.or_else(|| banner.map(RunningVersion::Application))
+    Ok(report?.or_else(|| banner.map(RunningVersion::Application)))
 }
 
 /// Reads lines from `transport` for at most `timeout` and returns the version from the first
@@ -130,16 +133,20 @@ pub fn read_boot_report(
 pub fn read_banner(transport: &mut impl Transport, timeout: Duration) -> Option<String> {
     let deadline = transport.elapsed() + timeout;
     read_lines(transport, deadline, |text, _, _| banner_version(text))
+        .ok()
+        .flatten()
 }
 
 /// The application's boot report (or banner) within `wait`, else the bootloader's answer to
-/// hello, else `None`.
+/// hello, else `None`; [`RunningVersion::PortLost`] if the port disconnected meanwhile.
 pub(super) fn find_running_version<T: Transport>(
     session: &mut HostSession<T>,
     wait: Duration,
 ) -> Option<RunningVersion> {
-    if let Some(running) = read_boot_report(session.transport_mut(), wait) {
-        return Some(running);
+    match read_boot_report(session.transport_mut(), wait) {
+        Ok(Some(running)) => return Some(running),
+        Err(TransportError::Disconnected) => return Some(RunningVersion::PortLost),
+        Ok(None) | Err(_) => {}
     }
     session.hello().ok().map(RunningVersion::Bootloader)
 }
