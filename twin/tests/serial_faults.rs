@@ -13,7 +13,7 @@ use serial_fixture::{
     expect_application, observe_boot, options, runs_v2, settle_after_flash, signed_bytes,
     unchecked_image, Build, ImageSpec, LinkFaults, TwinLink,
 };
-use slingshot_cli::flashing::{flash, FlashReport, RunningVersion, SignedImage};
+use slingshot_cli::flashing::{flash, FlashEvent, FlashReport, RunningVersion, SignedImage};
 use slingshot_protocol::host::Transport;
 use slingshot_protocol::message::frame_type;
 use slingshot_testkit::line::LineNoise;
@@ -232,4 +232,45 @@ fn cable_pulled_right_after_rebooting_the_run_says_it_could_not_see_what_runs() 
     drop(link);
     // The board swaps v2 in and starts it (a new banner, after everything printed so far).
     expect_application(&observe_boot(&mut twin, 30)?, "2.0.0", true)
+}
+
+#[test]
+fn a_rerun_after_a_completed_update_sends_nothing_and_changes_no_flash() -> Result<()> {
+    // A user who runs `slingshot flash` again once the update went through (say, after a
+    // pull that hid the outcome): the bootloader's info reply shows the primary slot holding
+    // the same image, confirmed; the tool sends nothing and only restarts it.
+    let image = image(Build::Dual)?;
+    let mut twin = twin_running_v1(67)?;
+    let report = flash(
+        &mut TwinLink::new(&mut twin),
+        &image,
+        &options(),
+        &mut |_| {},
+    )?;
+    expect_v2(&mut twin, &report, "first run")?;
+    let mut link = TwinLink::new(&mut twin);
+    let mut already = false;
+    let rerun = flash(&mut link, &image, &options(), &mut |event| {
+        already |= matches!(event, FlashEvent::AlreadyInstalled);
+    })?;
+    println!(
+        "rerun: {:?}, flash operations {}, running {:?}",
+        rerun.transfer, link.flash_operations, rerun.running
+    );
+    ensure!(
+        already && rerun.already_installed,
+        "the rerun did not see the image installed"
+    );
+    ensure!(
+        rerun.transfer.data_bytes_sent == 0 && link.flash_operations == 0,
+        "the rerun sent {} bytes and started {} flash operations",
+        rerun.transfer.data_bytes_sent,
+        link.flash_operations
+    );
+    ensure!(
+        runs_v2(&rerun, Some("confirmed")),
+        "the rerun reports {:?}",
+        rerun.running
+    );
+    Ok(())
 }

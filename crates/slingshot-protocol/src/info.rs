@@ -8,6 +8,11 @@ pub const MAX_LAYOUT_NAME: usize = 32;
 /// Slots described in the info reply at most (primary and secondary).
 pub const MAX_SLOTS: usize = 2;
 
+/// Bytes of a slot image's digest the info reply carries: the first bytes of the SHA-256 in
+/// its trailer (docs/IMAGE_FORMAT.md), enough for a host to tell whether a slot already holds
+/// the image it would send.
+pub const DIGEST_PREFIX: usize = 8;
+
 /// A semantic version plus build number, as in the image descriptor.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Version {
@@ -86,6 +91,9 @@ pub struct SlotInfo {
     pub status: SlotStatus,
     /// The version of the image in the slot (zero when there is none).
     pub version: Version,
+    /// The first [`DIGEST_PREFIX`] bytes of the verified image's digest (zero when the slot
+    /// holds no verified image, or the bootloader predates the field).
+    pub digest: [u8; DIGEST_PREFIX],
 }
 
 impl SlotInfo {
@@ -98,6 +106,7 @@ impl SlotInfo {
             patch: 0,
             build: 0,
         },
+        digest: [0; DIGEST_PREFIX],
     };
 }
 
@@ -234,8 +243,9 @@ impl DeviceInfo {
         + MAX_SLOTS * (1 + Version::WIRE_SIZE)
         + 1;
 
-    /// Bytes on the wire with the chip block (79).
-    pub const WIRE_SIZE: usize = Self::BASE_WIRE_SIZE + ChipInfo::WIRE_SIZE;
+    /// Bytes on the wire with the chip block and the slot digests (95).
+    pub const WIRE_SIZE: usize =
+        Self::BASE_WIRE_SIZE + ChipInfo::WIRE_SIZE + MAX_SLOTS * DIGEST_PREFIX;
 
     /// Sets the layout name (truncated to [`MAX_LAYOUT_NAME`] bytes).
     pub fn set_layout_name(&mut self, name: &str) {
@@ -256,6 +266,7 @@ impl DeviceInfo {
         &self.slots[..usize::from(self.slot_count).min(MAX_SLOTS)]
     }
 
+    #[inline(never)]
     pub(crate) fn write(&self, writer: &mut Writer<'_>) {
         writer.u32(self.board_id);
         self.bootloader_version.write(writer);
@@ -274,6 +285,13 @@ impl DeviceInfo {
         writer.u8(self.state.code());
         if let Some(chip) = &self.chip {
             chip.write(writer);
+            // Appended fields follow the chip block (an info without it ends after `state`);
+            // one write for both digests (this runs in the bootloader).
+            let mut digests = [0u8; MAX_SLOTS * DIGEST_PREFIX];
+            for (bytes, slot) in digests.chunks_exact_mut(DIGEST_PREFIX).zip(&self.slots) {
+                bytes.copy_from_slice(&slot.digest);
+            }
+            writer.bytes(&digests);
         }
     }
 
@@ -307,6 +325,12 @@ impl DeviceInfo {
         } else {
             Some(ChipInfo::read(reader)?)
         };
+        // Slot digests, from bootloaders that send them (after the chip block).
+        if chip.is_some() && reader.rest_length() >= MAX_SLOTS * DIGEST_PREFIX {
+            for slot in &mut slots {
+                slot.digest.copy_from_slice(reader.bytes(DIGEST_PREFIX)?);
+            }
+        }
         Some(Self {
             board_id,
             bootloader_version,

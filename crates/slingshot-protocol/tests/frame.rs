@@ -184,10 +184,12 @@ fn sample_info() -> DeviceInfo {
                     patch: 1,
                     build: 9,
                 },
+                digest: [1, 2, 3, 4, 5, 6, 7, 8],
             },
             SlotInfo {
                 status: SlotStatus::Invalid,
                 version: Version::default(),
+                digest: [0; 8],
             },
         ],
         state: DeviceState::Receiving,
@@ -314,17 +316,20 @@ fn every_reply_round_trips() {
 }
 
 #[test]
-fn the_info_reply_is_79_bytes_with_the_chip_block_and_67_from_older_bootloaders() {
+fn the_info_reply_is_95_bytes_with_chip_and_digests_79_or_67_from_older_bootloaders() {
     let mut payload = [0u8; 128];
     let length = Reply::Info(sample_info())
         .encode(&mut payload)
         .expect("fits");
     assert_eq!(length, DeviceInfo::WIRE_SIZE);
-    assert_eq!(length, 79);
+    assert_eq!(length, 95);
     // id code, OPTCR, OPTCR1 after the state byte at offset 66 (docs/PROTOCOL.md).
     assert_eq!(payload[67..71], 0x2003_6419u32.to_le_bytes());
     assert_eq!(payload[71..75], 0x0FFC_AAE0u32.to_le_bytes());
     assert_eq!(payload[75..79], 0x0FFF_0000u32.to_le_bytes());
+    // Then each slot's digest prefix, primary first.
+    assert_eq!(payload[79..87], [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(payload[87..95], [0; 8]);
     let chip = sample_info().chip.expect("chip");
     assert_eq!((chip.device_id(), chip.revision()), (0x419, 0x2003));
     // An older bootloader's reply ends after the state byte: no chip block.
@@ -334,10 +339,16 @@ fn the_info_reply_is_79_bytes_with_the_chip_block_and_67_from_older_bootloaders(
     };
     assert_eq!(old.chip, None);
     assert_eq!(old.board_id, 0x0429_0001);
+    // One that ends after the chip block sends no digests: they read as zero.
+    let Some(Reply::Info(without_digests)) = Reply::decode(0x81, &payload[..79]) else {
+        panic!("79 bytes")
+    };
+    assert_eq!(without_digests.chip, sample_info().chip);
+    assert_eq!(without_digests.slots[0].digest, [0; 8]);
     // A truncated chip block is malformed.
     assert_eq!(Reply::decode(0x81, &payload[..75]), None);
-    // Bytes a newer bootloader appends after the chip block are ignored.
-    let mut longer = payload[..79].to_vec();
+    // Bytes a newer bootloader appends after the digests are ignored.
+    let mut longer = payload[..95].to_vec();
     longer.extend_from_slice(&[0xA5; 16]);
     assert_eq!(
         Reply::decode(0x81, &longer),

@@ -18,12 +18,13 @@ use crate::refusal;
 use core::marker::PhantomData;
 use embedded_storage::nor_flash::NorFlash;
 use slingshot_flash_controller::option_bytes::plan_protection;
+use slingshot_image::{DIGEST_SIZE, SIGNATURE_SIZE};
 use slingshot_layout::{Region, UpdateMode as LayoutUpdateMode};
 use slingshot_protocol::device::{DeviceHandler, EraseUnit, Refusal};
 use slingshot_protocol::error::ErrorCode;
 use slingshot_protocol::info::{
-    ChipInfo, DeviceInfo, DeviceState, SlotInfo, SlotStatus, UpdateMode, Version, MAX_LAYOUT_NAME,
-    MAX_SLOTS,
+    ChipInfo, DeviceInfo, DeviceState, SlotInfo, SlotStatus, UpdateMode, Version, DIGEST_PREFIX,
+    MAX_LAYOUT_NAME, MAX_SLOTS,
 };
 use slingshot_protocol::message::Protection;
 use slingshot_update::{
@@ -175,6 +176,7 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
                 SlotInfo {
                     status: SlotStatus::Valid,
                     version: protocol_version(summary.version),
+                    digest: self.digest_prefix(slot.flash_offset, &summary),
                 },
                 Some(summary),
             ),
@@ -194,6 +196,18 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
                 (info, None)
             }
         }
+    }
+
+    /// The first bytes of a verified image's digest, read from its trailer (the digest precedes
+    /// the signature at the end of the extent: docs/IMAGE_FORMAT.md); zero if the read fails.
+    #[inline(never)]
+    fn digest_prefix(&mut self, slot_offset: u32, image: &ImageSummary) -> [u8; DIGEST_PREFIX] {
+        let mut digest = [0u8; DIGEST_PREFIX];
+        let at = slot_offset + image.extent - (DIGEST_SIZE + SIGNATURE_SIZE) as u32;
+        if self.flash.read(at, &mut digest).is_err() {
+            digest = [0; DIGEST_PREFIX];
+        }
+        digest
     }
 
     /// The anti-rollback minimum an update must meet; refuses while the engine cannot take one.
@@ -369,6 +383,7 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> DeviceHandler
         self.slots[Self::TARGET_INDEX] = SlotInfo {
             status: SlotStatus::Valid,
             version: protocol_version(summary.version),
+            digest: self.digest_prefix(Self::target_location().flash_offset, &summary),
         };
         Ok(())
     }

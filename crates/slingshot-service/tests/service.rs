@@ -110,6 +110,10 @@ fn dual_slot_update_is_received_into_the_secondary_and_installed_by_the_engine()
     assert_eq!(info.slots[0].status, SlotStatus::Valid);
     assert_eq!(info.slots[0].version.major, 1);
     assert_eq!(info.slots[1].status, SlotStatus::Empty);
+    // The digest prefix is the trailer's SHA-256 (before the 64-byte signature); none for an
+    // empty slot.
+    assert_eq!(info.slots[0].digest[..], v1[v1.len() - 96..v1.len() - 88]);
+    assert_eq!(info.slots[1].digest, [0; 8]);
 
     service
         .check_update(v2.len() as u32, &descriptor(&v2))
@@ -122,6 +126,10 @@ fn dual_slot_update_is_received_into_the_secondary_and_installed_by_the_engine()
     );
     service.verify(v2.len() as u32).expect("verified");
     assert_eq!(service.info().slots[1].version.major, 2);
+    assert_eq!(
+        service.info().slots[1].digest[..],
+        v2[v2.len() - 96..v2.len() - 88]
+    );
     service.install(v2.len() as u32).expect("installed");
     service.reboot();
     assert!(service.platform().reboot_requested);

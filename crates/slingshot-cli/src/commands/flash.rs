@@ -87,6 +87,10 @@ impl Flash {
 /// Writes the summary of a successful update.
 pub fn write_report(out: &mut impl Write, report: &FlashReport) -> Result<()> {
     let transfer = &report.transfer;
+    if report.already_installed {
+        writeln!(out, "nothing sent: the image was installed already")?;
+        return write_running(out, report);
+    }
     let seconds = transfer.elapsed.as_secs_f64();
     let sent = u64::from(transfer.image_size - transfer.resumed_from);
     let rate = if seconds > 0.0 {
@@ -107,6 +111,11 @@ pub fn write_report(out: &mut impl Write, report: &FlashReport) -> Result<()> {
         )?;
     }
     writeln!(out, "verified, installed, rebooted")?;
+    write_running(out, report)
+}
+
+/// Writes what runs after the reboot, as far as the tool could see.
+fn write_running(out: &mut impl Write, report: &FlashReport) -> Result<()> {
     match &report.running {
         Some(RunningVersion::Image { version, state, .. }) => {
             writeln!(out, "now running: {version} ({state})")?
@@ -223,6 +232,10 @@ impl ProgressDisplay {
                 )
             }
             FlashEvent::Rebooting => writeln!(out, "installed; rebooting"),
+            FlashEvent::AlreadyInstalled => writeln!(
+                out,
+                "the board already holds this image, verified and confirmed (the same digest): nothing to send; restarting it"
+            ),
             FlashEvent::RebootUnacknowledged => writeln!(
                 out,
                 "the reboot was not acknowledged (a lost reply): checking what runs"

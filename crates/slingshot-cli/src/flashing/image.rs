@@ -2,8 +2,9 @@
 //! any port is opened, so a wrong file never reaches the board.
 
 use crate::input::load;
-use slingshot_image::{parse_trailer, Descriptor, ImageError};
+use slingshot_image::{parse_trailer, Descriptor, ImageError, DIGEST_SIZE, SIGNATURE_SIZE};
 use slingshot_layout::Layout;
+use slingshot_protocol::info::DIGEST_PREFIX;
 use std::path::Path;
 
 /// A signed image ready to send: the bytes (image, descriptor, digest, signature) and the
@@ -91,6 +92,16 @@ pub enum ImageRefusal {
 }
 
 impl SignedImage {
+    /// The first bytes of the image's digest (SHA-256 of image and descriptor, in the
+    /// trailer before the signature): what a bootloader's info reply shows of each slot.
+    pub fn digest_prefix(&self) -> [u8; DIGEST_PREFIX] {
+        let mut prefix = [0u8; DIGEST_PREFIX];
+        let end = self.bytes.len().saturating_sub(SIGNATURE_SIZE);
+        let start = end.saturating_sub(DIGEST_SIZE);
+        prefix.copy_from_slice(&self.bytes[start..start + DIGEST_PREFIX]);
+        prefix
+    }
+
     /// Loads a signed BIN (placed at the primary slot start) or HEX and checks it against `layout`.
     pub fn load(path: &Path, layout: &'static Layout) -> Result<SignedImage, ImageRefusal> {
         let name = path.display().to_string();

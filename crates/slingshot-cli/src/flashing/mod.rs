@@ -18,7 +18,7 @@ pub use install_time::{install_time, InstallTime};
 pub use running::{read_banner, RunningVersion, BANNER_PREFIX};
 
 use slingshot_protocol::host::{HostConfig, HostError, HostSession, TransferReport, Transport};
-use slingshot_protocol::info::DeviceInfo;
+use slingshot_protocol::info::{DeviceInfo, SlotStatus, DIGEST_PREFIX};
 use std::time::Duration;
 
 /// The byte the example application takes as "enter the bootloader" (at 115200 baud).
@@ -93,6 +93,9 @@ pub enum FlashEvent {
     /// The Reboot request got no reply: the device probably reset right after answering (a
     /// lost reply); what runs is found out next either way.
     RebootUnacknowledged,
+    /// The primary slot already holds this image, verified and confirmed: nothing is sent,
+    /// the board is restarted into it.
+    AlreadyInstalled,
     /// The bootloader installs the image at this boot (dual slot): the tool waits for it.
     Installing {
         /// How long the swap takes with typical flash timings.
@@ -111,6 +114,10 @@ pub struct FlashReport {
     pub transfer: TransferReport,
     /// What runs after the reboot, if it could be found out.
     pub running: Option<RunningVersion>,
+    /// The primary slot already held this very image, verified and confirmed (the same
+    /// digest in the bootloader's info reply): nothing was sent or installed, the board was
+    /// only restarted into it. A rerun after an update that went through ends here.
+    pub already_installed: bool,
 }
 
 /// Why [`flash`] failed; every message says what to do.
@@ -206,6 +213,29 @@ pub fn flash<T: Transport>(
     let reset_baud = transport.baud();
     let (mut session, device) = connect(transport, options, events)?;
     check_device(&device, image)?;
+    if already_installed(&device, image) {
+        events(FlashEvent::AlreadyInstalled);
+        let running = reboot_and_find_running(
+            &mut session,
+            InstallTime::default(),
+            image,
+            options,
+            reset_baud,
+            events,
+        )?;
+        let size = image.bytes.len() as u32;
+        return Ok(FlashReport {
+            device,
+            transfer: TransferReport {
+                image_size: size,
+                resumed_from: size,
+                command_retries: session.command_retries(),
+                ..TransferReport::default()
+            },
+            running,
+            already_installed: true,
+        });
+    }
     if let Some(baud) = options
         .baud
         .filter(|&baud| baud != session.transport().baud())
@@ -251,6 +281,39 @@ pub fn flash<T: Transport>(
     let install = slingshot_layout::Layout::by_name(device.layout_name())
         .map(|layout| install_time(layout, image.bytes.len() as u32))
         .unwrap_or_default();
+    let running =
+        reboot_and_find_running(&mut session, install, image, options, reset_baud, events)?;
+    transfer.command_retries = session.command_retries();
+    Ok(FlashReport {
+        device,
+        transfer,
+        running,
+        already_installed: false,
+    })
+}
+
+/// Whether the primary slot holds `image` already, verified and confirmed: its digest (from a
+/// bootloader that reports digests) equals the image's. Not on trial: the trial image's next
+/// boot after a stay in the bootloader reverts it, so only installing again keeps it.
+fn already_installed(device: &DeviceInfo, image: &SignedImage) -> bool {
+    device.slots().first().is_some_and(|primary| {
+        primary.status == SlotStatus::Valid
+            && primary.digest != [0; DIGEST_PREFIX]
+            && primary.digest == image.digest_prefix()
+    })
+}
+
+/// Reboots the device (again if the request itself was lost) and finds out what runs: the
+/// application's boot report within the longest the boot can take with `install`, else the
+/// bootloader's hello.
+fn reboot_and_find_running<T: Transport>(
+    session: &mut HostSession<T>,
+    install: InstallTime,
+    image: &SignedImage,
+    options: &FlashOptions,
+    reset_baud: u32,
+    events: &mut dyn FnMut(FlashEvent),
+) -> Result<Option<RunningVersion>, FlashError> {
     // The boot verifies the image before and after the swap; then the application reports.
     let verification = options.host.timing.verify(image.bytes.len() as u32);
     let wait = options.banner_timeout + install.longest + 2 * verification;
@@ -279,18 +342,13 @@ pub fn flash<T: Transport>(
                 longest: install.longest,
             });
         }
-        running = running::find_running_version(&mut session, wait);
+        running = running::find_running_version(session, wait);
         let stayed = matches!(running, Some(RunningVersion::Bootloader(_)));
         if acknowledged || !stayed || attempt == REBOOT_ATTEMPTS {
             break;
         }
     }
-    transfer.command_retries = session.command_retries();
-    Ok(FlashReport {
-        device,
-        transfer,
-        running,
-    })
+    Ok(running)
 }
 
 /// Rates a bootloader may still be using when it answers nothing at the reset rate: an
