@@ -16,8 +16,9 @@ mod relay_fixture;
 mod serial_fixture;
 
 use anyhow::{bail, ensure, Context, Result};
-use relay_fixture::{Relay, RelayCounts, RelayFaults};
-use serial_fixture::{signed_bytes, ImageSpec};
+use relay_fixture::{Relay, RelayCounts};
+use serial_fixture::{signed_bytes, ImageSpec, LinkFaults};
+use slingshot_flash_sim::SplitMix64;
 use slingshot_protocol::message::frame_type;
 use slingshot_testkit::line::LineNoise;
 use std::io::{ErrorKind, Read};
@@ -104,7 +105,7 @@ fn expect_v2_running(output: &Output, scenario: &str) -> Result<()> {
 /// finish, sending at most `rerun_limit` bytes of image. Returns both outputs and the counts.
 fn scenario(
     name: &str,
-    faults: RelayFaults,
+    faults: LinkFaults,
     rerun_limit: Option<u64>,
 ) -> Result<(Output, Option<Output>, RelayCounts)> {
     let directory = tempfile::tempdir()?;
@@ -157,14 +158,14 @@ fn scenario(
 
 #[test]
 fn noise_in_both_directions_between_the_processes_the_update_completes() -> Result<()> {
-    let faults = RelayFaults {
+    let faults = LinkFaults {
         noise: LineNoise {
             corrupt_per_million: 100,
             drop_per_million: 100,
             insert_per_million: 100,
         },
-        seed: 0x4E15E,
-        ..RelayFaults::none()
+        random: SplitMix64::new(0x4E15E),
+        ..LinkFaults::none()
     };
     let (_, _, counts) = scenario("noise", faults, None)?;
     ensure!(
@@ -176,10 +177,10 @@ fn noise_in_both_directions_between_the_processes_the_update_completes() -> Resu
 
 #[test]
 fn a_five_second_stall_mid_transfer_the_update_completes() -> Result<()> {
-    let faults = RelayFaults {
+    let faults = LinkFaults {
         stall_after_bytes: Some(20 * 1024),
-        stall: Duration::from_secs(5),
-        ..RelayFaults::none()
+        stall_duration: Duration::from_secs(5),
+        ..LinkFaults::none()
     };
     let (output, _, counts) = scenario("stall", faults, None)?;
     ensure!(counts.stalls == 1, "{counts:?}");
@@ -194,9 +195,9 @@ fn a_five_second_stall_mid_transfer_the_update_completes() -> Result<()> {
 
 #[test]
 fn cable_pulled_mid_transfer_the_rerun_resumes() -> Result<()> {
-    let faults = RelayFaults {
+    let faults = LinkFaults {
         pull_after_bytes: Some(20 * 1024),
-        ..RelayFaults::none()
+        ..LinkFaults::none()
     };
     // The rerun sends what the first run had not (about half the image), not all of it.
     let (_, rerun, counts) = scenario("pull mid-transfer", faults, Some(30 * 1024))?;
@@ -208,9 +209,9 @@ fn cable_pulled_mid_transfer_the_rerun_resumes() -> Result<()> {
 
 #[test]
 fn cable_pulled_right_after_verify_the_rerun_sends_nothing_again() -> Result<()> {
-    let faults = RelayFaults {
+    let faults = LinkFaults {
         pull_after_frame_type: Some(frame_type::VERIFY | frame_type::REPLY),
-        ..RelayFaults::none()
+        ..LinkFaults::none()
     };
     let (_, _, counts) = scenario("pull after Verified", faults, Some(0))?;
     ensure!(counts.pulls == 1, "{counts:?}");
@@ -219,9 +220,9 @@ fn cable_pulled_right_after_verify_the_rerun_sends_nothing_again() -> Result<()>
 
 #[test]
 fn cable_pulled_right_after_install_the_rerun_sends_nothing_again() -> Result<()> {
-    let faults = RelayFaults {
+    let faults = LinkFaults {
         pull_after_frame_type: Some(frame_type::INSTALL | frame_type::REPLY),
-        ..RelayFaults::none()
+        ..LinkFaults::none()
     };
     let (_, _, counts) = scenario("pull after Installed", faults, Some(0))?;
     ensure!(counts.pulls == 1, "{counts:?}");
@@ -230,9 +231,9 @@ fn cable_pulled_right_after_install_the_rerun_sends_nothing_again() -> Result<()
 
 #[test]
 fn a_lost_verified_reply_costs_one_retry_between_the_processes() -> Result<()> {
-    let faults = RelayFaults {
+    let faults = LinkFaults {
         lose_frame_type: Some(frame_type::VERIFY | frame_type::REPLY),
-        ..RelayFaults::none()
+        ..LinkFaults::none()
     };
     let (output, _, counts) = scenario("lost Verified reply", faults, None)?;
     ensure!(counts.lost_frames == 1, "{counts:?}");
@@ -250,9 +251,9 @@ fn cable_pulled_right_after_rebooting_the_tool_says_it_could_not_see_what_runs()
     let directory = tempfile::tempdir()?;
     let (image, _) = v2_file(&directory)?;
     let (_twin, address) = process_fixture::start_twin("tcp:0", &[])?;
-    let faults = RelayFaults {
+    let faults = LinkFaults {
         pull_after_frame_type: Some(frame_type::REBOOT | frame_type::REPLY),
-        ..RelayFaults::none()
+        ..LinkFaults::none()
     };
     let relay = Relay::start(&address, faults)?;
     let output = slingshot_flash(&relay.port(), &image)?;

@@ -3,58 +3,20 @@
 //! tcp:0`), corrupting, dropping and inserting bytes in both directions (`LineNoise`, one seeded
 //! source per direction), stalling the line, losing a frame of a given type, and pulling the
 //! cable (closing the tool's connection; the board keeps running and its output meanwhile is
-//! lost; the cable is back when the tool connects again).
+//! lost; the cable is back when the tool connects again, so `LinkFaults::pull_duration` is not
+//! used). The faults are the twin link's [`LinkFaults`], with a second random source for the
+//! board-to-tool direction.
 
-use crate::serial_fixture::frame_type_of;
+use crate::serial_fixture::LinkFaults;
 use anyhow::{bail, Context, Result};
 use slingshot_flash_sim::SplitMix64;
-use slingshot_protocol::frame::DELIMITER;
-use slingshot_testkit::line::{LineNoise, NoiseTally};
+use slingshot_testkit::line::NoiseTally;
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// What the relay does to the line.
-#[derive(Clone, Debug)]
-pub struct RelayFaults {
-    /// Corruption, loss and insertion of bytes, in both directions.
-    pub noise: LineNoise,
-    /// Seed of the faults.
-    pub seed: u64,
-    /// Once the tool has sent this many bytes, the line carries nothing for `stall`.
-    pub stall_after_bytes: Option<u64>,
-    /// How long the line stalls.
-    pub stall: Duration,
-    /// Pull the cable once the tool has sent this many bytes.
-    pub pull_after_bytes: Option<u64>,
-    /// Pull the cable right after the first frame of this type has passed.
-    pub pull_after_frame_type: Option<u8>,
-    /// Lose the first frame of this type, whole.
-    pub lose_frame_type: Option<u8>,
-}
-
-impl RelayFaults {
-    /// A perfect line.
-    pub fn none() -> Self {
-        RelayFaults {
-            noise: LineNoise::CLEAN,
-            seed: 0,
-            stall_after_bytes: None,
-            stall: Duration::ZERO,
-            pull_after_bytes: None,
-            pull_after_frame_type: None,
-            lose_frame_type: None,
-        }
-    }
-
-    /// Whether a frame-type fault is armed (bytes then travel frame by frame).
-    fn watches_frames(&self) -> bool {
-        self.pull_after_frame_type.is_some() || self.lose_frame_type.is_some()
-    }
-}
 
 /// What the relay did.
 #[derive(Clone, Copy, Debug, Default)]
@@ -80,7 +42,7 @@ pub struct Relay {
 
 impl Relay {
     /// Starts relaying between a new listening port and the twin at `twin`.
-    pub fn start(twin: &str, faults: RelayFaults) -> Result<Relay> {
+    pub fn start(twin: &str, faults: LinkFaults) -> Result<Relay> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
@@ -89,8 +51,8 @@ impl Relay {
         let counts = Arc::new(Mutex::new(RelayCounts::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let state = RelayState {
-            random_to_board: SplitMix64::new(faults.seed),
-            random_to_tool: SplitMix64::new(faults.seed ^ 0x9E37_79B9_7F4A_7C15),
+            random_to_board: faults.random.clone(),
+            random_to_tool: SplitMix64::new(faults.random.clone().next_u64()),
             faults,
             counts: counts.clone(),
             tool: None,
@@ -146,7 +108,7 @@ struct Direction {
 
 /// The relay thread's state.
 struct RelayState {
-    faults: RelayFaults,
+    faults: LinkFaults,
     /// One source of faults per direction, so each direction's faults follow from its bytes.
     random_to_board: SplitMix64,
     random_to_tool: SplitMix64,
@@ -241,7 +203,7 @@ impl RelayState {
             .is_some_and(|after| sent >= after)
         {
             self.faults.stall_after_bytes = None;
-            self.stalled_until = Some(Instant::now() + self.faults.stall);
+            self.stalled_until = Some(Instant::now() + self.faults.stall_duration);
             self.count(|counts| counts.stalls += 1);
         }
         let (passed, pull) = self.frames(bytes, true);
@@ -271,41 +233,24 @@ impl RelayState {
         Ok(())
     }
 
-    /// While a frame fault is armed, passes whole frames only (up to each delimiter: text
-    /// before a frame travels with it), losing the armed one, or stopping after the one the
-    /// cable is pulled after (`true`: pull once it is delivered); otherwise passes everything.
+    /// Frame faults (`LinkFaults::pass_frames`) in one direction; `true`: pull the cable once
+    /// what passed is delivered.
     fn frames(&mut self, bytes: &[u8], to_board: bool) -> (Vec<u8>, bool) {
-        if !self.faults.watches_frames() {
-            return (bytes.to_vec(), false);
-        }
         let direction = if to_board {
             &mut self.to_board
         } else {
             &mut self.to_tool
         };
-        direction.partial.extend_from_slice(bytes);
-        let mut passed = Vec::new();
-        while let Some(end) = direction.partial.iter().position(|&byte| byte == DELIMITER) {
-            let frame: Vec<u8> = direction.partial.drain(..=end).collect();
-            let kind = frame_type_of(&frame);
-            if kind.is_some() && kind == self.faults.lose_frame_type {
-                self.faults.lose_frame_type = None;
-                self.counts.lock().expect("not poisoned").lost_frames += 1;
-            } else {
-                passed.extend_from_slice(&frame);
-            }
-            if kind.is_some() && kind == self.faults.pull_after_frame_type {
-                // The frame gets through; the cable goes right after it, with what follows.
-                self.faults.pull_after_frame_type = None;
-                self.to_board.partial.clear();
-                self.to_tool.partial.clear();
-                return (passed, true);
-            }
+        let mut lost = 0;
+        let (passed, pull) = self
+            .faults
+            .pass_frames(&mut direction.partial, bytes, &mut lost);
+        self.counts.lock().expect("not poisoned").lost_frames += lost;
+        if pull {
+            self.to_board.partial.clear();
+            self.to_tool.partial.clear();
         }
-        if !self.faults.watches_frames() {
-            passed.append(&mut direction.partial);
-        }
-        (passed, false)
+        (passed, pull)
     }
 
     /// Corruption, loss and insertion, byte by byte.

@@ -85,6 +85,40 @@ impl LinkFaults {
         false
     }
 
+    /// Passes `bytes` on (after what `pending` holds from earlier calls): while a frame fault
+    /// is armed, whole frames only, up to each delimiter (text before a frame travels with
+    /// it), losing the armed one (counted in `lost_frames`) or stopping right after the one the
+    /// cable is pulled after (`true`: pull once these bytes are delivered; what follows is
+    /// dropped); otherwise everything.
+    pub fn pass_frames(
+        &mut self,
+        pending: &mut Vec<u8>,
+        bytes: &[u8],
+        lost_frames: &mut u64,
+    ) -> (Vec<u8>, bool) {
+        pending.extend_from_slice(bytes);
+        if !self.watches_frames() {
+            return (std::mem::take(pending), false);
+        }
+        let mut passed = Vec::new();
+        while let Some(end) = pending.iter().position(|&byte| byte == DELIMITER) {
+            let frame: Vec<u8> = pending.drain(..=end).collect();
+            if self.loses(&frame) {
+                *lost_frames += 1;
+            } else {
+                passed.extend_from_slice(&frame);
+            }
+            if self.pulls_after(&frame) {
+                pending.clear();
+                return (passed, true);
+            }
+        }
+        if !self.watches_frames() {
+            passed.append(pending);
+        }
+        (passed, false)
+    }
+
     /// Whether the board's output is to be taken frame by frame (a frame is watched for).
     fn watches_frames(&self) -> bool {
         self.lose_frame_type.is_some() || self.pull_after_frame_type.is_some()
@@ -102,7 +136,7 @@ impl LinkFaults {
 }
 
 /// The type of the first frame that decodes in `bytes` (a frame with its delimiter).
-pub fn frame_type_of(bytes: &[u8]) -> Option<u8> {
+fn frame_type_of(bytes: &[u8]) -> Option<u8> {
     let mut decoder = FrameDecoder::new();
     bytes.iter().find_map(|&byte| match decoder.push(byte) {
         DecodeEvent::FrameReady => decoder.frame().map(|frame| frame.frame_type),
@@ -213,34 +247,15 @@ impl<'a> TwinLink<'a> {
         }
         // While a reply is to be lost or awaited for a cable pull, output is taken frame by
         // frame (up to each delimiter).
-        let fresh = if self.faults.watches_frames() {
-            self.partial_frame.extend_from_slice(&fresh);
-            let mut kept = Vec::new();
-            while let Some(end) = self
-                .partial_frame
-                .iter()
-                .position(|&byte| byte == DELIMITER)
-            {
-                let frame: Vec<u8> = self.partial_frame.drain(..=end).collect();
-                if self.faults.loses(&frame) {
-                    self.counts.lost_frames += 1;
-                } else {
-                    kept.extend_from_slice(&frame);
-                }
-                if self.faults.pulls_after(&frame) {
-                    // The frame arrived; the cable goes right after it, with what follows.
-                    self.pull_now();
-                    self.partial_frame.clear();
-                    break;
-                }
-            }
-            if !self.faults.watches_frames() && !self.pulled() {
-                kept.append(&mut self.partial_frame);
-            }
-            kept
-        } else {
-            fresh
-        };
+        let (fresh, pull) = self.faults.pass_frames(
+            &mut self.partial_frame,
+            &fresh,
+            &mut self.counts.lost_frames,
+        );
+        if pull {
+            // The frame arrived; the cable goes right after it, with what follows.
+            self.pull_now();
+        }
         let mut counts = self.counts;
         let delivered = self.faults.apply(&fresh, &mut counts);
         self.counts = counts;

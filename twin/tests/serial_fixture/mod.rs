@@ -30,7 +30,7 @@ pub use images::{
     development_seed, patched_application, signed_bytes, unchecked_image, v1_parts, ImageSpec,
     BANNER,
 };
-pub use link::{frame_type_of, FaultCounts, LinkFaults, TwinLink};
+pub use link::{FaultCounts, LinkFaults, TwinLink};
 
 use anyhow::{bail, Context, Result};
 use slingshot_cli::flashing::{flash, FlashEvent, FlashOptions, FlashReport, RunningVersion};
