@@ -78,9 +78,10 @@ pub fn write_key_pair(files: &KeyFiles, key_pair: &KeyPair) -> Result<[u8; 32]> 
             .with_context(|| format!("creating the key directory {}", directory.display()))?;
     }
     let public_key: [u8; 32] = *key_pair.pk;
+    let (private_pem, public_pem) = keys::key_pair_pem(&key_pair.sk.seed());
     let writes: [(&Path, Vec<u8>); 3] = [
-        (&files.private_pem, key_pair.sk.to_pem().into_bytes()),
-        (&files.public_pem, key_pair.pk.to_pem().into_bytes()),
+        (&files.private_pem, private_pem.into_bytes()),
+        (&files.public_pem, public_pem.into_bytes()),
         (&files.public_bin, public_key.to_vec()),
     ];
     for (index, (path, bytes)) in writes.into_iter().enumerate() {

@@ -79,7 +79,7 @@ fn hex_key(text: &str) -> Option<[u8; KEY_SIZE]> {
     Some(key)
 }
 
-/// The PEM files `slingshot keygen` writes for a key pair from `seed`: the private key
+/// The PEM files `slingshot keygen` writes for the key pair of `seed`: the private key
 /// (PKCS#8) and the public key (SPKI).
 pub fn key_pair_pem(seed: &[u8; KEY_SIZE]) -> (String, String) {
     let key_pair = KeyPair::from_seed(ed25519_compact::Seed::new(*seed));
