@@ -31,6 +31,11 @@ pub enum UpdateMode {
     /// A primary slot (where the application runs) and a secondary slot (where a new image is
     /// received); installing swaps them so the previous image is kept for rollback.
     DualSlot,
+    /// A primary slot and a secondary slot of any sector shapes (the single-bank parts, whose
+    /// maps give the primary slot's 16/16/64 KB sectors no twin): the bootloader copies a
+    /// verified new image from the secondary slot over the primary one, resumably after a power
+    /// cut at any point, without rollback (`slingshot_update::overwrite`).
+    Overwrite,
 }
 
 /// Where each program and each piece of update state lives in flash.
@@ -40,7 +45,7 @@ pub struct Partitions {
     pub bootloader: Region,
     /// The slot the application runs from; its vector table is at its start.
     pub primary: Region,
-    /// Where a new image is received in dual-slot mode.
+    /// Where a new image is received in the dual-slot and overwrite modes.
     pub secondary: Option<Region>,
     /// Sector used to swap primary and secondary sectors in dual-slot mode.
     pub scratch: Option<Region>,
@@ -148,6 +153,11 @@ impl Layout {
         }
         match (self.update_mode, self.partitions.secondary) {
             (UpdateMode::SingleSlot, None) => Ok(()),
+            (UpdateMode::Overwrite, Some(_))
+                if self.partitions.scratch.is_none() && self.partitions.state.is_none() =>
+            {
+                Ok(())
+            }
             (UpdateMode::DualSlot, Some(secondary)) => {
                 let same_geometry = flash
                     .sectors_in(self.partitions.primary)
@@ -161,6 +171,19 @@ impl Layout {
                 }
             }
             _ => Err(LayoutError::ModeMismatch),
+        }
+    }
+
+    /// The largest image (image and signature trailer) the layout installs: the primary slot,
+    /// or in the overwrite mode the smaller of the two slots (the copy must fit both).
+    pub const fn largest_image(&self) -> u32 {
+        match (self.update_mode, self.partitions.secondary) {
+            (UpdateMode::Overwrite, Some(secondary))
+                if secondary.size < self.partitions.primary.size =>
+            {
+                secondary.size
+            }
+            _ => self.partitions.primary.size,
         }
     }
 

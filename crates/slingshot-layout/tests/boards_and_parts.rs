@@ -158,7 +158,8 @@ fn boards_are_unique_and_wired_as_their_manuals_say() {
 }
 
 #[test]
-fn every_board_has_a_single_slot_layout_and_two_bank_parts_a_dual_slot_one() {
+fn every_board_has_a_single_slot_layout_two_bank_parts_a_dual_slot_one_and_the_others_an_overwrite_one(
+) {
     for board in ALL_BOARDS {
         let single = layout_for(board, UpdateMode::SingleSlot)
             .unwrap_or_else(|| panic!("{} has no single-slot layout", board.name));
@@ -179,6 +180,28 @@ fn every_board_has_a_single_slot_layout_and_two_bank_parts_a_dual_slot_one() {
             assert_eq!(dual.name, format!("{}-dual", board.name));
         }
         assert_eq!(single.name, format!("{}-single", board.name));
+        let overwrite = layout_for(board, UpdateMode::Overwrite);
+        assert_eq!(overwrite.is_some(), dual.is_none(), "{}", board.name);
+        if let Some(overwrite) = overwrite {
+            let primary = overwrite.partitions.primary;
+            let secondary = overwrite.partitions.secondary.expect("a secondary slot");
+            assert_eq!(primary.start, 0x0800_8000);
+            assert_eq!(secondary.start, primary.end(), "{}", board.name);
+            assert_eq!(secondary.end(), board.part.flash.region().end());
+            assert_eq!(overwrite.name, format!("{}-overwrite", board.name));
+            // The split leaves the larger slot at most one 128 KB sector ahead.
+            let difference = primary.size.abs_diff(secondary.size);
+            assert!(difference <= 128 * 1024, "{}", board.name);
+            assert_eq!(overwrite.largest_image(), primary.size.min(secondary.size));
+        }
+        assert_eq!(
+            slingshot_layout::layouts::updating_layout(board).map(|layout| layout.update_mode),
+            Some(if dual.is_some() {
+                UpdateMode::DualSlot
+            } else {
+                UpdateMode::Overwrite
+            })
+        );
     }
     for layout in ALL_LAYOUTS {
         assert_eq!(layout.check(), Ok(()), "{}", layout.name);

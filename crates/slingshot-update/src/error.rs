@@ -55,11 +55,13 @@ impl Refusal {
     }
 }
 
-/// Why the layout cannot host the dual-slot engine.
+/// Why the layout cannot host the dual-slot engine (or the overwrite install).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConfigurationError {
     /// The layout has no secondary slot, scratch or state partition.
     NotDualSlot,
+    /// The layout is not an overwrite layout (`slingshot_layout::UpdateMode::Overwrite`).
+    NotOverwrite,
     /// A partition does not start and end on sector boundaries.
     NotSectorAligned,
     /// Primary and secondary slots do not have the same sector sizes in the same order.

@@ -8,6 +8,8 @@
 //!   [`mark_pending`](DualSlotEngine::mark_pending) and [`confirm`](DualSlotEngine::confirm)
 //!   for the application.
 //! - [`single_slot`]: the anti-rollback rule of the single-slot plan.
+//! - [`overwrite`]: the install of the overwrite plan (single-bank parts): the verified new
+//!   image copied over the old one, resumable, no journal, no rollback.
 //!
 //! Design, geometry reasoning and measured install times: `docs/UPDATE_ENGINE.md`.
 #![no_std]
@@ -17,6 +19,7 @@ mod configuration;
 mod engine;
 mod error;
 pub mod journal;
+pub mod overwrite;
 pub mod single_slot;
 pub mod swap;
 
@@ -24,6 +27,7 @@ pub use configuration::DualSlotConfiguration;
 pub use engine::{BootAction, BootEvent, BootOutcome, DualSlotEngine, StayCause};
 pub use error::{ConfigurationError, Refusal, Rejection, UpdateError, VerifyError};
 pub use journal::{Journal, Phase, UpdateState};
+pub use overwrite::{OverwriteConfiguration, OverwriteEngine, OverwriteOutcome};
 
 use embedded_storage::nor_flash::ReadNorFlash;
 use slingshot_layout::Region;

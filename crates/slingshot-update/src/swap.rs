@@ -16,7 +16,7 @@
 
 use crate::{DualSlotConfiguration, Journal, UpdateError, UpdateState};
 use embedded_storage::nor_flash::NorFlash;
-use slingshot_layout::Region;
+use slingshot_layout::{FlashGeometry, Region};
 
 /// Bytes copied per program operation.
 pub const COPY_CHUNK: usize = 1024;
@@ -54,31 +54,35 @@ fn step<F: NorFlash>(
         1 => (secondary, primary),
         _ => (scratch, secondary),
     };
+    let geometry = &configuration.geometry;
     let must_erase =
-        resumed || configuration.whole_slot_swap || !is_erased(flash, configuration, destination)?;
+        resumed || configuration.whole_slot_swap || !is_erased(flash, geometry, destination)?;
     if must_erase {
-        erase_covering(flash, configuration, destination)?;
+        erase_covering(flash, geometry, destination)?;
     }
-    copy(flash, configuration, source, destination)
+    copy(
+        flash,
+        geometry,
+        source,
+        destination,
+        configuration.whole_slot_swap,
+    )
 }
 
 /// Whether every byte of `region` reads as erased.
 pub(crate) fn is_erased<F: NorFlash>(
     flash: &mut F,
-    configuration: &DualSlotConfiguration,
+    geometry: &FlashGeometry,
     region: Region,
 ) -> Result<bool, UpdateError> {
     let mut buffer = [0u8; COPY_CHUNK];
     let mut offset = 0;
     while offset < region.size {
         let length = (region.size - offset).min(COPY_CHUNK as u32) as usize;
-        flash.read(
-            configuration.offset(region.start + offset),
-            &mut buffer[..length],
-        )?;
+        flash.read(region.start + offset - geometry.base, &mut buffer[..length])?;
         if buffer[..length]
             .iter()
-            .any(|byte| *byte != configuration.geometry.erased_value)
+            .any(|byte| *byte != geometry.erased_value)
         {
             return Ok(false);
         }
@@ -90,37 +94,37 @@ pub(crate) fn is_erased<F: NorFlash>(
 /// Erase every sector overlapping `region`.
 pub(crate) fn erase_covering<F: NorFlash>(
     flash: &mut F,
-    configuration: &DualSlotConfiguration,
+    geometry: &FlashGeometry,
     region: Region,
 ) -> Result<(), UpdateError> {
-    let mut sectors = configuration.geometry.sectors_in(region);
+    let mut sectors = geometry.sectors_in(region);
     if let Some(first) = sectors.next() {
         let end = sectors.last().unwrap_or(first).region().end();
-        flash.erase(configuration.offset(first.start), configuration.offset(end))?;
+        flash.erase(first.start - geometry.base, end - geometry.base)?;
     }
     Ok(())
 }
 
-fn copy<F: NorFlash>(
+/// Copy `source` to the start of the erased `destination` in chunks, skipping chunks that read
+/// erased unless `program_erased_chunks` (the naive comparison mode).
+pub(crate) fn copy<F: NorFlash>(
     flash: &mut F,
-    configuration: &DualSlotConfiguration,
+    geometry: &FlashGeometry,
     source: Region,
     destination: Region,
+    program_erased_chunks: bool,
 ) -> Result<(), UpdateError> {
     let mut buffer = [0u8; COPY_CHUNK];
     let mut offset = 0;
     while offset < source.size {
         let length = (source.size - offset).min(COPY_CHUNK as u32) as usize;
-        flash.read(
-            configuration.offset(source.start + offset),
-            &mut buffer[..length],
-        )?;
+        flash.read(source.start + offset - geometry.base, &mut buffer[..length])?;
         let erased = buffer[..length]
             .iter()
-            .all(|byte| *byte == configuration.geometry.erased_value);
-        if !erased || configuration.whole_slot_swap {
+            .all(|byte| *byte == geometry.erased_value);
+        if !erased || program_erased_chunks {
             flash.write(
-                configuration.offset(destination.start + offset),
+                destination.start + offset - geometry.base,
                 &buffer[..length],
             )?;
         }
