@@ -6,10 +6,10 @@
 //! until it is reached, [`DEFAULT_CEILING`] stops it from growing, and each step down lowers
 //! the ceiling (docs/BENCHMARKS.md and docs/SIZE_HISTORY.md have the figures).
 
-use crate::build::{self, LayoutChoice};
+use crate::build;
 use crate::size;
 use anyhow::{bail, Result};
-use slingshot_layout::{NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
+use slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT;
 
 /// The default build's goal in bytes of flash (every feature in 24 KB).
 pub const DEFAULT_GOAL: u64 = 24_576;
@@ -41,10 +41,7 @@ pub const QUIET_INSTRUCTIONS: usize = 300;
 pub fn check() -> Result<()> {
     let mut failures = Vec::new();
     for (name, arguments) in size::standard_builds() {
-        let layout = match arguments.layout {
-            LayoutChoice::Dual => &NUCLEO_F429ZI_DUAL_SLOT,
-            LayoutChoice::Single => &NUCLEO_F429ZI_SINGLE_SLOT,
-        };
+        let layout = arguments.resolved_layout()?;
         let quiet = arguments.quiet;
         let artifacts = build::run(arguments)?;
         let [(_, bootloader), _] = size::measure_both(layout, &artifacts)?;

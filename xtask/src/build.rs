@@ -21,8 +21,40 @@ pub enum LayoutChoice {
     /// Primary and secondary slots with rollback (the F429 default).
     #[default]
     Dual,
-    /// One application slot of 2016 KB.
+    /// One application slot (2016 KB on the F429), written in place.
     Single,
+    /// Primary and secondary slots on a single-bank part: the new image is copied over the
+    /// old one at the next boot, resumably, without rollback.
+    Overwrite,
+}
+
+impl LayoutChoice {
+    /// The layout crate's update mode of this choice.
+    pub fn update_mode(self) -> UpdateMode {
+        match self {
+            LayoutChoice::Dual => UpdateMode::DualSlot,
+            LayoutChoice::Single => UpdateMode::SingleSlot,
+            LayoutChoice::Overwrite => UpdateMode::Overwrite,
+        }
+    }
+
+    /// The choice that builds a layout of `mode`.
+    pub fn of(mode: UpdateMode) -> Self {
+        match mode {
+            UpdateMode::DualSlot => LayoutChoice::Dual,
+            UpdateMode::SingleSlot => LayoutChoice::Single,
+            UpdateMode::Overwrite => LayoutChoice::Overwrite,
+        }
+    }
+
+    /// Its name on the command line and in variant directories.
+    pub fn name(self) -> &'static str {
+        match self {
+            LayoutChoice::Dual => "dual",
+            LayoutChoice::Single => "single",
+            LayoutChoice::Overwrite => "overwrite",
+        }
+    }
 }
 
 /// The board built for when `--board` is not given.
@@ -102,19 +134,32 @@ impl BuildArguments {
         Ok(board)
     }
 
-    /// The layout this build is for: the board's single- or dual-slot plan, or an error
-    /// naming what exists.
+    /// The layout this build is for: the board's plan of the chosen kind, or an error naming
+    /// the ones it has.
     pub fn resolved_layout(&self) -> Result<&'static Layout> {
         let board = self.resolved_board()?;
-        let mode = match self.layout {
-            LayoutChoice::Dual => UpdateMode::DualSlot,
-            LayoutChoice::Single => UpdateMode::SingleSlot,
-        };
-        layout_for(board, mode).with_context(|| {
+        layout_for(board, self.layout.update_mode()).with_context(|| {
+            let why = match self.layout {
+                LayoutChoice::Dual => {
+                    "its flash has one bank, so no sector can be swapped with a twin of the \
+                     same size"
+                }
+                _ => "its two banks give it the dual-slot layout with rollback instead",
+            };
+            let has: Vec<String> = [
+                LayoutChoice::Dual,
+                LayoutChoice::Overwrite,
+                LayoutChoice::Single,
+            ]
+            .into_iter()
+            .filter(|choice| layout_for(board, choice.update_mode()).is_some())
+            .map(|choice| format!("`--layout {}`", choice.name()))
+            .collect();
             format!(
-                "the {} has no dual-slot layout (its flash has one bank, so no sector can be \
-                     swapped with a twin of the same size): build it with `--layout single`",
-                board.product
+                "the {} has no {} layout ({why}): build it with {}",
+                board.product,
+                self.layout.name(),
+                has.join(" or ")
             )
         })
     }
@@ -128,10 +173,7 @@ pub fn target_directory(arguments: &BuildArguments) -> PathBuf {
         return base.join("variants").join(variant);
     }
     if arguments.board_name() != DEFAULT_BOARD {
-        let plan = match arguments.layout {
-            LayoutChoice::Dual => "dual",
-            LayoutChoice::Single => "single",
-        };
+        let plan = arguments.layout.name();
         let quiet = if arguments.quiet { "-quiet" } else { "" };
         return base
             .join("variants")
@@ -142,6 +184,10 @@ pub fn target_directory(arguments: &BuildArguments) -> PathBuf {
         (LayoutChoice::Dual, true) => base.join("variants/dual-quiet"),
         (LayoutChoice::Single, false) => base.join("variants/single"),
         (LayoutChoice::Single, true) => base.join("variants/single-quiet"),
+        (LayoutChoice::Overwrite, quiet) => base.join(format!(
+            "variants/overwrite{}",
+            if quiet { "-quiet" } else { "" }
+        )),
     }
 }
 

@@ -116,10 +116,7 @@ pub fn run(arguments: DemoArguments) -> Result<()> {
         "== 1/5 build the bootloader and application v1.0.0 for the {} ({}), signed ==",
         layout.board.product, layout.name
     );
-    let choice = match layout.update_mode {
-        UpdateMode::DualSlot => build::LayoutChoice::Dual,
-        UpdateMode::SingleSlot => build::LayoutChoice::Single,
-    };
+    let choice = build::LayoutChoice::of(layout.update_mode);
     let version_1 = build::run(BuildArguments {
         board: Some(layout.board.name.into()),
         layout: choice,
@@ -194,8 +191,12 @@ fn demo_layout(arguments: &DemoArguments) -> Result<&'static slingshot_layout::L
         return request.resolved_layout();
     }
     let board = request.resolved_board()?;
-    [UpdateMode::DualSlot, UpdateMode::SingleSlot]
-        .into_iter()
-        .find_map(|mode| layout_for(board, mode))
-        .with_context(|| format!("the {} has no layout", board.product))
+    [
+        UpdateMode::DualSlot,
+        UpdateMode::Overwrite,
+        UpdateMode::SingleSlot,
+    ]
+    .into_iter()
+    .find_map(|mode| layout_for(board, mode))
+    .with_context(|| format!("the {} has no layout", board.product))
 }

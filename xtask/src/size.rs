@@ -133,10 +133,7 @@ pub fn run(arguments: SizeArguments) -> Result<()> {
     if arguments.breakdown {
         return print_breakdowns();
     }
-    let layout = match arguments.build.layout {
-        build::LayoutChoice::Dual => &slingshot_layout::NUCLEO_F429ZI_DUAL_SLOT,
-        build::LayoutChoice::Single => &slingshot_layout::NUCLEO_F429ZI_SINGLE_SLOT,
-    };
+    let layout = arguments.build.resolved_layout()?;
     let artifacts = build::run(arguments.build)?;
     println!(
         "{:<12} {:>22} {:>8} {:>22}",

@@ -235,6 +235,7 @@ const TWIN_SYSTEM_TESTS: &[&str] = &[
     "firmware_boot",
     "install_power_cuts",
     "other_boards",
+    "overwrite_boards",
     "protect",
     "serial_benchmark",
     "serial_faults",
@@ -270,8 +271,8 @@ fn cargo_test(selection: &[&str]) -> Result<()> {
 }
 
 /// The standard builds the system tests run: default, quiet and single-slot for the
-/// Nucleo-F429ZI, and the single-slot builds of the STM32F4DISCOVERY, Nucleo-F401RE and
-/// Nucleo-F412ZG.
+/// Nucleo-F429ZI, the single-slot builds of the STM32F4DISCOVERY, Nucleo-F401RE and
+/// Nucleo-F412ZG, and the overwrite builds of the last two.
 fn build_firmware() -> Result<()> {
     build::run(BuildArguments::default())?;
     build::run(BuildArguments {
@@ -290,6 +291,13 @@ fn build_firmware() -> Result<()> {
         build::run(BuildArguments {
             board: Some(board.into()),
             layout: LayoutChoice::Single,
+            ..Default::default()
+        })?;
+    }
+    for board in ["nucleo-f401re", "nucleo-f412zg"] {
+        build::run(BuildArguments {
+            board: Some(board.into()),
+            layout: LayoutChoice::Overwrite,
             ..Default::default()
         })?;
     }

@@ -75,6 +75,7 @@ pub fn write_device_info(out: &mut impl Write, info: &DeviceInfo) -> Result<()> 
     let mode = match info.update_mode {
         UpdateMode::SingleSlot => "single slot",
         UpdateMode::DualSlot => "dual slot",
+        UpdateMode::Overwrite => "overwrite",
     };
     writeln!(
         out,

@@ -117,6 +117,9 @@ pub enum UpdateMode {
     SingleSlot,
     /// 1: the image is written to the secondary slot, then swapped in.
     DualSlot,
+    /// 2: the image is written to the secondary slot, then copied over the application slot
+    /// at the next boot (no rollback).
+    Overwrite,
 }
 
 /// The device's protocol state, as reported in the info reply.
@@ -275,6 +278,7 @@ impl DeviceInfo {
         writer.u8(match self.update_mode {
             UpdateMode::SingleSlot => 0,
             UpdateMode::DualSlot => 1,
+            UpdateMode::Overwrite => 2,
         });
         writer.u32(self.max_image_size);
         writer.u8(self.slot_count.min(MAX_SLOTS as u8));
@@ -307,6 +311,7 @@ impl DeviceInfo {
         let update_mode = match reader.u8()? {
             0 => UpdateMode::SingleSlot,
             1 => UpdateMode::DualSlot,
+            2 => UpdateMode::Overwrite,
             _ => return None,
         };
         let max_image_size = reader.u32()?;

@@ -8,7 +8,6 @@
 
 use crate::KeyRing;
 use slingshot_image::{Descriptor, DESCRIPTOR_SIZE, DIGEST_SIZE, SIGNATURE_SIZE};
-use slingshot_layout::Region;
 use slingshot_protocol::device::Refusal;
 use slingshot_protocol::error::ErrorCode;
 
@@ -24,7 +23,7 @@ pub struct Announcement {
 /// The digest and signature that follow the descriptor.
 const DIGEST_AND_SIGNATURE: u32 = (DIGEST_SIZE + SIGNATURE_SIZE) as u32;
 
-/// Admits `descriptor` for an image of `image_size` bytes into `target`, for board `board_id`
+/// Admits `descriptor` for an image of `image_size` bytes into a target of `capacity` bytes, for board `board_id`
 /// and an application loaded at `load_address`, signed with a key `keys` trusts, with a
 /// security counter of at least `minimum`. Each refusal carries the protocol's code and, where
 /// docs/PROTOCOL.md defines one, its detail (this board's id, the target's size, the minimum).
@@ -35,7 +34,7 @@ const DIGEST_AND_SIGNATURE: u32 = (DIGEST_SIZE + SIGNATURE_SIZE) as u32;
 pub fn admit(
     image_size: u32,
     descriptor: &[u8],
-    target: Region,
+    capacity: u32,
     board_id: u32,
     load_address: u32,
     keys: &impl KeyRing,
@@ -62,9 +61,9 @@ pub fn admit(
     let extent = fields
         .image_size
         .checked_add(u32::from(fields.descriptor_size) + DIGEST_AND_SIGNATURE);
-    let too_large = Refusal::with_detail(ErrorCode::ImageTooLarge, target.size);
+    let too_large = Refusal::with_detail(ErrorCode::ImageTooLarge, capacity);
     let extent = extent.ok_or(too_large)?;
-    if image_size > target.size || extent > target.size {
+    if image_size > capacity || extent > capacity {
         return Err(too_large);
     }
     if extent > image_size {

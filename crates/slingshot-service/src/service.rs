@@ -6,6 +6,10 @@
 //!   install only records the new counter.
 //! - Dual-slot layout: the target is the secondary slot; the minimum is the engine's stored
 //!   one; install is `DualSlotEngine::mark_pending` (the swap happens at the next boot).
+//! - Overwrite layout: the target is the secondary slot; the minimum is the installed image's
+//!   counter as in the single-slot layout; a verified image there is what the next boot copies
+//!   over the primary slot (`slingshot_update::overwrite`), so install only records the new
+//!   counter. Images are limited to the smaller slot.
 //!
 //! Without a flash interface (QEMU) every flash-touching request is refused with a flash error
 //! code instead of touching addresses the emulator does not map.
@@ -65,11 +69,15 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
         0
     };
 
+    /// The largest image the layout installs (in the overwrite layout the smaller slot).
+    const CAPACITY: u32 = P::LAYOUT.largest_image();
+
     /// The layout's update mode as the protocol names it. Constants like this one keep single
     /// fields of the layout in a firmware's flash instead of the whole layout with its names.
     const UPDATE_MODE: UpdateMode = match P::LAYOUT.update_mode {
         LayoutUpdateMode::SingleSlot => UpdateMode::SingleSlot,
         LayoutUpdateMode::DualSlot => UpdateMode::DualSlot,
+        LayoutUpdateMode::Overwrite => UpdateMode::Overwrite,
     };
 
     const BOARD_ID: u32 = P::LAYOUT.board.board_id;
@@ -159,8 +167,10 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
         let (primary, summary) = self.slot_info(Self::location(Slot::Primary));
         self.slots[0] = primary;
         self.installed_security_counter = summary.map_or(0, |image| image.security_counter);
-        if let Some(engine) = self.engine {
+        if Self::TARGET_INDEX == 1 {
             self.slots[1] = self.slot_info(Self::location(Slot::Secondary)).0;
+        }
+        if let Some(engine) = self.engine {
             let phase = engine.state(&mut self.flash).map(|state| state.phase);
             if matches!(phase, Ok(Phase::TrialRunning)) && self.slots[0].status == SlotStatus::Valid
             {
@@ -253,7 +263,7 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
     /// The refusal for a verifier error, with this layout's details.
     #[inline(never)]
     fn verify_refusal(error: VerifyError) -> Refusal {
-        refusal::verify_refusal(error, Self::BOARD_ID, Self::TARGET.size)
+        refusal::verify_refusal(error, Self::BOARD_ID, Self::CAPACITY)
     }
 
     /// The refusal for an update engine error, with this layout's details.
@@ -264,7 +274,7 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
             UpdateError::Refused(EngineRefusal::Rejected(rejection)) => {
                 Self::verify_refusal(VerifyError::Rejected(rejection))
             }
-            other => refusal::update_refusal(other, Self::BOARD_ID, Self::TARGET.size),
+            other => refusal::update_refusal(other, Self::BOARD_ID, Self::CAPACITY),
         }
     }
 
@@ -274,7 +284,7 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
         admit(
             image_size,
             descriptor,
-            Self::TARGET,
+            Self::CAPACITY,
             Self::BOARD_ID,
             P::LAYOUT.partitions.primary.start,
             &self.verifier,
@@ -294,7 +304,7 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> DeviceHandler
             layout_name: [0; MAX_LAYOUT_NAME],
             layout_name_length: 0,
             update_mode: Self::UPDATE_MODE,
-            max_image_size: Self::TARGET.size,
+            max_image_size: Self::CAPACITY,
             slot_count: Self::TARGET_INDEX as u8 + 1,
             slots: self.slots,
             state: DeviceState::Idle,

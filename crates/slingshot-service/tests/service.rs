@@ -29,7 +29,15 @@ fn admission_refuses_each_bad_announcement_with_its_code_and_detail() {
     let board = layout.board.board_id;
     let load = layout.partitions.primary.start;
     let admitted = |descriptor: &[u8], image_size: u32, board: u32, minimum: u32| {
-        admit(image_size, descriptor, target, board, load, &keys, minimum)
+        admit(
+            image_size,
+            descriptor,
+            target.size,
+            board,
+            load,
+            &keys,
+            minimum,
+        )
     };
     assert!(admitted(&descriptor(&good), size, board, 3).is_ok());
 
@@ -57,7 +65,15 @@ fn admission_refuses_each_bad_announcement_with_its_code_and_detail() {
         ),
         (
             "untrusted key",
-            admit(size, &descriptor(&good), target, board, load, &untrusted, 0),
+            admit(
+                size,
+                &descriptor(&good),
+                target.size,
+                board,
+                load,
+                &untrusted,
+                0,
+            ),
             ErrorCode::NoTrustedKey,
             0,
         ),

@@ -19,7 +19,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m_rt::{entry, exception};
 use slingshot_application::{ImageState, Platform, Updater};
-use slingshot_layout::ACTIVE;
+use slingshot_layout::{UpdateMode, ACTIVE};
 use slingshot_stm32::flash::Flash;
 use slingshot_stm32::platform::Stm32Platform;
 use slingshot_stm32::{board::Led, flash_interface, usart::Usart, watchdog, HSI_HZ};
@@ -57,7 +57,10 @@ fn main() -> ! {
             Err(_) => boot_report::print_without_state(
                 &mut usart,
                 platform.reset_reason(),
-                "single-slot layout",
+                match ACTIVE.update_mode {
+                    UpdateMode::Overwrite => "overwrite layout: no trial, no rollback",
+                    _ => "single-slot layout",
+                },
             ),
         }
     }

@@ -1,6 +1,7 @@
 //! The verifying boot flow (feature `verify`): a mailbox request or the button keeps the
-//! bootloader; otherwise the dual-slot update engine ([`dual_slot`]) or the single-slot check
-//! ([`single_slot`]) clears the primary image, and its vector table is checked last, on what
+//! bootloader; otherwise the dual-slot update engine ([`dual_slot`]), the overwrite install
+//! ([`overwrite`], single-bank parts) or the single-slot check ([`single_slot`]) clears the
+//! primary image, and its vector table is checked last, on what
 //! the primary slot holds *after* any install or revert.
 //!
 //! Both checks must pass and each refusal keeps its own code: the vector-table reason is
@@ -9,6 +10,8 @@
 
 #[cfg(not(feature = "single-slot"))]
 mod dual_slot;
+#[cfg(not(feature = "single-slot"))]
+mod overwrite;
 #[cfg(feature = "single-slot")]
 mod single_slot;
 #[cfg(any(not(feature = "single-slot"), feature = "serial-update"))]
@@ -18,7 +21,7 @@ pub(crate) mod verifier;
 use crate::refusal::Refusal;
 use crate::start::Start;
 use slingshot_boot::{ApplicationBounds, Request, StartableApplication, StayReason};
-use slingshot_layout::ACTIVE;
+use slingshot_layout::{UpdateMode, ACTIVE};
 
 /// The primary slot and the memories its stack may use (a constant: only these few words
 /// reach flash, not the whole layout).
@@ -51,6 +54,11 @@ pub const ENGINE_CONFIGURATION: Option<DualSlotConfiguration> = match (
     _ => None,
 };
 
+/// The active layout copies received images over the primary slot instead of swapping them
+/// (a constant: the other plan's code is not linked).
+#[cfg(not(feature = "single-slot"))]
+const OVERWRITE: bool = matches!(ACTIVE.update_mode, UpdateMode::Overwrite);
+
 /// The image checks passed: the primary image may be started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cleared {
@@ -73,11 +81,19 @@ pub fn decide(request: Request, button_held: bool) -> Result<Start, Refusal> {
     };
     if let Some(reason) = requested {
         #[cfg(not(feature = "single-slot"))]
-        dual_slot::finish_interrupted_swap();
+        if OVERWRITE {
+            overwrite::finish_interrupted_install();
+        } else {
+            dual_slot::finish_interrupted_swap();
+        }
         return Err(Refusal::Boot(reason));
     }
     #[cfg(not(feature = "single-slot"))]
-    let cleared = dual_slot::boot();
+    let cleared = if OVERWRITE {
+        overwrite::boot()
+    } else {
+        dual_slot::boot()
+    };
     #[cfg(feature = "single-slot")]
     let cleared = single_slot::boot();
     let slot = ACTIVE.partitions.primary.start;

@@ -56,6 +56,9 @@ pub enum Build {
     /// `cargo xtask build --board BOARD --layout single`: another board's single-slot build
     /// (firmware/target/variants/BOARD-single), on a twin of that board.
     SingleOn(&'static str),
+    /// `cargo xtask build --board BOARD --layout overwrite`: a single-bank board's overwrite
+    /// build (firmware/target/variants/BOARD-overwrite), on a twin of that board.
+    OverwriteOn(&'static str),
 }
 
 impl Build {
@@ -69,6 +72,11 @@ impl Build {
                 slingshot_layout::UpdateMode::SingleSlot,
             )
             .expect("every board has a single-slot layout"),
+            Build::OverwriteOn(board) => slingshot_layout::layouts::layout_for(
+                slingshot_layout::Board::by_name(board).expect("a known board"),
+                slingshot_layout::UpdateMode::Overwrite,
+            )
+            .expect("a single-bank board has an overwrite layout"),
         }
     }
 
@@ -83,6 +91,12 @@ impl Build {
             Build::Dual => firmware_file(program, extension),
             Build::SingleOn(board) => slingshot_testkit::artifacts::board_firmware_file(
                 board, "single", program, extension,
+            ),
+            Build::OverwriteOn(board) => slingshot_testkit::artifacts::board_firmware_file(
+                board,
+                "overwrite",
+                program,
+                extension,
             ),
             Build::Single => {
                 let base = match program {

@@ -83,15 +83,16 @@ fn layouts_of(board: &Board) -> impl Iterator<Item = &'static Layout> + '_ {
 }
 
 /// The largest image (vector table to the end of the code, before the signature trailer) a
-/// layout's primary slot takes.
+/// layout installs: its primary slot, or in the overwrite layout the smaller slot.
 pub fn largest_image(layout: &Layout) -> u32 {
-    layout.partitions.primary.size - SIGNATURE_TRAILER_RESERVE
+    layout.largest_image() - SIGNATURE_TRAILER_RESERVE
 }
 
 fn mode_name(layout: &Layout) -> &'static str {
     match layout.update_mode {
         UpdateMode::SingleSlot => "single slot (in place)",
         UpdateMode::DualSlot => "dual slot (trial boot, rollback)",
+        UpdateMode::Overwrite => "overwrite (resumable copy, no rollback)",
     }
 }
 

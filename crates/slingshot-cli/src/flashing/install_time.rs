@@ -2,12 +2,14 @@
 //! long as that and no longer: the sectors the dual-slot swap erases and the bytes it programs
 //! (`slingshot_update::DualSlotConfiguration::swap_erase_sizes`, an upper bound of the swap's
 //! work), timed with the flash's datasheet figures (`slingshot_flash_sim::TimingModel`,
-//! typical and maximum). A single-slot install happened in place before the reboot: nothing
-//! is left for the next boot but verification.
+//! typical and maximum). The overwrite install erases the primary sectors the image covers and
+//! the secondary slot's first sector and programs the image once
+//! (`slingshot_update::OverwriteConfiguration::install_erase_sizes`). A single-slot install
+//! happened in place before the reboot: nothing is left for the next boot but verification.
 
 use slingshot_flash_sim::TimingModel;
 use slingshot_layout::{Layout, UpdateMode};
-use slingshot_update::DualSlotConfiguration;
+use slingshot_update::{DualSlotConfiguration, OverwriteConfiguration};
 use std::time::Duration;
 
 /// The swap's duration at the flash's typical and maximum speeds.
@@ -21,9 +23,33 @@ pub struct InstallTime {
 
 /// The install of an `image_size`-byte image on `layout` at the next boot.
 pub fn install_time(layout: &Layout, image_size: u32) -> InstallTime {
-    if layout.update_mode != UpdateMode::DualSlot {
-        return InstallTime::default();
+    match layout.update_mode {
+        UpdateMode::SingleSlot => InstallTime::default(),
+        UpdateMode::DualSlot => swap_time(layout, image_size),
+        UpdateMode::Overwrite => overwrite_time(layout, image_size),
     }
+}
+
+/// The overwrite install of an `image_size`-byte image.
+fn overwrite_time(layout: &Layout, image_size: u32) -> InstallTime {
+    let Ok(configuration) = OverwriteConfiguration::from_layout(layout) else {
+        return InstallTime::default();
+    };
+    let time = |model: &TimingModel| {
+        let erases: u64 = configuration
+            .install_erase_sizes(image_size)
+            .map(|size| model.erase_microseconds(size))
+            .sum();
+        Duration::from_micros(erases + model.program_microseconds(image_size as usize))
+    };
+    InstallTime {
+        typical: time(&TimingModel::STM32F4_X32_TYPICAL),
+        longest: time(&TimingModel::STM32F4_X32_MAXIMUM),
+    }
+}
+
+/// The dual-slot swap of an `image_size`-byte image.
+fn swap_time(layout: &Layout, image_size: u32) -> InstallTime {
     let Ok(configuration) = DualSlotConfiguration::from_layout(layout) else {
         return InstallTime::default();
     };
@@ -74,5 +100,21 @@ mod tests {
             install_time(&NUCLEO_F429ZI_SINGLE_SLOT, 64 * 1024),
             InstallTime::default()
         );
+    }
+
+    #[test]
+    fn the_overwrite_estimate_counts_the_covered_sectors_and_the_secondary_start() {
+        // Nucleo-F401RE: a 100 KB image covers sectors 2–4 (16 + 16 + 64 KB) and 4 KB of
+        // sector 5 (128 KB); the secondary slot starts with sector 6 (128 KB).
+        let layout = slingshot_layout::layouts::NUCLEO_F401RE_OVERWRITE;
+        let estimate = install_time(&layout, 100 * 1024);
+        let model = TimingModel::STM32F4_X32_TYPICAL;
+        let erases: u64 = [16, 16, 64, 128, 128]
+            .map(|kib| model.erase_microseconds(kib * 1024))
+            .iter()
+            .sum();
+        let expected = erases + model.program_microseconds(100 * 1024);
+        assert_eq!(estimate.typical, Duration::from_micros(expected));
+        assert!(estimate.longest > estimate.typical);
     }
 }

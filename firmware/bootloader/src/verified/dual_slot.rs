@@ -32,7 +32,7 @@ fn engine() -> Result<DualSlotEngine, &'static str> {
 
 /// Clear the primary image on its signature alone (the engine cannot run): no install, no
 /// trial, no anti-rollback minimum.
-fn verify_primary_only(
+pub(super) fn verify_primary_only(
     flash: &mut TrackedFlash,
     verifier: &mut SignedImageVerifier,
 ) -> Result<Cleared, Refusal> {
@@ -69,16 +69,26 @@ pub fn boot() -> Result<Cleared, Refusal> {
         }
         BootEvent::Refused(refusal) => report::update_refused(update_refusal(refusal)),
     }
-    match outcome.action {
+    clear(outcome.action, &mut flash, &mut verifier)
+}
+
+/// The engine's decision as the boot flow's: clear the primary image it starts (verified after
+/// the last write to the primary slot) or the reason to stay.
+pub(super) fn clear(
+    action: BootAction,
+    flash: &mut TrackedFlash,
+    verifier: &mut SignedImageVerifier,
+) -> Result<Cleared, Refusal> {
+    match action {
         BootAction::Start {
             trial,
             start_watchdog,
             ..
-        } => match verifier.primary_unchanged_since_verified(&flash) {
+        } => match verifier.primary_unchanged_since_verified(flash) {
             Some(image) => Ok(verifier::cleared(&image, trial, start_watchdog)),
             // Written after its last verification (never expected from the engine): verify
             // again rather than trust it.
-            None => verify_primary_only(&mut flash, &mut verifier).map(|cleared| Cleared {
+            None => verify_primary_only(flash, verifier).map(|cleared| Cleared {
                 trial,
                 start_watchdog,
                 ..cleared
@@ -108,7 +118,7 @@ pub fn finish_interrupted_swap() {
 }
 
 /// The refusal of a pending update, with its own code.
-fn update_refusal(refusal: slingshot_update::Refusal) -> Refusal {
+pub(super) fn update_refusal(refusal: slingshot_update::Refusal) -> Refusal {
     match refusal {
         slingshot_update::Refusal::Rejected(error) => Refusal::Image(error),
         slingshot_update::Refusal::BelowMinimum { .. } => {
