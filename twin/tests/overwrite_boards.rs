@@ -6,7 +6,8 @@
 //! programs) never brick it, and a cut copy is finished by the very next power-on.
 //!
 //! Needs `cargo xtask build --board nucleo-f401re --layout overwrite` and the same for
-//! `nucleo-f412zg` (`cargo xtask test` builds both).
+//! `nucleo-f412zg` (`cargo xtask test` builds both). Every single-bank board's overwrite build
+//! updated on its twin is part of the full matrix, `cargo xtask test boards`.
 
 mod serial_fixture;
 
@@ -197,4 +198,23 @@ fn nucleo_f412zg_overwrite_updates_over_usart3() -> Result<()> {
 #[test]
 fn nucleo_f412zg_overwrite_power_cuts_in_transfer_and_copy_never_brick() -> Result<()> {
     power_cuts_never_brick(NUCLEO_F412ZG)
+}
+
+#[test]
+#[ignore = "full board matrix: run `cargo xtask test boards`, which builds every board first"]
+fn every_single_bank_board_updates_by_overwrite() -> Result<()> {
+    for layout in slingshot_layout::ALL_LAYOUTS {
+        if layout.update_mode != slingshot_layout::UpdateMode::Overwrite {
+            continue;
+        }
+        let board = layout.board;
+        updates(Build::OverwriteOn(board.name))
+            .with_context(|| format!("{} ({})", board.product, board.part.name))?;
+        eprintln!(
+            "{}: v1 boots, v2 received over {} and copied over it at the next boot",
+            board.product,
+            board.serial.usart.name()
+        );
+    }
+    Ok(())
 }

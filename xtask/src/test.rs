@@ -167,20 +167,26 @@ pub fn run(arguments: TestArguments) -> Result<()> {
             cargo_test(&selection)?;
         }
         Tier::Boards => {
-            step("board matrix: every board's single-slot build");
-            for board in slingshot_layout::ALL_BOARDS {
+            step("board matrix: every board's single-slot and overwrite builds");
+            for layout in slingshot_layout::ALL_LAYOUTS {
+                if layout.update_mode == slingshot_layout::UpdateMode::DualSlot {
+                    continue;
+                }
                 build::run(BuildArguments {
-                    board: Some(board.name.into()),
-                    layout: LayoutChoice::Single,
+                    board: Some(layout.board.name.into()),
+                    layout: LayoutChoice::of(layout.update_mode),
                     ..Default::default()
                 })?;
             }
             step("board matrix: each boots and updates over serial on its twin");
+            build_host_tool()?;
             cargo_test(&[
                 "-p",
                 TWIN_PACKAGE,
                 "--test",
                 "other_boards",
+                "--test",
+                "overwrite_boards",
                 "--",
                 "--ignored",
             ])?;

@@ -106,6 +106,17 @@ fn describe(layout: &Layout) -> String {
     )
 }
 
+/// The slot sizes: the primary slot, and in the overwrite layout the secondary one too.
+fn slot_text(layout: &Layout) -> String {
+    let primary = layout.partitions.primary.size / 1024;
+    match (layout.update_mode, layout.partitions.secondary) {
+        (UpdateMode::Overwrite, Some(secondary)) => {
+            format!("{primary} KB (receives in {} KB)", secondary.size / 1024)
+        }
+        _ => format!("{primary} KB"),
+    }
+}
+
 /// The README's board table: one row per layout.
 pub fn markdown_table() -> String {
     let mut table = String::from(
@@ -116,7 +127,7 @@ pub fn markdown_table() -> String {
         let part = &board.part;
         for layout in layouts_of(board) {
             table.push_str(&format!(
-                "| {} | {} | {} KB | {} KB{} | {} | {} {}/{} | `{}` | {} | {} KB | {} B |\n",
+                "| {} | {} | {} KB | {} KB{} | {} | {} {}/{} | `{}` | {} | {} | {} B |\n",
                 board.product,
                 part.name,
                 part.flash.size / 1024,
@@ -128,7 +139,7 @@ pub fn markdown_table() -> String {
                 board.serial.receive,
                 layout.name,
                 mode_name(layout),
-                layout.partitions.primary.size / 1024,
+                slot_text(layout),
                 largest_image(layout),
             ));
         }
