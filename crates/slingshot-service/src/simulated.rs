@@ -4,6 +4,7 @@
 
 use crate::{OptionBytesFailed, Platform};
 use slingshot_flash_controller::option_bytes::OptionBytes;
+use slingshot_layout::layouts::NUCLEO_F401RE_OVERWRITE;
 use slingshot_layout::{Layout, NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SINGLE_SLOT};
 use slingshot_protocol::info::Version;
 
@@ -27,6 +28,14 @@ pub struct F429SingleSlot;
 
 impl LayoutSource for F429SingleSlot {
     const LAYOUT: Layout = NUCLEO_F429ZI_SINGLE_SLOT;
+}
+
+/// The Nucleo-F401RE's overwrite layout (a single-bank part).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct F401Overwrite;
+
+impl LayoutSource for F401Overwrite {
+    const LAYOUT: Layout = NUCLEO_F401RE_OVERWRITE;
 }
 
 /// The baud rates the simulated serial port takes (those of the STM32F4 at 16 MHz).

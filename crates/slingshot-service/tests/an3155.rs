@@ -12,7 +12,7 @@ use slingshot_layout::{Layout, Region, NUCLEO_F429ZI_DUAL_SLOT, NUCLEO_F429ZI_SI
 use slingshot_protocol::device::DeviceHandler;
 use slingshot_protocol::error::ErrorCode;
 use slingshot_service::an3155::{An3155Session, ACK, IDLE_RESET_MILLISECONDS, NACK};
-use slingshot_service::simulated::{F429DualSlot, F429SingleSlot};
+use slingshot_service::simulated::{F401Overwrite, F429DualSlot, F429SingleSlot};
 use slingshot_update::BootAction;
 
 /// The primary slot's start, where stm32flash is told to write (`-S 0x08008000`).
@@ -341,6 +341,37 @@ fn single_slot_writes_in_place_and_verifies_at_go() {
         erases_in(service.flash(), &layout, layout.partitions.bootloader),
         0
     );
+}
+
+#[test]
+fn overwrite_layout_receives_in_the_secondary_slot_and_the_next_boot_copies() {
+    // Nucleo-F401RE: stm32flash erases primary sectors 2–4 (16 + 16 + 64 KB); they map onto
+    // the first 96 KB of the secondary slot's sector 6 (128 KB), erased once.
+    let layout = slingshot_layout::layouts::NUCLEO_F401RE_OVERWRITE;
+    let v1 = signed(&layout, 6 * 1024, "1.0.0", 1);
+    let v2 = signed(&layout, 40 * 1024 + 100, "2.0.0", 2);
+    let mut service = service::<F401Overwrite>(flash_with(&layout, Some(&v1)));
+    let mut host = RomHost::new(&mut service);
+    host.synchronize().expect("synchronized");
+    assert_eq!(host.send(&[0x02, 0xFD]), [ACK, 1, 0x04, 0x33, ACK]);
+    let sectors = sectors_for(&layout, v2.len());
+    assert_eq!(sectors, [2, 3, 4]);
+    host.erase(&sectors).expect("erased");
+    write_and_verify(&mut host, &v2).expect("written");
+    host.go(PRIMARY).expect("verified");
+    assert!(host.session.reboot_pending());
+    let secondary = layout.partitions.secondary.expect("a secondary slot");
+    assert_eq!(
+        service.flash().contents(secondary.start, v2.len() as u32),
+        &v2[..]
+    );
+    assert_eq!(service.flash().contents(PRIMARY, v1.len() as u32), &v1[..]);
+    assert_eq!(erases_outside_target(service.flash(), &layout), 0);
+    assert_eq!(erases_in(service.flash(), &layout, secondary), 1);
+    let (image, event, flash) = boot_overwrite(service);
+    assert_eq!(event, slingshot_update::BootEvent::Installed);
+    assert_eq!(image.security_counter, 2);
+    assert_eq!(flash.contents(PRIMARY, v2.len() as u32), &v2[..]);
 }
 
 #[test]

@@ -302,3 +302,56 @@ fn protection_reaches_the_option_bytes_only_as_planned() {
     );
     assert_eq!(service.platform().option_bytes, before, "nothing changed");
 }
+
+#[test]
+fn overwrite_layout_admits_images_up_to_the_smaller_slot_and_the_next_boot_installs() {
+    use slingshot_service::simulated::F401Overwrite;
+    let layout = slingshot_layout::layouts::NUCLEO_F401RE_OVERWRITE;
+    let v1 = signed(&layout, 6 * 1024, "1.0.0", 3);
+    let mut service = service::<F401Overwrite>(flash_with(&layout, Some(&v1)));
+    let info = service.info();
+    assert_eq!(
+        info.update_mode,
+        slingshot_protocol::info::UpdateMode::Overwrite
+    );
+    assert_eq!(
+        info.max_image_size,
+        224 * 1024,
+        "the primary slot, not the 256 KB secondary"
+    );
+    assert_eq!(info.slot_count, 2);
+    // An image that fits the secondary slot but not the primary one is refused at once.
+    let too_large = signed(&layout, 230 * 1024, "2.0.0", 4);
+    let refusal = service
+        .check_update(too_large.len() as u32, &descriptor(&too_large))
+        .expect_err("larger than the primary slot");
+    assert_eq!(refusal.code, ErrorCode::ImageTooLarge);
+    assert_eq!(refusal.detail, 224 * 1024);
+    // Older than the installed image: refused before anything is erased.
+    let older = signed(&layout, 8 * 1024, "0.9.0", 2);
+    let refusal = service
+        .check_update(older.len() as u32, &descriptor(&older))
+        .expect_err("older");
+    assert_eq!(refusal.code, ErrorCode::VersionTooOld);
+    let v2 = signed(&layout, 50 * 1024, "2.0.0", 4);
+    service
+        .check_update(v2.len() as u32, &descriptor(&v2))
+        .expect("admitted");
+    receive(&mut service, &v2);
+    service.verify(v2.len() as u32).expect("verified");
+    service.install(v2.len() as u32).expect("installed");
+    assert_eq!(
+        service
+            .flash()
+            .contents(layout.partitions.primary.start, v1.len() as u32),
+        &v1[..],
+        "the running image stays until the next boot"
+    );
+    let (image, event, flash) = boot_overwrite(service);
+    assert_eq!(event, slingshot_update::BootEvent::Installed);
+    assert_eq!(image.security_counter, 4);
+    assert_eq!(
+        flash.contents(layout.partitions.primary.start, v2.len() as u32),
+        &v2[..]
+    );
+}

@@ -126,6 +126,23 @@ pub fn erases_in(flash: &Flash, layout: &Layout, region: Region) -> u32 {
     erases_where(flash, layout, |start| region.contains(start))
 }
 
+/// Boots `service`'s flash (an overwrite layout) with the overwrite install: the image it
+/// starts and what the install did (panics if it stays in the bootloader).
+pub fn boot_overwrite<L: LayoutSource>(
+    service: Service<L>,
+) -> (ImageSummary, slingshot_update::BootEvent, Flash) {
+    let (mut flash, mut verifier, _) = service.into_parts();
+    let configuration =
+        slingshot_update::OverwriteConfiguration::from_layout(&L::LAYOUT).expect("overwrite");
+    let outcome = slingshot_update::OverwriteEngine::new(configuration)
+        .boot(&mut flash, &mut verifier)
+        .expect("boot");
+    let BootAction::Start { image, .. } = outcome.action else {
+        panic!("an image starts: {outcome:?}");
+    };
+    (image, outcome.event, flash)
+}
+
 /// Boots `service`'s flash with the real update engine: the image it starts and whether on
 /// trial (panics if it stays in the bootloader). Returns the flash and verifier too.
 pub fn boot<L: LayoutSource>(service: Service<L>) -> (ImageSummary, bool, Flash, Verifier) {
