@@ -45,6 +45,7 @@ fn full_update(build: Build) -> Result<()> {
     let state = match build {
         Build::Dual => "trial",
         Build::Single | Build::SingleOn(_) => "unknown (single-slot layout)",
+        Build::OverwriteOn(_) => "unknown (overwrite layout: no trial, no rollback)",
     };
     ensure!(
         serial_fixture::runs_v2(&report, Some(state)),

@@ -21,7 +21,7 @@ pub(crate) mod verifier;
 use crate::refusal::Refusal;
 use crate::start::Start;
 use slingshot_boot::{ApplicationBounds, Request, StartableApplication, StayReason};
-use slingshot_layout::{UpdateMode, ACTIVE};
+use slingshot_layout::ACTIVE;
 
 /// The primary slot and the memories its stack may use (a constant: only these few words
 /// reach flash, not the whole layout).
@@ -57,7 +57,7 @@ pub const ENGINE_CONFIGURATION: Option<DualSlotConfiguration> = match (
 /// The active layout copies received images over the primary slot instead of swapping them
 /// (a constant: the other plan's code is not linked).
 #[cfg(not(feature = "single-slot"))]
-const OVERWRITE: bool = matches!(ACTIVE.update_mode, UpdateMode::Overwrite);
+const OVERWRITE: bool = matches!(ACTIVE.update_mode, slingshot_layout::UpdateMode::Overwrite);
 
 /// The image checks passed: the primary image may be started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
