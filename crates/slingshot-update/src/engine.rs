@@ -68,6 +68,50 @@ pub struct BootOutcome {
     pub state: UpdateState,
 }
 
+/// Verify the image at `location` and check that its extent (image and trailer) is not empty
+/// and fits `capacity` bytes: a flash error is an error, an image that does not pass a refusal.
+/// Shared by the dual-slot engine and the overwrite install.
+pub(crate) fn verify_fitting<F: NorFlash, V: ImageVerifier<F>>(
+    flash: &mut F,
+    verifier: &mut V,
+    location: SlotLocation,
+    capacity: u32,
+) -> Result<Result<ImageSummary, Refusal>, UpdateError> {
+    match verifier.verify(flash, location) {
+        Ok(summary) if summary.extent > capacity || summary.extent == 0 => {
+            Ok(Err(Refusal::TooLarge {
+                extent: summary.extent,
+                slot_size: capacity,
+            }))
+        }
+        Ok(summary) => Ok(Ok(summary)),
+        Err(crate::VerifyError::Rejected(rejection)) => Ok(Err(Refusal::Rejected(rejection))),
+        Err(crate::VerifyError::Flash(kind)) => Err(UpdateError::Flash(kind)),
+    }
+}
+
+/// What to run after the primary image's last verification: start it at `vector_table` (not
+/// on trial) or stay in the bootloader, saying why.
+pub(crate) fn start_or_stay(
+    primary: Result<ImageSummary, Refusal>,
+    vector_table: u32,
+) -> BootAction {
+    match primary {
+        Ok(image) => BootAction::Start {
+            vector_table,
+            trial: false,
+            start_watchdog: false,
+            image,
+        },
+        Err(Refusal::Rejected(rejection)) => {
+            BootAction::StayInBootloader(StayCause::NoValidImage(rejection))
+        }
+        Err(Refusal::TooLarge { .. } | Refusal::BelowMinimum { .. }) => {
+            BootAction::StayInBootloader(StayCause::PrimaryTooLarge)
+        }
+    }
+}
+
 /// The dual-slot update engine for one flash device holding every partition.
 ///
 /// One `NorFlash` for all regions (rather than one per partition) because on the F4 all of
@@ -121,17 +165,7 @@ impl DualSlotEngine {
         slot: Slot,
     ) -> Result<Result<ImageSummary, Refusal>, UpdateError> {
         let location = self.location(slot);
-        match verifier.verify(flash, location) {
-            Ok(summary) if summary.extent > location.region.size || summary.extent == 0 => {
-                Ok(Err(Refusal::TooLarge {
-                    extent: summary.extent,
-                    slot_size: location.region.size,
-                }))
-            }
-            Ok(summary) => Ok(Ok(summary)),
-            Err(crate::VerifyError::Rejected(rejection)) => Ok(Err(Refusal::Rejected(rejection))),
-            Err(crate::VerifyError::Flash(kind)) => Err(UpdateError::Flash(kind)),
-        }
+        verify_fitting(flash, verifier, location, location.region.size)
     }
 
     /// The boot-time entry point: continue or start an install, revert an unconfirmed trial,
@@ -213,18 +247,7 @@ impl DualSlotEngine {
                     minimum: state.minimum_security_counter,
                 })
             }
-            Ok(image) => BootAction::Start {
-                vector_table: configuration.primary.start,
-                trial: false,
-                start_watchdog: false,
-                image,
-            },
-            Err(Refusal::Rejected(rejection)) => {
-                BootAction::StayInBootloader(StayCause::NoValidImage(rejection))
-            }
-            Err(Refusal::TooLarge { .. } | Refusal::BelowMinimum { .. }) => {
-                BootAction::StayInBootloader(StayCause::PrimaryTooLarge)
-            }
+            verified => start_or_stay(verified, configuration.primary.start),
         };
         Ok(BootOutcome {
             action,

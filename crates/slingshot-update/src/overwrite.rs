@@ -22,11 +22,10 @@
 //! no minimum, but only the image that was checked before the copy began is in the secondary
 //! slot to be copied.
 
-use crate::engine::{BootAction, BootEvent, StayCause};
+use crate::engine::{start_or_stay, verify_fitting, BootAction, BootEvent};
 use crate::swap::{copy, erase_covering};
 use crate::{
     ConfigurationError, ImageSummary, ImageVerifier, Refusal, Slot, SlotLocation, UpdateError,
-    VerifyError,
 };
 use embedded_storage::nor_flash::NorFlash;
 use slingshot_layout::{FlashGeometry, Layout, Region, UpdateMode};
@@ -137,20 +136,7 @@ impl OverwriteEngine {
         if event == BootEvent::Installed {
             primary = self.verify(flash, verifier, Slot::Primary)?;
         }
-        let action = match primary {
-            Ok(image) => BootAction::Start {
-                vector_table: self.configuration.primary.start,
-                trial: false,
-                start_watchdog: false,
-                image,
-            },
-            Err(Refusal::Rejected(rejection)) => {
-                BootAction::StayInBootloader(StayCause::NoValidImage(rejection))
-            }
-            Err(Refusal::TooLarge { .. } | Refusal::BelowMinimum { .. }) => {
-                BootAction::StayInBootloader(StayCause::PrimaryTooLarge)
-            }
-        };
+        let action = start_or_stay(primary, self.configuration.primary.start);
         Ok(OverwriteOutcome { action, event })
     }
 
@@ -183,24 +169,15 @@ impl OverwriteEngine {
         }
     }
 
-    /// Verify the image in `slot`: a flash error is an error, a bad image a refusal.
+    /// Verify the image in `slot`; it must fit the primary slot.
     fn verify<F: NorFlash, V: ImageVerifier<F>>(
         &self,
         flash: &mut F,
         verifier: &mut V,
         slot: Slot,
     ) -> Result<Result<ImageSummary, Refusal>, UpdateError> {
-        match verifier.verify(flash, self.location(slot)) {
-            Ok(image) if image.extent == 0 || image.extent > self.configuration.primary.size => {
-                Ok(Err(Refusal::TooLarge {
-                    extent: image.extent,
-                    slot_size: self.configuration.primary.size,
-                }))
-            }
-            Ok(image) => Ok(Ok(image)),
-            Err(VerifyError::Rejected(rejection)) => Ok(Err(Refusal::Rejected(rejection))),
-            Err(VerifyError::Flash(kind)) => Err(UpdateError::Flash(kind)),
-        }
+        let capacity = self.configuration.primary.size;
+        verify_fitting(flash, verifier, self.location(slot), capacity)
     }
 
     /// Install the secondary image if it verifies and may replace `installed` (the primary
