@@ -175,14 +175,11 @@ impl Layout {
     }
 
     /// The largest image (image and signature trailer) the layout installs: the primary slot,
-    /// or in the overwrite mode the smaller of the two slots (the copy must fit both).
+    /// or with a secondary slot the smaller of the two (an image must fit where it is received
+    /// and where it runs).
     pub const fn largest_image(&self) -> u32 {
-        match (self.update_mode, self.partitions.secondary) {
-            (UpdateMode::Overwrite, Some(secondary))
-                if secondary.size < self.partitions.primary.size =>
-            {
-                secondary.size
-            }
+        match self.partitions.secondary {
+            Some(secondary) if secondary.size < self.partitions.primary.size => secondary.size,
             _ => self.partitions.primary.size,
         }
     }
