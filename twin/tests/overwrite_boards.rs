@@ -12,15 +12,14 @@
 mod serial_fixture;
 
 use anyhow::{ensure, Context, Result};
-use serial_fixture::cuts::{reference_operations, CutPicker};
+use serial_fixture::cuts::{reference_operations, update_cut_by, CutPicker};
 use serial_fixture::{
     check_power_on, expect_application, flash_image, observe_boot, options, settle_after_flash,
     signed_bytes, unchecked_image, Build, ImageSpec, TwinLink,
 };
-use slingshot_cli::flashing::flash;
 use slingshot_protocol::host::{HostConfig, HostSession};
 use slingshot_protocol::info::{SlotStatus, UpdateMode};
-use slingshot_twin::{PowerCut, Stop};
+use slingshot_twin::PowerCut;
 
 /// Seeded filler appended to v2 (the image then reaches a 64 KB sector beyond v1's).
 const V2_FILLER: usize = 24 * 1024;
@@ -140,18 +139,7 @@ fn power_cuts_never_brick(build: Build) -> Result<()> {
         ),
     ];
     for (label, cut, during_copy) in cuts {
-        let mut twin = build.twin(SEED)?;
-        expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
-        twin.arm_power_cut(cut);
-        let outcome = flash(TwinLink::new(&mut twin), &image, &options(), &mut |_| {});
-        if twin.is_powered() {
-            // The cut falls in the copy at the next boot, after `flash` returned.
-            let stop = twin.run(4_000_000_000)?;
-            ensure!(
-                stop == Stop::PowerLost,
-                "{label}: the cut never happened ({stop:?}), flash: {outcome:?}"
-            );
-        }
+        let mut twin = update_cut_by(build, SEED, &image, cut, label)?;
         let state = check_power_on(&mut twin, label)?;
         if during_copy {
             ensure!(

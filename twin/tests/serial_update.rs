@@ -8,7 +8,7 @@
 mod serial_fixture;
 
 use anyhow::{bail, ensure, Context, Result};
-use serial_fixture::cuts::{reference_operations, CutPicker};
+use serial_fixture::cuts::{reference_operations, update_cut_by, CutPicker};
 use serial_fixture::{
     check_power_on, expect_application, flash_image, observe_boot, options, settle_after_flash,
     signed_bytes, unchecked_image, Build, FaultCounts, ImageSpec, LinkFaults, TwinLink,
@@ -17,7 +17,7 @@ use slingshot_cli::flashing::{connect, flash, FlashReport, ImageRefusal, SignedI
 use slingshot_flash_sim::SplitMix64;
 use slingshot_protocol::host::HostError;
 use slingshot_testkit::line::LineNoise;
-use slingshot_twin::{PowerCut, Stop, Twin};
+use slingshot_twin::{PowerCut, Twin};
 use std::time::Duration;
 
 /// Seeded filler appended to v2: one sector more than v1 occupies.
@@ -448,19 +448,7 @@ fn power_cuts_during_transfer_erase_and_install_never_brick() -> Result<()> {
         ),
     ];
     for (label, cut) in cuts {
-        let mut twin = build.twin(SEED)?;
-        expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
-        twin.arm_power_cut(cut);
-        let outcome = flash(TwinLink::new(&mut twin), &image, &options(), &mut |_| {});
-        if twin.is_powered() {
-            // The cut fell after `flash` returned (an install operation at the next boot):
-            // run on until it happens.
-            let stop = twin.run(4_000_000_000)?;
-            ensure!(
-                stop == Stop::PowerLost,
-                "{label}: the cut never happened ({stop:?}), flash: {outcome:?}"
-            );
-        }
+        let mut twin = update_cut_by(build, SEED, &image, cut, label)?;
         let state = check_power_on(&mut twin, label)?;
         let (report, resumed) = flash_image(&mut twin, image.bytes.clone(), &options())
             .with_context(|| format!("{label}: flash after the cut ({state})"))?;

@@ -5,6 +5,7 @@ use super::{expect_application, observe_boot, options, Build, TwinLink};
 use anyhow::{ensure, Result};
 use slingshot_cli::flashing::{flash, SignedImage};
 use slingshot_flash_sim::SplitMix64;
+use slingshot_twin::{PowerCut, Stop, Twin};
 
 /// The flash operations of one update, counted from the moment a cut would be armed (after v1
 /// booted): those up to the host's last request (the transfer), and those after it (the
@@ -73,4 +74,28 @@ impl CutPicker {
     pub fn pick(&mut self, from: &[u64]) -> u64 {
         from[(self.0.next_u64() % from.len() as u64) as usize]
     }
+}
+
+/// Boots `build`'s v1 on a twin seeded with `seed`, arms `cut` and runs `slingshot flash` of
+/// `image`; when the cut falls after `flash` returned (in the install at the next boot) runs
+/// on until it happens. Returns the twin with its power cut.
+pub fn update_cut_by(
+    build: Build,
+    seed: u64,
+    image: &SignedImage,
+    cut: PowerCut,
+    label: &str,
+) -> Result<Twin> {
+    let mut twin = build.twin(seed)?;
+    expect_application(&observe_boot(&mut twin, 3)?, "1.0.0", false)?;
+    twin.arm_power_cut(cut);
+    let outcome = flash(TwinLink::new(&mut twin), image, &options(), &mut |_| {});
+    if twin.is_powered() {
+        let stop = twin.run(4_000_000_000)?;
+        ensure!(
+            stop == Stop::PowerLost,
+            "{label}: the cut never happened ({stop:?}), flash: {outcome:?}"
+        );
+    }
+    Ok(twin)
 }
