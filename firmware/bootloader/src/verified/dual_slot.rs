@@ -21,10 +21,13 @@ fn tracked_flash() -> TrackedFlash {
     TrackedFlash::for_primary_slot()
 }
 
+/// Why no install can run where the flash interface does not answer (QEMU).
+pub(super) const NO_FLASH_INTERFACE: &str = "the flash interface does not respond";
+
 /// The engine, if it can run on this device.
 fn engine() -> Result<DualSlotEngine, &'static str> {
     if !flash_interface::flash_interface_responds() {
-        return Err("the flash interface does not respond");
+        return Err(NO_FLASH_INTERFACE);
     }
     let configuration = ENGINE_CONFIGURATION.ok_or(EngineCause::Configuration.message())?;
     Ok(DualSlotEngine::new(configuration))

@@ -3,16 +3,18 @@
 //! copy a power cut interrupted), then the primary image is cleared the way the dual-slot plan
 //! clears it (`dual_slot::clear`). No journal, no trial, no rollback.
 //!
-//! When the copy fails with a flash error the bootloader verifies the primary image and boots
-//! it if it is whole, and says so (the same degraded path as the dual-slot plan's).
+//! When the flash interface does not respond (QEMU) or the copy fails with a flash error, the
+//! bootloader verifies the primary image and boots it if it is whole, and says so (the same
+//! degraded path as the dual-slot plan's).
 
-use super::dual_slot::{clear, update_refusal, verify_primary_only};
+use super::dual_slot::{clear, update_refusal, verify_primary_only, NO_FLASH_INTERFACE};
 use super::tracked_flash::TrackedFlash;
 use super::verifier::SignedImageVerifier;
 use super::Cleared;
 use crate::refusal::{EngineCause, Refusal};
 use crate::report;
 use slingshot_layout::ACTIVE;
+use slingshot_stm32::flash_interface;
 use slingshot_update::{BootEvent, OverwriteConfiguration, OverwriteEngine};
 
 /// The overwrite engine of the active layout, built at compile time.
@@ -29,6 +31,10 @@ const ENGINE: OverwriteEngine = OverwriteEngine::new(OverwriteConfiguration {
 pub fn boot() -> Result<Cleared, Refusal> {
     let mut flash = TrackedFlash::for_primary_slot();
     let mut verifier = SignedImageVerifier::new();
+    if !flash_interface::flash_interface_responds() {
+        report::engine_unavailable(NO_FLASH_INTERFACE);
+        return verify_primary_only(&mut flash, &mut verifier);
+    }
     let outcome = match ENGINE.boot(&mut flash, &mut verifier) {
         Ok(outcome) => outcome,
         Err(_) => {
@@ -43,6 +49,9 @@ pub fn boot() -> Result<Cleared, Refusal> {
 /// For a bootloader that stays (mailbox request, button): finish a copy a power cut
 /// interrupted, so the next transfer does not erase the only whole image.
 pub fn finish_interrupted_install() {
+    if !flash_interface::flash_interface_responds() {
+        return;
+    }
     let mut verifier = SignedImageVerifier::new();
     match ENGINE.finish_interrupted_install(&mut TrackedFlash::for_primary_slot(), &mut verifier) {
         Ok(event) => report_event(event),
