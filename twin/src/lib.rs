@@ -31,6 +31,7 @@ pub mod memory;
 pub mod peripheral_bus;
 pub mod power;
 pub mod rcc;
+pub mod regulator;
 pub mod serial_endpoint;
 pub mod timer;
 pub mod usart;

@@ -13,6 +13,9 @@ use crate::rcc::ResetCause;
 const FLASH_STATUS_OFFSET: u32 = 0x0C;
 /// FLASH_CR's offset in the flash interface.
 const FLASH_CONTROL_OFFSET: u32 = 0x10;
+/// RCC_APB1ENR.PWREN: the PWR interface's clock (its registers read 0 and ignore writes
+/// without it, like the other gated peripherals here).
+const POWER_INTERFACE_CLOCK_BIT: u32 = 28;
 /// Modelled time a FLASH_SR read lets pass while an operation runs ([`Board::poll_quantum`]).
 pub const BUSY_POLL_QUANTUM_PS: u64 = 10_000_000;
 
@@ -69,6 +72,13 @@ impl Board {
             }
             a if (address::RCC..address::RCC + 0x90).contains(&a) => {
                 self.rcc.read(a - address::RCC, now)
+            }
+            a if (address::PWR..address::PWR + 0x08).contains(&a) => {
+                if !self.rcc.apb1_enabled(POWER_INTERFACE_CLOCK_BIT) {
+                    return 0;
+                }
+                let locked = self.rcc.read(0, now) & crate::rcc::control::PLLRDY != 0;
+                self.regulator.read(a - address::PWR, locked)
             }
             a if (address::DMA1..address::DMA1 + 0xD0).contains(&a) => {
                 self.dma_read(a - address::DMA1)
@@ -141,6 +151,14 @@ impl Board {
             }
             a if (address::RCC..address::RCC + 0x90).contains(&a) => {
                 self.rcc_write(a - address::RCC, value, now)
+            }
+            a if (address::PWR..address::PWR + 0x08).contains(&a) => {
+                if self.rcc.apb1_enabled(POWER_INTERFACE_CLOCK_BIT) {
+                    let pll_on = self.rcc.read(0, now) & crate::rcc::control::PLLON != 0;
+                    if let Some(problem) = self.regulator.write(a - address::PWR, value, pll_on) {
+                        self.diagnostics.push(problem);
+                    }
+                }
             }
             a if (address::DMA1..address::DMA1 + 0xD0).contains(&a) => {
                 self.dma_write(a - address::DMA1, value)

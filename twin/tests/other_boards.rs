@@ -1,8 +1,8 @@
 //! Boards other than the Nucleo-F429ZI on twins of their own part (issue 14): the Nucleo-F401RE
 //! (Nucleo-64: USART2 on PA2/PA3 with DMA1 stream 5, LD2 on PA5, 96 KB SRAM, 512 KB flash,
 //! verification at 84 MHz) and the Nucleo-F412ZG (Nucleo-144: USART3, 256 KB SRAM, a 1 MB
-//! single-bank map, 100 MHz part verifying at 84 MHz). Each board's own single-slot build
-//! boots, verifies and starts its application on the strict twin; updates over its serial
+//! single-bank map, a 100 MHz part verifying at 100 MHz in voltage scale 1). Each board's own
+//! single-slot build boots, verifies and starts its application on the strict twin; updates over its serial
 //! port with the real host library; and survives power cuts during the update (transfer
 //! programs, torn programs, torn erases) without being bricked: the next `slingshot flash`
 //! completes and v2 runs.
@@ -56,6 +56,23 @@ fn boots(build: Build) -> Result<Twin> {
         "unmodelled accesses: {:?}",
         board.unmodelled
     );
+    // The verification ran at the part's own highest clock (100 MHz on the F412 in voltage
+    // scale 1), and the regulator and the PWR clock are back in their reset state.
+    let clock = build.board().part.clock;
+    ensure!(
+        board.highest_core_clock_hz == u64::from(clock.verification_hz),
+        "{}: highest HCLK {} Hz, the part verifies at {} Hz",
+        build.board().name,
+        board.highest_core_clock_hz,
+        clock.verification_hz
+    );
+    let reset_regulator = slingshot_twin::regulator::VoltageRegulator::new(clock);
+    ensure!(
+        board.regulator.read(0, false) == reset_regulator.read(0, false),
+        "PWR_CR 0x{:08x} after the hand-off",
+        board.regulator.read(0, false)
+    );
+    ensure!(!board.rcc.apb1_enabled(28), "RCC_APB1ENR.PWREN left on");
     Ok(twin)
 }
 

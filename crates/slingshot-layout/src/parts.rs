@@ -50,11 +50,14 @@ pub struct Part {
 pub struct ClockLimits {
     /// The part's highest system clock (HCLK) in Hz without over-drive.
     pub system_hz: u32,
-    /// The clock the bootloader verifies at: [`Self::system_hz`] where the voltage scale of
-    /// the reset state allows it, else the highest that scale allows (84 MHz: the F411, F412
-    /// and F413 reach 100 MHz only in voltage scale 1, and PWR_CR.VOS resets to scale 2; the
-    /// bootloader leaves the regulator as reset left it).
+    /// The clock the bootloader verifies at: the part's highest, [`Self::system_hz`].
     pub verification_hz: u32,
+    /// The highest HCLK the voltage scale after reset allows. Below `verification_hz` (the
+    /// F411, F412 and F413: 100 MHz needs voltage scale 1, the reset state allows 84 MHz) the
+    /// bootloader selects scale 1 (PWR_CR.VOS = 0b11) while the PLL is off, waits for
+    /// PWR_CSR.VOSRDY once the PLL runs, and puts PWR_CR back as it found it before the
+    /// hand-off ([`Self::raises_voltage_scale`]).
+    pub reset_scale_hz: u32,
     /// The highest APB1 clock in Hz without over-drive (USART2 and USART3 are on APB1); APB2
     /// may run at twice it.
     pub apb1_maximum_hz: u32,
@@ -63,6 +66,11 @@ pub struct ClockLimits {
 }
 
 impl ClockLimits {
+    /// Whether verifying at `verification_hz` needs a higher voltage scale than the reset one.
+    pub const fn raises_voltage_scale(&self) -> bool {
+        self.verification_hz > self.reset_scale_hz
+    }
+
     /// The APB1 prescaler (1, 2, 4, 8 or 16) that keeps APB1 within its limit at
     /// `verification_hz`.
     pub const fn apb1_divider(&self) -> u32 {
@@ -183,6 +191,7 @@ pub const STM32F401RE: Part = Part {
     clock: ClockLimits {
         system_hz: 84_000_000,
         verification_hz: 84_000_000,
+        reset_scale_hz: 84_000_000,
         apb1_maximum_hz: 42_000_000,
         flash_wait_states: 2,
     },
@@ -201,13 +210,16 @@ pub const STM32F411RE: Part = Part {
     // RM0383 "Memory and bus architecture": 128 KB of SRAM at 0x2000_0000.
     ram: Region::new(SRAM_BASE, 128 * KIB),
     ccm: None,
-    // Datasheet: 100 MHz; APB1 ≤ 50 MHz. RM0383 "Relation between CPU clock frequency and
-    // flash memory read time": 2 WS up to 90 MHz at 2.7–3.6 V, so at the 84 MHz verification clock.
+    // Datasheet: 100 MHz in voltage scale 1, 84 MHz in scale 2; APB1 ≤ 50 MHz. RM0383
+    // "Relation between CPU clock frequency and flash memory read time": 3 WS for
+    // 90 < HCLK ≤ 100 MHz at 2.7–3.6 V. RM0383 "PWR power control register": VOS selects the
+    // scale while the PLL is off and takes effect when it runs (VOSRDY).
     clock: ClockLimits {
         system_hz: 100_000_000,
-        verification_hz: 84_000_000,
+        verification_hz: 100_000_000,
+        reset_scale_hz: 84_000_000,
         apb1_maximum_hz: 50_000_000,
-        flash_wait_states: 2,
+        flash_wait_states: 3,
     },
     interrupt_count: 86,
 };
@@ -232,6 +244,7 @@ pub const STM32F446XE: Part = Part {
     clock: ClockLimits {
         system_hz: 168_000_000,
         verification_hz: 168_000_000,
+        reset_scale_hz: 168_000_000,
         apb1_maximum_hz: 42_000_000,
         flash_wait_states: 5,
     },
@@ -250,13 +263,16 @@ pub const STM32F412ZG: Part = Part {
     // RM0402 "Memory and bus architecture": 256 KB of SRAM at 0x2000_0000.
     ram: Region::new(SRAM_BASE, 256 * KIB),
     ccm: None,
-    // Datasheet: 100 MHz; APB1 ≤ 50 MHz. RM0402 "Relation between CPU clock frequency and
-    // flash memory read time": 2 WS up to 90 MHz at 2.7–3.6 V, so at the 84 MHz verification clock.
+    // Datasheet: 100 MHz in voltage scale 1, 84 MHz in scale 2; APB1 ≤ 50 MHz. RM0402
+    // "Relation between CPU clock frequency and flash memory read time": 3 WS for
+    // 90 < HCLK ≤ 100 MHz at 2.7–3.6 V. RM0402 "PWR power control register": VOS selects the
+    // scale while the PLL is off and takes effect when it runs (VOSRDY).
     clock: ClockLimits {
         system_hz: 100_000_000,
-        verification_hz: 84_000_000,
+        verification_hz: 100_000_000,
+        reset_scale_hz: 84_000_000,
         apb1_maximum_hz: 50_000_000,
-        flash_wait_states: 2,
+        flash_wait_states: 3,
     },
     interrupt_count: 97,
 };
@@ -274,13 +290,16 @@ pub const STM32F413ZH: Part = Part {
     // 0x2000_0000.
     ram: Region::new(SRAM_BASE, 320 * KIB),
     ccm: None,
-    // Datasheet: 100 MHz; APB1 ≤ 50 MHz. RM0430 "Relation between CPU clock frequency and
-    // flash memory read time": 2 WS up to 90 MHz at 2.7–3.6 V, so at the 84 MHz verification clock.
+    // Datasheet: 100 MHz in voltage scale 1, 84 MHz in scale 2; APB1 ≤ 50 MHz. RM0430
+    // "Relation between CPU clock frequency and flash memory read time": 3 WS for
+    // 90 < HCLK ≤ 100 MHz at 2.7–3.6 V. RM0430 "PWR power control register": VOS selects the
+    // scale while the PLL is off and takes effect when it runs (VOSRDY).
     clock: ClockLimits {
         system_hz: 100_000_000,
-        verification_hz: 84_000_000,
+        verification_hz: 100_000_000,
+        reset_scale_hz: 84_000_000,
         apb1_maximum_hz: 50_000_000,
-        flash_wait_states: 2,
+        flash_wait_states: 3,
     },
     interrupt_count: 102,
 };
@@ -291,6 +310,7 @@ pub const STM32F413ZH: Part = Part {
 const F42X_CLOCK: ClockLimits = ClockLimits {
     system_hz: 168_000_000,
     verification_hz: 168_000_000,
+    reset_scale_hz: 168_000_000,
     apb1_maximum_hz: 42_000_000,
     flash_wait_states: 5,
 };
@@ -343,6 +363,7 @@ pub const STM32F407VG: Part = Part {
     clock: ClockLimits {
         system_hz: 168_000_000,
         verification_hz: 168_000_000,
+        reset_scale_hz: 168_000_000,
         apb1_maximum_hz: 42_000_000,
         flash_wait_states: 5,
     },

@@ -65,10 +65,10 @@ fn identification_memories_and_clocks_match_the_issue_table() {
     // verification clock)
     let expected = [
         ("STM32F401RE", 0x433, 96, false, 84, 2),
-        ("STM32F411RE", 0x431, 128, false, 100, 2),
+        ("STM32F411RE", 0x431, 128, false, 100, 3),
         ("STM32F446xE", 0x421, 128, false, 168, 5),
-        ("STM32F412ZG", 0x441, 256, false, 100, 2),
-        ("STM32F413ZH", 0x463, 320, false, 100, 2),
+        ("STM32F412ZG", 0x441, 256, false, 100, 3),
+        ("STM32F413ZH", 0x463, 320, false, 100, 3),
         ("STM32F429ZI", 0x419, 192, true, 168, 5),
         ("STM32F439ZI", 0x419, 192, true, 168, 5),
         ("STM32F407VG", 0x413, 128, true, 168, 5),
@@ -85,12 +85,18 @@ fn identification_memories_and_clocks_match_the_issue_table() {
         assert_eq!(part.clock.system_hz, megahertz * 1_000_000, "{name}");
         assert_eq!(part.clock.flash_wait_states, wait_states, "{name}");
         // Wait states at the verification clock: one per started 30 MHz at 2.7–3.6 V on every
-        // F4; 84 MHz where the reset voltage scale stops below the part's highest clock.
+        // F4. Every part verifies at its highest clock; the 100 MHz parts raise the voltage
+        // scale for it (their reset scale stops at 84 MHz).
         let verification = part.clock.verification_hz;
-        assert!(
-            verification == part.clock.system_hz || verification == 84_000_000,
+        assert_eq!(verification, part.clock.system_hz, "{name}");
+        assert_eq!(
+            part.clock.raises_voltage_scale(),
+            megahertz == 100,
             "{name}"
         );
+        if part.clock.raises_voltage_scale() {
+            assert_eq!(part.clock.reset_scale_hz, 84_000_000, "{name}");
+        }
         assert_eq!(
             u32::from(part.clock.flash_wait_states),
             verification.div_ceil(30_000_000) - 1,

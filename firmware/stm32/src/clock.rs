@@ -1,10 +1,15 @@
 //! Running a burst of work on the PLL at the part's verification clock ([`at_full_speed`]:
-//! 168 MHz on the F405/407, F42x/43x and F446 with APB1 at 42 MHz and APB2 at 84 MHz; 84 MHz on
-//! the F401/F411/F412/F413, see `slingshot_layout::parts::ClockLimits`) and going back to the
-//! reset clock state afterwards: HSI 16 MHz, no prescalers, PLL off with its reset
-//! configuration, zero flash wait states with the caches and prefetch off (RM0090 §6.3,
+//! 168 MHz on the F405/407, F42x/43x and F446 with APB1 at 42 MHz and APB2 at 84 MHz; 100 MHz
+//! on the F411/F412/F413, 84 MHz on the F401, see `slingshot_layout::parts::ClockLimits`) and
+//! going back to the reset clock state afterwards: HSI 16 MHz, no prescalers, PLL off with its
+//! reset configuration, zero flash wait states with the caches and prefetch off (RM0090 §6.3,
 //! §3.5.1). The serial port's baud rate must be set for the faster APB1 meanwhile
 //! ([`apb1_clock_hz`]).
+//!
+//! The F411, F412 and F413 reach their 100 MHz only in voltage scale 1: for them the regulator
+//! is set to scale 1 first (PWR_CR.VOS, written while the PLL is off; it takes effect when the
+//! PLL runs, PWR_CSR.VOSRDY) and PWR_CR and the PWR interface clock are put back as they were
+//! once the PLL is off again ([`raise_voltage_scale`]).
 //!
 //! Every ready/switch poll is bounded: QEMU never reports the PLL ready, and a chip whose PLL
 //! does not lock keeps running the work on the HSI.
@@ -24,20 +29,30 @@ const SWITCH_STATUS_MASK: u32 = 0b11 << 2;
 const SWITCH_STATUS_PLL: u32 = 0b10 << 2;
 /// The part's clock limits (`slingshot_layout::parts`).
 const LIMITS: ClockLimits = BUILD_BOARD.part.clock;
-/// FLASH_ACR.LATENCY for the verification clock at 2.7–3.6 V (5 at 168 MHz, 2 at 84 MHz).
+/// FLASH_ACR.LATENCY for the verification clock at 2.7–3.6 V (5 at 168 MHz, 3 at 100 MHz, 2
+/// at 84 MHz).
 const WAIT_STATES: u32 = LIMITS.flash_wait_states as u32;
 /// FLASH_ACR: those wait states, prefetch, instruction and data caches.
 const FLASH_FAST: u32 = WAIT_STATES | (1 << 8) | (1 << 9) | (1 << 10);
 /// FLASH_ACR: reset the instruction and data caches (acts only while they are disabled).
 const FLASH_CACHE_RESETS: u32 = (1 << 11) | (1 << 12);
 const FLASH_LATENCY_MASK: u32 = 0xF;
+/// PWR_CR.VOS (bits 15:14) and its scale-1 value (RM0383, RM0402, RM0430 "PWR power control
+/// register").
+const VOLTAGE_SCALE_MASK: u32 = 0b11 << 14;
+const VOLTAGE_SCALE_1: u32 = 0b11 << 14;
+/// PWR_CSR.VOSRDY: the regulator has reached the selected scale.
+const VOLTAGE_SCALE_READY: u32 = 1 << 14;
+/// RCC_APB1ENR.PWREN: the PWR interface's clock.
+const POWER_INTERFACE_CLOCK: u32 = 1 << 28;
 /// Polls before giving up on a ready or switch flag: the PLL locks in well under 1 ms, and at
 /// 16 MHz this bound is a few milliseconds; under QEMU it costs a few thousand instructions.
 const POLL_LIMIT: u32 = 2_000;
 
 /// RCC_PLLCFGR for the verification clock from the 16 MHz HSI: PLLM = 8 (a 2 MHz VCO input,
 /// which RM0090 §6.3.2 recommends "to limit PLL jitter"; 1–2 MHz allowed), PLLN = the clock in
-/// MHz (VCO at twice it: 336 MHz for 168 MHz, 168 MHz for 84 MHz, within 100–432 MHz), PLLP =
+/// MHz (VCO at twice it: 336 MHz for 168 MHz, 200 MHz for 100 MHz, 168 MHz for 84 MHz, within
+/// 100–432 MHz), PLLP =
 /// /2, PLLQ = 7 (48 MHz at a 336 MHz VCO; nothing uses it here), source HSI; reserved bit 29
 /// kept at its reset 1.
 const PLL_FROM_HSI: u32 = 8 | ((LIMITS.verification_hz / 1_000_000) << 6) | (7 << 24) | (1 << 29);
@@ -54,13 +69,74 @@ const fn prescaler_bits(divider: u32) -> u32 {
         _ => 0b111,
     }
 }
-/// RCC_CFGR: APB1 at its maximum or below (168 MHz / 4 = 42 MHz, 84 MHz / 2 = 42 MHz) and APB2
-/// at twice that (its maximum is twice APB1's on every F4).
+/// RCC_CFGR: APB1 at its maximum or below (168 MHz / 4 = 42 MHz, 100 MHz / 2 = 50 MHz,
+/// 84 MHz / 2 = 42 MHz) and APB2 at twice that (its maximum is twice APB1's on every F4).
 const BUS_PRESCALERS: u32 = (prescaler_bits(LIMITS.apb1_divider()) << 10)
     | (prescaler_bits(LIMITS.apb1_divider() / 2) << 13);
 
 fn poll(mut done: impl FnMut() -> bool) -> bool {
     (0..POLL_LIMIT).any(|_| done())
+}
+
+/// What [`raise_voltage_scale`] changed, to put back.
+#[derive(Clone, Copy)]
+struct RegulatorState {
+    /// PWR_CR as found.
+    power_control: u32,
+    /// RCC_APB1ENR.PWREN as found.
+    interface_clock: u32,
+}
+
+/// For a part whose verification clock needs a higher voltage scale than the reset one:
+/// select scale 1 while the PLL is off and return what to restore; `None` for the others.
+fn raise_voltage_scale() -> Option<RegulatorState> {
+    if !LIMITS.raises_voltage_scale() {
+        return None;
+    }
+    let peripherals = device();
+    let rcc = &peripherals.RCC;
+    let enables = rcc.apb1enr().read().bits();
+    // SAFETY: enabling the PWR interface's clock changes nothing else; the read back gives it
+    // the cycles the F4 errata sheets ask for after enabling a peripheral clock ("delay after
+    // an RCC peripheral clock enabling") before the first access.
+    rcc.apb1enr()
+        .write(|w| unsafe { w.bits(enables | POWER_INTERFACE_CLOCK) });
+    let _ = rcc.apb1enr().read();
+    let power_control = peripherals.PWR.cr().read().bits();
+    // SAFETY: VOS may be written only while the PLL is off (it is: reset state) and selects
+    // the scale the regulator takes when the PLL runs; the other bits are kept.
+    peripherals
+        .PWR
+        .cr()
+        .write(|w| unsafe { w.bits((power_control & !VOLTAGE_SCALE_MASK) | VOLTAGE_SCALE_1) });
+    Some(RegulatorState {
+        power_control,
+        interface_clock: enables & POWER_INTERFACE_CLOCK,
+    })
+}
+
+/// Whether the regulator reached the scale the verification clock needs (at once for parts
+/// that keep the reset scale); call with the PLL locked.
+fn voltage_scale_ready() -> bool {
+    !LIMITS.raises_voltage_scale()
+        || poll(|| device().PWR.csr().read().bits() & VOLTAGE_SCALE_READY != 0)
+}
+
+/// Put back what [`raise_voltage_scale`] changed; call with the PLL off.
+fn restore_voltage_scale(state: Option<RegulatorState>) {
+    let Some(state) = state else {
+        return;
+    };
+    let peripherals = device();
+    // SAFETY: PWR_CR as it was before, written while the PLL is off.
+    peripherals
+        .PWR
+        .cr()
+        .write(|w| unsafe { w.bits(state.power_control) });
+    // SAFETY: PWREN back as it was; every other enable bit kept.
+    peripherals.RCC.apb1enr().modify(|r, w| unsafe {
+        w.bits((r.bits() & !POWER_INTERFACE_CLOCK) | state.interface_clock)
+    });
 }
 
 /// Try to run the core at the verification clock from the PLL. Returns whether it switched; when it did not,
@@ -74,7 +150,7 @@ fn speed_up() -> bool {
     rcc.pllcfgr().write(|w| unsafe { w.bits(PLL_FROM_HSI) });
     // SAFETY: setting PLLON only starts the PLL; the core still runs from the HSI.
     rcc.cr().modify(|r, w| unsafe { w.bits(r.bits() | PLL_ON) });
-    if !poll(|| rcc.cr().read().bits() & PLL_READY != 0) {
+    if !poll(|| rcc.cr().read().bits() & PLL_READY != 0) || !voltage_scale_ready() {
         slow_down();
         return false;
     }
@@ -154,10 +230,12 @@ pub fn apb1_clock_hz() -> u32 {
 /// work must not rely on anything clocked from the buses being at 16 MHz (the port's baud rate
 /// follows [`apb1_clock_hz`]).
 pub fn at_full_speed<R>(work: impl FnOnce() -> R) -> (R, bool) {
+    let regulator = raise_voltage_scale();
     let fast = speed_up();
     let result = work();
     if fast {
         slow_down();
     }
+    restore_voltage_scale(regulator);
     (result, fast)
 }
