@@ -204,41 +204,42 @@ pub fn run(arguments: BuildArguments) -> Result<Artifacts> {
         );
     }
     let target_directory = target_directory(&arguments);
-    let mut command = cargo();
-    command
-        .current_dir(firmware_directory())
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "slingshot-bootloader",
-            "-p",
-            "example-application",
-        ])
-        .arg("--target-dir")
-        .arg(&target_directory)
-        .env(BOARD_VARIABLE, layout.board.name);
-    let mut features = Vec::new();
+    // Two cargo invocations, not one: Cargo unifies the features of the packages built
+    // together, and the application's `slingshot-stm32/device-interrupts` (the PAC's 91-entry
+    // interrupt table) would land in the bootloader too (360 B; firmware/stm32/Cargo.toml).
+    let mut bootloader_features = Vec::new();
+    let mut application_features = Vec::new();
     if arguments.layout == LayoutChoice::Single {
-        features.push("slingshot-bootloader/single-slot");
-        features.push("example-application/single-slot");
+        bootloader_features.push("single-slot".to_string());
+        application_features.push("single-slot".to_string());
     }
-    if arguments.quiet {
-        command.args(["--no-default-features"]);
+    bootloader_features.extend(arguments.bootloader_features.iter().cloned());
+    for (package, features, no_default) in [
+        (
+            "slingshot-bootloader",
+            &bootloader_features,
+            arguments.quiet,
+        ),
+        ("example-application", &application_features, false),
+    ] {
+        let mut command = cargo();
+        command
+            .current_dir(firmware_directory())
+            .args(["build", "--release", "-p", package])
+            .arg("--target-dir")
+            .arg(&target_directory)
+            .env(BOARD_VARIABLE, layout.board.name);
+        if no_default {
+            command.arg("--no-default-features");
+        }
+        if !features.is_empty() {
+            command.arg("--features").arg(features.join(","));
+        }
+        if let Some(version) = &arguments.application_version {
+            command.env(VERSION_VARIABLE, version);
+        }
+        run_checked(&mut command)?;
     }
-    let extra: Vec<String> = arguments
-        .bootloader_features
-        .iter()
-        .map(|feature| format!("slingshot-bootloader/{feature}"))
-        .collect();
-    features.extend(extra.iter().map(String::as_str));
-    if let Some(version) = &arguments.application_version {
-        command.env(VERSION_VARIABLE, version);
-    }
-    if !features.is_empty() {
-        command.arg("--features").arg(features.join(","));
-    }
-    run_checked(&mut command)?;
     let directory = target_directory.join(FIRMWARE_TARGET).join("release");
     let artifacts = Artifacts {
         bootloader: directory.join("slingshot-bootloader"),

@@ -17,6 +17,8 @@
 //! - [`watchdog`]: the independent watchdog, started before a trial boot.
 //! - [`platform`]: `slingshot_application::Platform` for the application.
 //! - [`sha256`]: the SHA-256 block function in Thumb-2 assembly (image verification).
+//! - `interrupt_table` (without the feature `device-interrupts`): a one-entry interrupt vector
+//!   table for programs that enable no interrupt, in place of the PAC's 91 entries.
 //! - `memory_functions` (feature `compact-memory-functions`): small `memcpy`/`memset` and
 //!   their ARM EABI aliases in place of compiler_builtins' fast, large ones.
 //!
@@ -32,6 +34,8 @@ pub mod flash_interface;
 mod gpio;
 pub mod handoff;
 pub mod identity;
+#[cfg(not(feature = "device-interrupts"))]
+mod interrupt_table;
 pub mod mailbox;
 #[cfg(feature = "compact-memory-functions")]
 mod memory_functions;
