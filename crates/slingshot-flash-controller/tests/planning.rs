@@ -34,17 +34,20 @@ fn erase_refuses_ranges_off_sector_boundaries_or_outside_flash() {
     let geometry = geometry();
     assert_eq!(
         plan_erase(&geometry, 0x8000, 0x9000).err(),
-        Some(FlashError::NotSectorAligned { offset: 0x9000 })
+        Some(FlashError::NotSectorAligned)
     );
     assert_eq!(
         plan_erase(&geometry, 0x1_4000, 0x2_0000).err(),
-        Some(FlashError::NotSectorAligned { offset: 0x1_4000 })
+        Some(FlashError::NotSectorAligned)
     );
-    assert!(matches!(
-        plan_erase(&geometry, 0x1E_0000, 0x22_0000),
-        Err(FlashError::OutOfBounds { .. })
-    ));
-    assert!(plan_erase(&geometry, 0x2_0000, 0x1_0000).is_err());
+    assert_eq!(
+        plan_erase(&geometry, 0x1E_0000, 0x22_0000).err(),
+        Some(FlashError::OutOfBounds)
+    );
+    assert_eq!(
+        plan_erase(&geometry, 0x2_0000, 0x1_0000).err(),
+        Some(FlashError::OutOfBounds)
+    );
 }
 
 #[test]
@@ -65,18 +68,15 @@ fn programs_must_be_whole_words_inside_flash() {
     assert_eq!(check_program(&geometry, 0x8000, 16), Ok(()));
     assert_eq!(
         check_program(&geometry, 0x8002, 4),
-        Err(FlashError::NotAligned { offset: 0x8002 })
+        Err(FlashError::NotAligned)
     );
     assert_eq!(
         check_program(&geometry, 0x8000, 6),
-        Err(FlashError::NotAligned { offset: 0x8006 })
+        Err(FlashError::NotAligned)
     );
     assert_eq!(
         check_program(&geometry, 2048 * KIB - 4, 8),
-        Err(FlashError::OutOfBounds {
-            offset: 2048 * KIB - 4,
-            length: 8
-        })
+        Err(FlashError::OutOfBounds)
     );
     assert!(check_program(&geometry, u32::MAX - 3, 8).is_err());
 }
@@ -123,14 +123,8 @@ fn each_program_changes_only_the_partitions_its_layout_grants_it() {
     );
     // The bootloader's own sectors: never, by either.
     for grants in [bootloader, application] {
-        assert_eq!(
-            grants.check(0x7FFC, 4),
-            Err(FlashError::Protected { offset: 0x7FFC })
-        );
-        assert_eq!(
-            grants.check(0, 0x20_0000),
-            Err(FlashError::Protected { offset: 0 })
-        );
+        assert_eq!(grants.check(0x7FFC, 4), Err(FlashError::Protected));
+        assert_eq!(grants.check(0, 0x20_0000), Err(FlashError::Protected));
         assert_eq!(grants.check(0x4000, 0), Ok(()));
     }
     // The bootloader: primary, secondary, scratch, state; not the application's data.

@@ -141,10 +141,7 @@ impl ReadNorFlash for Flash {
     fn read(&mut self, offset: u32, bytes: &mut [u8]) -> Result<(), FlashError> {
         check_bounds(&self.geometry, offset, bytes.len())?;
         let region = slingshot_layout::Region::new(self.geometry.base + offset, bytes.len() as u32);
-        let source = crate::system::flash_bytes(region).ok_or(FlashError::OutOfBounds {
-            offset,
-            length: region.size,
-        })?;
+        let source = crate::system::flash_bytes(region).ok_or(FlashError::OutOfBounds)?;
         bytes.copy_from_slice(source);
         Ok(())
     }
@@ -202,9 +199,7 @@ impl NorFlash for Flash {
                 driver.status()?;
                 // SAFETY: reading back the word just programmed from mapped flash.
                 if unsafe { (address as *const u32).read_volatile() } != word {
-                    return Err(FlashError::VerifyFailed {
-                        offset: address - base,
-                    });
+                    return Err(FlashError::VerifyFailed);
                 }
             }
             Ok(())
