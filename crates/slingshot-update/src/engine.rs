@@ -391,6 +391,6 @@ impl DualSlotEngine {
                 .max(state.candidate_security_counter),
             ..state
         };
-        journal.append(flash, &self.configuration, confirmed)
+        Ok(journal.append(flash, &self.configuration, confirmed)?)
     }
 }

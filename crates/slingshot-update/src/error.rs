@@ -22,6 +22,24 @@ impl<E: NorFlashError> From<E> for VerifyError {
     }
 }
 
+/// A flash operation's failure, by its `embedded-storage` kind: what the journal and the
+/// swap steps return. One byte, so their results come back in a register; [`UpdateError`]
+/// (12 bytes, returned through memory) is built from it at the engine's operations (`?`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FlashFailure(pub NorFlashErrorKind);
+
+impl<E: NorFlashError> From<E> for FlashFailure {
+    fn from(error: E) -> Self {
+        FlashFailure(error.kind())
+    }
+}
+
+impl From<FlashFailure> for UpdateError {
+    fn from(failure: FlashFailure) -> Self {
+        UpdateError::Flash(failure.0)
+    }
+}
+
 /// Why a candidate image was refused (nothing is erased for a refused image).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {

@@ -38,7 +38,7 @@
 //! The only erases are this compaction (once per `sector size / 32` records: 512 records per
 //! 16 KB sector) and formatting a state area that holds no valid record at all.
 
-use crate::{DualSlotConfiguration, UpdateError};
+use crate::{DualSlotConfiguration, FlashFailure};
 use crc::{Crc, CRC_32_ISO_HDLC};
 use embedded_storage::nor_flash::NorFlash;
 
@@ -224,7 +224,7 @@ impl Journal {
     pub fn open<F: NorFlash>(
         flash: &mut F,
         configuration: &DualSlotConfiguration,
-    ) -> Result<Journal, UpdateError> {
+    ) -> Result<Journal, FlashFailure> {
         let erased = configuration.geometry.erased_value;
         let mut best: Option<Journal> = None;
         for index in 0..configuration.state_sector_count() {
@@ -295,7 +295,7 @@ impl Journal {
         flash: &mut F,
         configuration: &DualSlotConfiguration,
         state: UpdateState,
-    ) -> Result<(), UpdateError> {
+    ) -> Result<(), FlashFailure> {
         let mut sector = configuration.state_sector(self.active_sector);
         if self.next_slot >= sector.size / RECORD_SIZE {
             self.active_sector = (self.active_sector + 1) % configuration.state_sector_count();

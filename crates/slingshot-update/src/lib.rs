@@ -25,7 +25,7 @@ pub mod swap;
 
 pub use configuration::DualSlotConfiguration;
 pub use engine::{BootAction, BootEvent, BootOutcome, DualSlotEngine, StayCause};
-pub use error::{ConfigurationError, Refusal, Rejection, UpdateError, VerifyError};
+pub use error::{ConfigurationError, FlashFailure, Refusal, Rejection, UpdateError, VerifyError};
 pub use journal::{Journal, Phase, UpdateState};
 pub use overwrite::{OverwriteConfiguration, OverwriteEngine, OverwriteOutcome};
 

@@ -25,7 +25,8 @@
 use crate::engine::{start_or_stay, verify_fitting, BootAction, BootEvent};
 use crate::swap::{copy, erase_covering};
 use crate::{
-    ConfigurationError, ImageSummary, ImageVerifier, Refusal, Slot, SlotLocation, UpdateError,
+    ConfigurationError, FlashFailure, ImageSummary, ImageVerifier, Refusal, Slot, SlotLocation,
+    UpdateError,
 };
 use embedded_storage::nor_flash::NorFlash;
 use slingshot_layout::{FlashGeometry, Layout, Region, UpdateMode};
@@ -215,7 +216,7 @@ impl OverwriteEngine {
 
     /// Erase and program every primary sector the first `extent` bytes cover from the same
     /// offsets of the secondary slot (the rest of each sector stays erased).
-    fn copy_to_primary<F: NorFlash>(&self, flash: &mut F, extent: u32) -> Result<(), UpdateError> {
+    fn copy_to_primary<F: NorFlash>(&self, flash: &mut F, extent: u32) -> Result<(), FlashFailure> {
         let configuration = &self.configuration;
         let geometry = &configuration.geometry;
         let covered = Region::new(configuration.primary.start, extent);
@@ -235,7 +236,7 @@ impl OverwriteEngine {
     }
 
     /// Erase the sector holding the secondary image's start, so it no longer verifies.
-    fn erase_first_secondary_sector<F: NorFlash>(&self, flash: &mut F) -> Result<(), UpdateError> {
+    fn erase_first_secondary_sector<F: NorFlash>(&self, flash: &mut F) -> Result<(), FlashFailure> {
         let geometry = &self.configuration.geometry;
         let start = Region::new(self.configuration.secondary.start, 1);
         erase_covering(flash, geometry, start)

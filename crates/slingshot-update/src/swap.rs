@@ -14,7 +14,7 @@
 //! erased but is not reliably so). The swap is symmetric: a revert is the same swap again.
 //! Chunks that are entirely erased are not programmed: after an erase they already match.
 
-use crate::{DualSlotConfiguration, Journal, UpdateError, UpdateState};
+use crate::{DualSlotConfiguration, FlashFailure, Journal, UpdateState};
 use embedded_storage::nor_flash::NorFlash;
 use slingshot_layout::{FlashGeometry, Region};
 
@@ -29,7 +29,7 @@ pub(crate) fn run<F: NorFlash>(
     journal: &mut Journal,
     state: &mut UpdateState,
     mut resumed: bool,
-) -> Result<(), UpdateError> {
+) -> Result<(), FlashFailure> {
     let total = 3 * u16::from(state.sector_count);
     while state.completed_steps < total {
         step(flash, configuration, state.completed_steps, resumed)?;
@@ -45,7 +45,7 @@ fn step<F: NorFlash>(
     configuration: &DualSlotConfiguration,
     step: u16,
     resumed: bool,
-) -> Result<(), UpdateError> {
+) -> Result<(), FlashFailure> {
     let index = usize::from(step / 3);
     let (primary, secondary) = configuration.sector_pair(index);
     let scratch = configuration.scratch_region(index);
@@ -74,7 +74,7 @@ pub(crate) fn is_erased<F: NorFlash>(
     flash: &mut F,
     geometry: &FlashGeometry,
     region: Region,
-) -> Result<bool, UpdateError> {
+) -> Result<bool, FlashFailure> {
     let mut buffer = [0u8; COPY_CHUNK];
     let mut offset = 0;
     while offset < region.size {
@@ -96,7 +96,7 @@ pub(crate) fn erase_covering<F: NorFlash>(
     flash: &mut F,
     geometry: &FlashGeometry,
     region: Region,
-) -> Result<(), UpdateError> {
+) -> Result<(), FlashFailure> {
     let mut sectors = geometry.sectors_in(region);
     if let Some(first) = sectors.next() {
         let end = sectors.last().unwrap_or(first).region().end();
@@ -113,7 +113,7 @@ pub(crate) fn copy<F: NorFlash>(
     source: Region,
     destination: Region,
     program_erased_chunks: bool,
-) -> Result<(), UpdateError> {
+) -> Result<(), FlashFailure> {
     let mut buffer = [0u8; COPY_CHUNK];
     let mut offset = 0;
     while offset < source.size {
