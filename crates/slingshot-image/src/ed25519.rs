@@ -1,7 +1,7 @@
 //! Ed25519 verification with one joint double-scalar multiplication, built on the public field
 //! arithmetic of `salty` (its `FieldElement` is Björn Haase's Cortex-M4 assembly on thumbv7em).
-//! `k`'s SHA-512 is sha2's (the firmware builds its compact backend: smaller than salty's
-//! unrolled `hash` module, and it hashes a single block here).
+//! `k`'s SHA-512 is this module's own one-shot function (`sha512`), written for size: it hashes
+//! a single block here.
 //!
 //! salty 0.3's own `PublicKey::verify` computes `[s]B` and `[k](−A)` as two 256-step
 //! Montgomery ladders of generic point additions and inverts by plain square-and-multiply;
@@ -22,10 +22,11 @@
 //! All inputs are public, so the computation runs in variable time.
 
 mod group_order;
+mod sha512;
 
 use group_order::{is_below_group_order, reduce_wide};
 use salty::{FieldElement, FieldImplementation};
-use sha2::{Digest, Sha512};
+use sha512::sha512;
 
 /// Width of the non-adjacent forms: digits are odd and in `−15..=15`.
 const WINDOW_WIDTH: usize = 5;
@@ -47,12 +48,7 @@ pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bo
     let Some(minus_public_point) = decompress_negated(public_key) else {
         return false;
     };
-    let hash: [u8; 64] = Sha512::new()
-        .chain_update(encoded_r)
-        .chain_update(public_key)
-        .chain_update(message)
-        .finalize()
-        .into();
+    let hash = sha512(&[encoded_r, public_key, message]);
     // Not salty's `Scalar::from_u512_le`: its Montgomery reduction links ~2.9 KB more code.
     let k = reduce_wide(&hash);
     let basepoint = Extended::basepoint();
