@@ -110,6 +110,7 @@ pub use crypto::{key_id, sha256};
 pub use descriptor::{Descriptor, Version};
 pub use engine::{
     key_id_with, sha256_with, Sha256Engine, Sha256Hasher, Sha2Engine, SHA256_BLOCK_SIZE,
+    SHA256_ROUND_CONSTANTS,
 };
 pub use error::ImageError;
 pub use parse::{parse_trailer, Trailer};

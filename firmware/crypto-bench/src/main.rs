@@ -30,11 +30,11 @@ struct Engine;
 #[cfg(feature = "sha-asm")]
 impl slingshot_image::Sha256Engine for Engine {
     fn compress(state: &mut [u32; 8], blocks: &[[u8; 64]]) {
-        sha256::compress(state, blocks);
+        sha256::compress(state, blocks, &slingshot_image::SHA256_ROUND_CONSTANTS);
     }
 
     fn compress_bytes(state: &mut [u32; 8], data: &[u8]) {
-        sha256::compress_bytes(state, data);
+        sha256::compress_bytes(state, data, &slingshot_image::SHA256_ROUND_CONSTANTS);
     }
 }
 

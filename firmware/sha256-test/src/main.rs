@@ -21,7 +21,9 @@
 use core::hint::black_box;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
-use slingshot_image::{sha256, Sha256Engine, Sha256Hasher, SHA256_BLOCK_SIZE};
+use slingshot_image::{
+    sha256, Sha256Engine, Sha256Hasher, SHA256_BLOCK_SIZE, SHA256_ROUND_CONSTANTS,
+};
 use stm32f4::stm32f429 as pac;
 
 /// The SHA-256 assembly of the hardware crate, `slingshot_stm32::sha256`.
@@ -42,11 +44,11 @@ struct AssemblyEngine;
 
 impl Sha256Engine for AssemblyEngine {
     fn compress(state: &mut [u32; 8], blocks: &[[u8; SHA256_BLOCK_SIZE]]) {
-        sha256::compress(state, blocks);
+        sha256::compress(state, blocks, &SHA256_ROUND_CONSTANTS);
     }
 
     fn compress_bytes(state: &mut [u32; 8], data: &[u8]) {
-        sha256::compress_bytes(state, data);
+        sha256::compress_bytes(state, data, &SHA256_ROUND_CONSTANTS);
     }
 }
 
@@ -172,7 +174,7 @@ fn against_sha2(tally: &mut Tally) {
     for (index, block) in blocks.iter_mut().enumerate() {
         fill(block, 77 + index as u32);
     }
-    sha256::compress(&mut state, &blocks);
+    sha256::compress(&mut state, &blocks, &SHA256_ROUND_CONSTANTS);
     slingshot_image::Sha2Engine::compress(&mut reference, &blocks);
     tally.check("four blocks in one call", state == reference);
 }

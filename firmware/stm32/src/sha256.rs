@@ -3,8 +3,9 @@
 //!
 //! Padding and finalisation stay portable (`slingshot_image::Sha256Engine` calls
 //! [`compress`] on whole 64-byte blocks only). The assembly is organised for the fewest
-//! executed instructions (the budget is instructions ÷ clock) in little flash (1340 bytes with
-//! the K table):
+//! executed instructions (the budget is instructions ÷ clock) in little flash (1,088 bytes; the
+//! caller passes the 64 round constants, `slingshot_image::SHA256_ROUND_CONSTANTS`, which
+//! Ed25519's SHA-512 also reads, so one table serves both hashes):
 //!
 //! 1. **Message words**: 16 unaligned `ldr` + `rev` (big-endian) into a 64-word array `X` on
 //!    the stack.
@@ -32,50 +33,72 @@ pub const BLOCK_SIZE: usize = 64;
 /// Run the SHA-256 compression function over each block of `blocks` in order, updating
 /// `state` (the eight working words, `H0..H7` of FIPS 180-4 §6.2).
 ///
-/// Only the block function: the caller pads the message (FIPS 180-4 §5.1.1).
-pub fn compress(state: &mut [u32; 8], blocks: &[[u8; BLOCK_SIZE]]) {
+/// Only the block function: the caller pads the message (FIPS 180-4 §5.1.1) and passes the
+/// round constants K (FIPS 180-4 §4.2.2; `slingshot_image::SHA256_ROUND_CONSTANTS`, so that the
+/// program stores them once).
+pub fn compress(state: &mut [u32; 8], blocks: &[[u8; BLOCK_SIZE]], round_constants: &[u32; 64]) {
     if blocks.is_empty() {
         return;
     }
     // SAFETY: `state` is a valid, exclusive pointer to 8 words and `blocks` to
     // `blocks.len() * 64` readable bytes (any alignment: the code reads them with `ldr`, which
     // the Cortex-M4 allows unaligned, and never with `ldm`/`ldrd`). The count is non-zero, as
-    // the routine requires. It follows the AAPCS: it saves r4–r11 and returns through the
-    // saved lr, restores sp, uses 304 bytes of stack, and touches no other memory.
+    // the routine requires; `round_constants` points at 64 readable words. It follows the
+    // AAPCS: it saves r4–r11 and returns through the saved lr, restores sp, uses 312 bytes of
+    // stack, and touches no other memory.
     unsafe {
-        slingshot_sha256_compress_blocks(state.as_mut_ptr(), blocks.as_ptr().cast(), blocks.len())
+        slingshot_sha256_compress_blocks(
+            state.as_mut_ptr(),
+            blocks.as_ptr().cast(),
+            blocks.len(),
+            round_constants.as_ptr(),
+        )
     }
 }
 
 /// Run the compression function over the `data.len() / 64` whole blocks at the start of
-/// `data` (any alignment; a trailing partial block is ignored), updating `state`.
-pub fn compress_bytes(state: &mut [u32; 8], data: &[u8]) {
+/// `data` (any alignment; a trailing partial block is ignored), updating `state`, with the
+/// round constants as for [`compress`].
+pub fn compress_bytes(state: &mut [u32; 8], data: &[u8], round_constants: &[u32; 64]) {
     let count = data.len() / BLOCK_SIZE;
     if count == 0 {
         return;
     }
     // SAFETY: as in `compress`: `state` is 8 exclusive words, `data` holds at least
-    // `count * 64` readable bytes (read with unaligned-capable `ldr` only), `count` ≥ 1.
-    unsafe { slingshot_sha256_compress_blocks(state.as_mut_ptr(), data.as_ptr(), count) }
+    // `count * 64` readable bytes (read with unaligned-capable `ldr` only), `count` ≥ 1,
+    // `round_constants` 64 readable words.
+    unsafe {
+        slingshot_sha256_compress_blocks(
+            state.as_mut_ptr(),
+            data.as_ptr(),
+            count,
+            round_constants.as_ptr(),
+        )
+    }
 }
 
 extern "C" {
     /// The assembly routine below: `state` = 8 words, `blocks` = `count` × 64 bytes,
-    /// `count` ≥ 1.
-    fn slingshot_sha256_compress_blocks(state: *mut u32, blocks: *const u8, count: usize);
+    /// `count` ≥ 1, `round_constants` = 64 words.
+    fn slingshot_sha256_compress_blocks(
+        state: *mut u32,
+        blocks: *const u8,
+        count: usize,
+        round_constants: *const u32,
+    );
 }
 
 // SAFETY: the routine below is only entered through `compress`/`compress_bytes`, whose
 // arguments satisfy its contract (8 writable state words, `count` ≥ 1 blocks of readable
-// input). It keeps the AAPCS: r4–r11 and lr are pushed and restored, sp is restored, the
+// input, 64 readable round-constant words). It keeps the AAPCS: r4–r11 and lr are pushed and restored, sp is restored, the
 // caller-saved r0–r3 and r12 are the only other registers it leaves changed, and it does not
-// touch the FPU. Its only memory writes are the 8 state words and its own 268-byte frame;
+// touch the FPU. Its only memory writes are the 8 state words and its own 276-byte frame;
 // while the rounds run, sp walks up over W+K words already consumed, so an exception frame
 // pushed below sp can only overwrite data that is no longer needed.
 //
 // Stack frame (sp after the prologue): X[0..64] at sp+0 (message schedule, then W+K),
-// state pointer at sp+256, next input byte at sp+260, input end at sp+264 (268 bytes + 36
-// pushed = 304, 8-byte aligned).
+// state pointer at sp+256, next input byte at sp+260, input end at sp+264, round constants
+// at sp+268 (276 bytes with 4 of padding + 36 pushed = 312, 8-byte aligned).
 global_asm!(
     r#"
     .syntax unified
@@ -148,10 +171,11 @@ global_asm!(
     .p2align 2
 slingshot_sha256_compress_blocks:
     push {{r4-r11, lr}}
-    sub sp, sp, #268
+    sub sp, sp, #276
     add r2, r1, r2, lsl #6
     str r0, [sp, #256]
     str r2, [sp, #264]
+    str r3, [sp, #268]
 
 .Lslingshot_sha256_block:
     @ 1. Message words W[0..16], big-endian, r1 = this block.
@@ -166,7 +190,7 @@ slingshot_sha256_compress_blocks:
     @ become W+K on the way. r12 = &X[t-16], lr = &K[t-16]; W[t-2], W[t-1] stay in
     @ registers from the half before: r2, r3 for the first half, r4, r9 for the second.
     mov r12, sp
-    adr lr, .Lslingshot_sha256_k
+    ldr lr, [sp, #268]
     add r11, sp, #192
     ldrd r2, r3, [sp, #56]
 .Lslingshot_sha256_schedule:
@@ -250,19 +274,9 @@ slingshot_sha256_compress_blocks:
     cmp r1, r2
     bne .Lslingshot_sha256_block
 
-    add sp, sp, #268
+    add sp, sp, #276
     pop {{r4-r11, pc}}
 
-    .p2align 2
-.Lslingshot_sha256_k:
-    .word 0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5
-    .word 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174
-    .word 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da
-    .word 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967
-    .word 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85
-    .word 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070
-    .word 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3
-    .word 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
     .size slingshot_sha256_compress_blocks, . - slingshot_sha256_compress_blocks
     .text
 "#

@@ -5,92 +5,116 @@
 //! padding), so the block function's speed does not matter at boot, but its size does: sha2's
 //! compact backend (an 852 B block function) behind its `Digest` buffering was larger; this
 //! one-shot function with a rolled round loop, whose working variables change names instead
-//! of places, is 120 B smaller (docs/SIZE_HISTORY.md has the figures). The tests below check it
-//! against sha2 on every length up to 300 bytes, each split into three parts several ways.
+//! of places, is smaller (docs/SIZE_HISTORY.md has the figures). Of the 80 round constants it
+//! stores only what SHA-256's table ([`SHA256_ROUND_CONSTANTS`], which the bootloader's
+//! assembly reads too) lacks: the high halves of the first 64 are SHA-256's constants. The
+//! tests below check it against sha2 on every length up to 300 bytes, each split into three
+//! parts several ways.
 
-/// The round constants (FIPS 180-4 §4.2.3).
-const ROUND_CONSTANTS: [u64; 80] = [
-    0x428a2f98d728ae22,
-    0x7137449123ef65cd,
-    0xb5c0fbcfec4d3b2f,
-    0xe9b5dba58189dbbc,
-    0x3956c25bf348b538,
-    0x59f111f1b605d019,
-    0x923f82a4af194f9b,
-    0xab1c5ed5da6d8118,
-    0xd807aa98a3030242,
-    0x12835b0145706fbe,
-    0x243185be4ee4b28c,
-    0x550c7dc3d5ffb4e2,
-    0x72be5d74f27b896f,
-    0x80deb1fe3b1696b1,
-    0x9bdc06a725c71235,
-    0xc19bf174cf692694,
-    0xe49b69c19ef14ad2,
-    0xefbe4786384f25e3,
-    0x0fc19dc68b8cd5b5,
-    0x240ca1cc77ac9c65,
-    0x2de92c6f592b0275,
-    0x4a7484aa6ea6e483,
-    0x5cb0a9dcbd41fbd4,
-    0x76f988da831153b5,
-    0x983e5152ee66dfab,
-    0xa831c66d2db43210,
-    0xb00327c898fb213f,
-    0xbf597fc7beef0ee4,
-    0xc6e00bf33da88fc2,
-    0xd5a79147930aa725,
-    0x06ca6351e003826f,
-    0x142929670a0e6e70,
-    0x27b70a8546d22ffc,
-    0x2e1b21385c26c926,
-    0x4d2c6dfc5ac42aed,
-    0x53380d139d95b3df,
-    0x650a73548baf63de,
-    0x766a0abb3c77b2a8,
-    0x81c2c92e47edaee6,
-    0x92722c851482353b,
-    0xa2bfe8a14cf10364,
-    0xa81a664bbc423001,
-    0xc24b8b70d0f89791,
-    0xc76c51a30654be30,
-    0xd192e819d6ef5218,
-    0xd69906245565a910,
-    0xf40e35855771202a,
-    0x106aa07032bbd1b8,
-    0x19a4c116b8d2d0c8,
-    0x1e376c085141ab53,
-    0x2748774cdf8eeb99,
-    0x34b0bcb5e19b48a8,
-    0x391c0cb3c5c95a63,
-    0x4ed8aa4ae3418acb,
-    0x5b9cca4f7763e373,
-    0x682e6ff3d6b2b8a3,
-    0x748f82ee5defb2fc,
-    0x78a5636f43172f60,
-    0x84c87814a1f0ab72,
-    0x8cc702081a6439ec,
-    0x90befffa23631e28,
-    0xa4506cebde82bde9,
-    0xbef9a3f7b2c67915,
-    0xc67178f2e372532b,
-    0xca273eceea26619c,
-    0xd186b8c721c0c207,
-    0xeada7dd6cde0eb1e,
-    0xf57d4f7fee6ed178,
-    0x06f067aa72176fba,
-    0x0a637dc5a2c898a6,
-    0x113f9804bef90dae,
-    0x1b710b35131c471b,
-    0x28db77f523047d84,
-    0x32caab7b40c72493,
-    0x3c9ebe0a15c9bebc,
-    0x431d67c49c100d4c,
-    0x4cc5d4becb3e42b6,
-    0x597f299cfc657e2a,
-    0x5fcb6fab3ad6faec,
-    0x6c44198c4a475817,
+use crate::SHA256_ROUND_CONSTANTS;
+
+/// The low halves of the first 64 round constants (FIPS 180-4 §4.2.3); their high halves are
+/// SHA-256's constants ([`SHA256_ROUND_CONSTANTS`], the same cube roots to 32 bits), stored
+/// once for both hashes.
+const ROUND_CONSTANTS_LOW: [u32; 64] = [
+    0xd728_ae22,
+    0x23ef_65cd,
+    0xec4d_3b2f,
+    0x8189_dbbc,
+    0xf348_b538,
+    0xb605_d019,
+    0xaf19_4f9b,
+    0xda6d_8118,
+    0xa303_0242,
+    0x4570_6fbe,
+    0x4ee4_b28c,
+    0xd5ff_b4e2,
+    0xf27b_896f,
+    0x3b16_96b1,
+    0x25c7_1235,
+    0xcf69_2694,
+    0x9ef1_4ad2,
+    0x384f_25e3,
+    0x8b8c_d5b5,
+    0x77ac_9c65,
+    0x592b_0275,
+    0x6ea6_e483,
+    0xbd41_fbd4,
+    0x8311_53b5,
+    0xee66_dfab,
+    0x2db4_3210,
+    0x98fb_213f,
+    0xbeef_0ee4,
+    0x3da8_8fc2,
+    0x930a_a725,
+    0xe003_826f,
+    0x0a0e_6e70,
+    0x46d2_2ffc,
+    0x5c26_c926,
+    0x5ac4_2aed,
+    0x9d95_b3df,
+    0x8baf_63de,
+    0x3c77_b2a8,
+    0x47ed_aee6,
+    0x1482_353b,
+    0x4cf1_0364,
+    0xbc42_3001,
+    0xd0f8_9791,
+    0x0654_be30,
+    0xd6ef_5218,
+    0x5565_a910,
+    0x5771_202a,
+    0x32bb_d1b8,
+    0xb8d2_d0c8,
+    0x5141_ab53,
+    0xdf8e_eb99,
+    0xe19b_48a8,
+    0xc5c9_5a63,
+    0xe341_8acb,
+    0x7763_e373,
+    0xd6b2_b8a3,
+    0x5def_b2fc,
+    0x4317_2f60,
+    0xa1f0_ab72,
+    0x1a64_39ec,
+    0x2363_1e28,
+    0xde82_bde9,
+    0xb2c6_7915,
+    0xe372_532b,
 ];
+
+/// The last 16 round constants (FIPS 180-4 §4.2.3), which SHA-256 does not have.
+const ROUND_CONSTANTS_TAIL: [u64; 16] = [
+    0xca27_3ece_ea26_619c,
+    0xd186_b8c7_21c0_c207,
+    0xeada_7dd6_cde0_eb1e,
+    0xf57d_4f7f_ee6e_d178,
+    0x06f0_67aa_7217_6fba,
+    0x0a63_7dc5_a2c8_98a6,
+    0x113f_9804_bef9_0dae,
+    0x1b71_0b35_131c_471b,
+    0x28db_77f5_2304_7d84,
+    0x32ca_ab7b_40c7_2493,
+    0x3c9e_be0a_15c9_bebc,
+    0x431d_67c4_9c10_0d4c,
+    0x4cc5_d4be_cb3e_42b6,
+    0x597f_299c_fc65_7e2a,
+    0x5fcb_6fab_3ad6_faec,
+    0x6c44_198c_4a47_5817,
+];
+
+/// Rounds per block.
+const ROUNDS: usize = 80;
+
+/// The constant K of `round` (0–79).
+fn round_constant(round: usize) -> u64 {
+    match round.checked_sub(SHA256_ROUND_CONSTANTS.len()) {
+        None => {
+            u64::from(SHA256_ROUND_CONSTANTS[round]) << 32 | u64::from(ROUND_CONSTANTS_LOW[round])
+        }
+        Some(tail) => ROUND_CONSTANTS_TAIL[tail],
+    }
+}
 
 /// The initial hash value (FIPS 180-4 §5.3.5).
 const INITIAL_STATE: [u64; 8] = [
@@ -154,8 +178,11 @@ fn compress(state: &mut [u64; 8], block: &[u8; BLOCK_SIZE]) {
             .iter()
             .fold(0, |word, &byte| word << 8 | u64::from(byte));
     }
+    // Built once per block (640 bytes of stack): smaller than combining the halves in the
+    // round loop.
+    let constants: [u64; ROUNDS] = core::array::from_fn(round_constant);
     let mut working = *state;
-    for (round, constant) in ROUND_CONSTANTS.iter().enumerate() {
+    for (round, constant) in constants.iter().enumerate() {
         let index = round % 16;
         if round >= 16 {
             schedule[index] = schedule[index]
@@ -166,7 +193,7 @@ fn compress(state: &mut [u64; 8], block: &[u8; BLOCK_SIZE]) {
         // The working variables a..h stay where they are and their names move instead (a is
         // at `slot(0)`, h at `slot(7)`): no eight 64-bit moves per round on a core with
         // thirteen 32-bit registers.
-        let slot = |variable: usize| (variable + ROUND_CONSTANTS.len() - round) % 8;
+        let slot = |variable: usize| (variable + ROUNDS - round) % 8;
         let [a, b, c, e, f, g, h] = [0, 1, 2, 4, 5, 6, 7].map(|variable| working[slot(variable)]);
         let temporary1 = h
             .wrapping_add(big_sigma(e, 14, 18, 41))

@@ -7,7 +7,7 @@
 use super::Cleared;
 use crate::report;
 use slingshot_image::{verify_slot_with, Descriptor, ImageError, DESCRIPTOR_SIZE, MAGIC};
-use slingshot_image::{Sha256Engine, VerifiedImage, SHA256_BLOCK_SIZE};
+use slingshot_image::{Sha256Engine, VerifiedImage, SHA256_BLOCK_SIZE, SHA256_ROUND_CONSTANTS};
 use slingshot_layout::ACTIVE;
 use slingshot_update::ImageSummary;
 #[cfg(feature = "single-slot")]
@@ -35,7 +35,7 @@ const HASHED_PER_PUMP: usize = 8 * SHA256_BLOCK_SIZE;
 
 impl Sha256Engine for AssemblySha256 {
     fn compress(state: &mut [u32; 8], blocks: &[[u8; SHA256_BLOCK_SIZE]]) {
-        slingshot_stm32::sha256::compress(state, blocks);
+        slingshot_stm32::sha256::compress(state, blocks, &SHA256_ROUND_CONSTANTS);
     }
 
     fn compress_bytes(state: &mut [u32; 8], data: &[u8]) {
@@ -50,10 +50,10 @@ fn compress_bytes_pumping(state: &mut [u32; 8], data: &[u8]) {
     let mut rest = data;
     while rest.len() >= HASHED_PER_PUMP && report::pump() {
         let (blocks, after) = rest.split_at(HASHED_PER_PUMP);
-        slingshot_stm32::sha256::compress_bytes(state, blocks);
+        slingshot_stm32::sha256::compress_bytes(state, blocks, &SHA256_ROUND_CONSTANTS);
         rest = after;
     }
-    slingshot_stm32::sha256::compress_bytes(state, rest);
+    slingshot_stm32::sha256::compress_bytes(state, rest, &SHA256_ROUND_CONSTANTS);
 }
 
 /// The descriptor vector-table word 7 points at, if it starts with the magic: only what the
