@@ -34,6 +34,19 @@ pub enum StayReason {
 }
 
 impl StayReason {
+    /// Every reason, in code order (for tables built at compile time, tests and docs).
+    pub const ALL: [StayReason; 9] = [
+        StayReason::VectorTable(VectorTableError::ALL[0]),
+        StayReason::VectorTable(VectorTableError::ALL[1]),
+        StayReason::VectorTable(VectorTableError::ALL[2]),
+        StayReason::VectorTable(VectorTableError::ALL[3]),
+        StayReason::VectorTable(VectorTableError::ALL[4]),
+        StayReason::VectorTable(VectorTableError::ALL[5]),
+        StayReason::VectorTable(VectorTableError::ALL[6]),
+        StayReason::RequestedByApplication,
+        StayReason::ButtonHeld,
+    ];
+
     /// Stable reason number.
     pub const fn code(&self) -> u8 {
         match self {

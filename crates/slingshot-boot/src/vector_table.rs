@@ -27,6 +27,17 @@ pub enum VectorTableError {
 }
 
 impl VectorTableError {
+    /// Every variant, in code order (for tables built at compile time, tests and docs).
+    pub const ALL: [VectorTableError; 7] = [
+        VectorTableError::SlotErased,
+        VectorTableError::ZeroWord,
+        VectorTableError::ErasedWord,
+        VectorTableError::StackPointerOutsideRam,
+        VectorTableError::StackPointerMisaligned,
+        VectorTableError::ResetVectorOutsideSlot,
+        VectorTableError::ResetVectorNotThumb,
+    ];
+
     /// Stable reason number (0x01–0x0F are vector-table refusals).
     pub const fn code(&self) -> u8 {
         match self {

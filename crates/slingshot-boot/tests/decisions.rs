@@ -210,3 +210,28 @@ mod part_check {
         }
     }
 }
+
+/// `StayReason::ALL` lists every reason once, in ascending code order, each with a one-line
+/// ASCII message (the bootloader builds its message catalogue from it at compile time).
+#[test]
+fn every_stay_reason_is_listed_in_code_order_with_a_plain_message() {
+    use slingshot_boot::{StayReason, VectorTableError};
+    let codes: Vec<u8> = StayReason::ALL.iter().map(StayReason::code).collect();
+    assert!(
+        codes.windows(2).all(|pair| pair[0] < pair[1]),
+        "{codes:02x?}"
+    );
+    for error in VectorTableError::ALL {
+        assert!(StayReason::ALL.contains(&StayReason::VectorTable(error)));
+    }
+    assert!(StayReason::ALL.contains(&StayReason::RequestedByApplication));
+    assert!(StayReason::ALL.contains(&StayReason::ButtonHeld));
+    for reason in StayReason::ALL {
+        let message = reason.message();
+        assert!(!message.is_empty());
+        assert!(
+            message.bytes().all(|byte| (0x20..0x7f).contains(&byte)),
+            "{message}"
+        );
+    }
+}

@@ -39,6 +39,16 @@ pub enum EngineCause {
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
 #[cfg_attr(not(feature = "logging"), allow(dead_code))]
 impl EngineCause {
+    /// Every cause, in code order (the message catalogue is built from it).
+    pub const ALL: [EngineCause; 6] = [
+        EngineCause::BelowMinimum,
+        EngineCause::PrimaryTooLarge,
+        EngineCause::UpdateBelowMinimum,
+        EngineCause::UpdateTooLarge,
+        EngineCause::FlashFailed,
+        EngineCause::Configuration,
+    ];
+
     /// Stable code (0x50–0x6F).
     pub const fn code(self) -> u8 {
         match self {
@@ -68,7 +78,7 @@ impl EngineCause {
     }
 }
 
-// Codes and messages are for the USART3 report only.
+// Codes are for the USART3 report only.
 #[cfg_attr(not(feature = "logging"), allow(dead_code))]
 impl Refusal {
     /// Stable code.
@@ -81,15 +91,94 @@ impl Refusal {
             Refusal::Engine(cause) => cause.code(),
         }
     }
+}
 
-    /// One-line explanation.
-    pub const fn message(&self) -> &'static str {
-        match self {
-            Refusal::Boot(reason) => reason.message(),
-            #[cfg(feature = "verify")]
-            Refusal::Image(error) => error.message(),
-            #[cfg(all(feature = "verify", not(feature = "single-slot")))]
-            Refusal::Engine(cause) => cause.message(),
+/// `[(code, message); N]` from an `ALL` list of refusal reasons, at compile time.
+#[cfg(feature = "logging")]
+macro_rules! entries {
+    ($all:expr) => {{
+        let mut entries = [(0u8, ""); $all.len()];
+        let mut index = 0;
+        while index < entries.len() {
+            entries[index] = ($all[index].code(), $all[index].message());
+            index += 1;
         }
+        entries
+    }};
+}
+
+/// Every refusal's code and message, in groups (stay reasons, image errors, engine causes).
+#[cfg(feature = "logging")]
+const GROUPS: &[&[(u8, &str)]] = &[
+    &entries!(slingshot_boot::StayReason::ALL),
+    #[cfg(feature = "verify")]
+    &entries!(slingshot_image::ImageError::ALL),
+    #[cfg(all(feature = "verify", not(feature = "single-slot")))]
+    &entries!(EngineCause::ALL),
+];
+
+/// Bytes of [`CATALOGUE`]: per message its code, its text and a zero byte.
+#[cfg(feature = "logging")]
+const CATALOGUE_LENGTH: usize = {
+    let mut length = 0;
+    let mut group = 0;
+    while group < GROUPS.len() {
+        let mut index = 0;
+        while index < GROUPS[group].len() {
+            length += GROUPS[group][index].1.len() + 2;
+            index += 1;
+        }
+        group += 1;
     }
+    length
+};
+
+/// The refusal messages as the bootloader stores them: one byte array built at compile time
+/// from the crates' own `message()`s, each entry the code, the text (printable ASCII) and a
+/// zero byte, looked up by code ([`message`]). It replaces a pointer-and-length table per
+/// enum and the nested matches that picked an entry (docs/SIZE_HISTORY.md has the figures).
+#[cfg(feature = "logging")]
+static CATALOGUE: [u8; CATALOGUE_LENGTH] = {
+    let mut bytes = [0u8; CATALOGUE_LENGTH];
+    let mut at = 0;
+    let mut group = 0;
+    while group < GROUPS.len() {
+        let mut index = 0;
+        while index < GROUPS[group].len() {
+            let (code, message) = GROUPS[group][index];
+            assert!(code != 0, "code 0 would read as an entry's end");
+            bytes[at] = code;
+            let text = message.as_bytes();
+            let mut position = 0;
+            while position < text.len() {
+                assert!(text[position] >= 0x20, "a message holds a control byte");
+                bytes[at + 1 + position] = text[position];
+                position += 1;
+            }
+            // The zero byte after the text is already there.
+            at += text.len() + 2;
+            index += 1;
+        }
+        group += 1;
+    }
+    bytes
+};
+
+/// The one-line explanation for the refusal with `code`, from [`CATALOGUE`] (empty for a
+/// code without one, which no refusal has).
+#[cfg(feature = "logging")]
+#[inline(never)]
+pub fn message(code: u8) -> &'static [u8] {
+    let mut rest: &[u8] = &CATALOGUE;
+    while let [entry_code, text @ ..] = rest {
+        let length = text
+            .iter()
+            .position(|&byte| byte == 0)
+            .unwrap_or(text.len());
+        if *entry_code == code {
+            return &text[..length];
+        }
+        rest = text.get(length + 1..).unwrap_or(&[]);
+    }
+    &[]
 }

@@ -27,6 +27,12 @@ impl Line {
         self
     }
 
+    /// Append the message of the refusal with `code` (`crate::refusal::message`).
+    fn message(&mut self, code: u8) -> &mut Self {
+        output::push(crate::refusal::message(code));
+        self
+    }
+
     /// Append `0x` and the lowest `digits` hex digits of `value` (lower case).
     fn hex(&mut self, value: u32, digits: u32) -> &mut Self {
         output::push(b"0x");
@@ -70,11 +76,12 @@ impl Line {
 /// Print `slingshot: `, `text`, `0xCC: message` for a refusal.
 #[cfg(feature = "logging")]
 fn refusal_line(text: &str, refusal: Refusal) {
+    let code = refusal.code();
     Line::start()
         .text(text)
-        .hex(u32::from(refusal.code()), 2)
+        .hex(u32::from(code), 2)
         .text(": ")
-        .text(refusal.message())
+        .message(code)
         .end();
 }
 
@@ -189,17 +196,22 @@ pub fn update_refused(refusal: Refusal) {
     let _ = refusal;
 }
 
-/// Say that the update engine cannot run and only the primary image is verified and booted.
+/// Say that the update engine cannot run (`cause`; `None`: the flash interface does not
+/// respond, as in QEMU) and only the primary image is verified and booted.
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
-pub fn engine_unavailable(why: &str) {
+pub fn engine_unavailable(cause: Option<crate::refusal::EngineCause>) {
     #[cfg(feature = "logging")]
-    Line::start()
-        .text("update engine off (")
-        .text(why)
-        .text("): verifying the primary image only")
-        .end();
+    {
+        let mut line = Line::start();
+        line.text("update engine off (");
+        match cause {
+            Some(cause) => line.message(cause.code()),
+            None => line.text("the flash interface does not respond"),
+        };
+        line.text("): verifying the primary image only").end();
+    }
     #[cfg(not(feature = "logging"))]
-    let _ = why;
+    let _ = cause;
 }
 
 /// Say what the update engine did on this boot (installed, reverted).

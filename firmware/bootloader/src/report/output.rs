@@ -48,6 +48,7 @@ impl Queue {
     }
 
     /// Send the next byte if USART3 has room; whether bytes remain.
+    #[cfg(feature = "verify")]
     fn pump(&mut self) -> bool {
         if self.sent < self.length {
             let byte = self.bytes[self.sent];
@@ -80,7 +81,9 @@ pub fn push(bytes: &[u8]) {
     with_queue(|queue| bytes.iter().for_each(|&byte| queue.push(byte)));
 }
 
-/// Send the next queued byte if USART3 can take it; returns whether bytes remain queued.
+/// Send the next queued byte if USART3 can take it; returns whether bytes remain queued (between
+/// blocks of the image hash: only with `verify`).
+#[cfg(feature = "verify")]
 pub fn pump() -> bool {
     with_queue(Queue::pump)
 }

@@ -21,15 +21,13 @@ fn tracked_flash() -> TrackedFlash {
     TrackedFlash::for_primary_slot()
 }
 
-/// Why no install can run where the flash interface does not answer (QEMU).
-pub(super) const NO_FLASH_INTERFACE: &str = "the flash interface does not respond";
-
-/// The engine, if it can run on this device.
-fn engine() -> Result<DualSlotEngine, &'static str> {
+/// The engine, if it can run on this device; otherwise why not (`None`: the flash interface
+/// does not respond, as in QEMU).
+fn engine() -> Result<DualSlotEngine, Option<EngineCause>> {
     if !flash_interface::flash_interface_responds() {
-        return Err(NO_FLASH_INTERFACE);
+        return Err(None);
     }
-    let configuration = ENGINE_CONFIGURATION.ok_or(EngineCause::Configuration.message())?;
+    let configuration = ENGINE_CONFIGURATION.ok_or(Some(EngineCause::Configuration))?;
     Ok(DualSlotEngine::new(configuration))
 }
 
@@ -60,7 +58,7 @@ pub fn boot() -> Result<Cleared, Refusal> {
     let outcome = match engine.boot(&mut flash, &mut verifier) {
         Ok(outcome) => outcome,
         Err(_) => {
-            report::engine_unavailable(EngineCause::FlashFailed.message());
+            report::engine_unavailable(Some(EngineCause::FlashFailed));
             return verify_primary_only(&mut flash, &mut verifier);
         }
     };

@@ -7,7 +7,7 @@
 //! bootloader verifies the primary image and boots it if it is whole, and says so (the same
 //! degraded path as the dual-slot plan's).
 
-use super::dual_slot::{clear, update_refusal, verify_primary_only, NO_FLASH_INTERFACE};
+use super::dual_slot::{clear, update_refusal, verify_primary_only};
 use super::tracked_flash::TrackedFlash;
 use super::verifier::SignedImageVerifier;
 use super::Cleared;
@@ -32,13 +32,13 @@ pub fn boot() -> Result<Cleared, Refusal> {
     let mut flash = TrackedFlash::for_primary_slot();
     let mut verifier = SignedImageVerifier::new();
     if !flash_interface::flash_interface_responds() {
-        report::engine_unavailable(NO_FLASH_INTERFACE);
+        report::engine_unavailable(None);
         return verify_primary_only(&mut flash, &mut verifier);
     }
     let outcome = match ENGINE.boot(&mut flash, &mut verifier) {
         Ok(outcome) => outcome,
         Err(_) => {
-            report::engine_unavailable(EngineCause::FlashFailed.message());
+            report::engine_unavailable(Some(EngineCause::FlashFailed));
             return verify_primary_only(&mut flash, &mut verifier);
         }
     };
