@@ -1,98 +1,136 @@
 //! What the bootloader tells a human over USART3 (the ST-LINK virtual COM port). Compiled
 //! to nothing without the `logging` feature, so the quiet bootloader stays within 2 KB.
 //!
-//! Lines are assembled by `Line` from text, hex and decimal numbers rather than with
-//! `core::fmt`, whose machinery costs about 2 KB of the verifying bootloader's flash.
+//! Every line goes through one function, [`line`]: a format built at compile time (text with
+//! one-byte markers for the numbers, [`marker`]) and the numbers, printed in hex or decimal by
+//! its own few instructions rather than by `core::fmt`, whose machinery costs about 2 KB of
+//! the verifying bootloader's flash. A message thus costs its text and one call.
 
 #[cfg(feature = "logging")]
 mod output;
 
 use crate::refusal::Refusal;
 
-/// One line of output: `slingshot: `, the parts, CR LF, through the output queue.
+/// Argument markers in a line's format (bytes below 0x20, which no text holds): the next
+/// argument in decimal, in hex with 2, 3, 4 or 8 digits (`0x` and lower case), or the message
+/// of the refusal whose code it is.
 #[cfg(feature = "logging")]
-struct Line;
+#[allow(dead_code)] // The plain validate-and-jump prints fewer kinds of lines.
+mod marker {
+    /// Decimal.
+    pub const DECIMAL: u8 = 0x01;
+    /// `0x` and two hex digits (marker values 2–8 give that many digits).
+    pub const HEX_2: u8 = 0x02;
+    /// `0x` and three hex digits.
+    pub const HEX_3: u8 = 0x03;
+    /// `0x` and four hex digits.
+    pub const HEX_4: u8 = 0x04;
+    /// `0x` and eight hex digits.
+    pub const HEX_8: u8 = 0x08;
+    /// The refusal message for the code (`crate::refusal::message`).
+    pub const MESSAGE: u8 = 0x0B;
+}
 
+/// A line's format, built at compile time from text pieces and [`marker`]s: one byte string.
 #[cfg(feature = "logging")]
-impl Line {
-    /// Start a line with the `slingshot: ` prefix.
-    fn start() -> Self {
-        output::push(b"slingshot: ");
-        Self
-    }
+macro_rules! line_format {
+    ($($piece:expr),* $(,)?) => {{
+        const PIECES: &[&[u8]] = &[$(line_format!(@bytes $piece)),*];
+        const LENGTH: usize = {
+            let mut length = 0;
+            let mut index = 0;
+            while index < PIECES.len() {
+                length += PIECES[index].len();
+                index += 1;
+            }
+            length
+        };
+        const BYTES: [u8; LENGTH] = {
+            let mut bytes = [0u8; LENGTH];
+            let mut at = 0;
+            let mut index = 0;
+            while index < PIECES.len() {
+                let mut position = 0;
+                while position < PIECES[index].len() {
+                    bytes[at] = PIECES[index][position];
+                    at += 1;
+                    position += 1;
+                }
+                index += 1;
+            }
+            bytes
+        };
+        &BYTES
+    }};
+    (@bytes $piece:literal) => { $piece.as_bytes() };
+    (@bytes $marker:expr) => { &[$marker] };
+}
 
-    /// Append text.
-    fn text(&mut self, text: &str) -> &mut Self {
-        output::push(text.as_bytes());
-        self
-    }
-
-    /// Append the message of the refusal with `code` (`crate::refusal::message`).
-    fn message(&mut self, code: u8) -> &mut Self {
-        output::push(crate::refusal::message(code));
-        self
-    }
-
-    /// Append `0x` and the lowest `digits` hex digits of `value` (lower case).
-    fn hex(&mut self, value: u32, digits: u32) -> &mut Self {
-        output::push(b"0x");
-        for index in (0..digits).rev() {
-            let nibble = ((value >> (index * 4)) & 0xF) as u8;
-            let digit = if nibble < 10 {
-                b'0' + nibble
-            } else {
-                b'a' + nibble - 10
-            };
-            output::push(&[digit]);
+/// Queue one line: `slingshot: `, then `format` with each marker replaced by the next of
+/// `arguments` ([`marker`]), then CR LF; and, with `send`, wait until it has left. One
+/// function for every line, so each message costs its text and one call.
+#[cfg(feature = "logging")]
+#[inline(never)]
+fn line(format: &[u8], arguments: &[u32], send: bool) {
+    output::push(b"slingshot: ");
+    let mut arguments = arguments.iter();
+    for &byte in format {
+        if byte >= 0x20 {
+            output::push(&[byte]);
+            continue;
         }
-        self
-    }
-
-    /// Append `value` in decimal.
-    #[cfg(feature = "verify")]
-    fn decimal(&mut self, mut value: u32) -> &mut Self {
-        let mut digits = [0u8; 10];
-        let mut count = 0;
-        loop {
-            digits[count] = b'0' + (value % 10) as u8;
-            count += 1;
-            value /= 10;
-            if value == 0 {
-                break;
+        let value = arguments.next().copied().unwrap_or(0);
+        if byte == marker::DECIMAL {
+            let mut digits = [0u8; 10];
+            let mut count = 0;
+            let mut rest = value;
+            loop {
+                digits[count] = b'0' + (rest % 10) as u8;
+                count += 1;
+                rest /= 10;
+                if rest == 0 {
+                    break;
+                }
+            }
+            digits[..count].reverse();
+            output::push(&digits[..count]);
+        } else if byte == marker::MESSAGE {
+            output::push(crate::refusal::message(value as u8));
+        } else {
+            output::push(b"0x");
+            for index in (0..u32::from(byte)).rev() {
+                let nibble = ((value >> (index * 4)) & 0xF) as u8;
+                let digit = if nibble < 10 {
+                    b'0' + nibble
+                } else {
+                    b'a' + nibble - 10
+                };
+                output::push(&[digit]);
             }
         }
-        digits[..count].reverse();
-        output::push(&digits[..count]);
-        self
     }
-
-    /// End the line and wait until it is sent.
-    fn end(&mut self) {
-        output::push(b"\r\n");
+    output::push(b"\r\n");
+    if send {
         output::flush();
     }
 }
 
-/// Print `slingshot: `, `text`, `0xCC: message` for a refusal.
+/// Print `slingshot: `, `prefix`, `0xCC: message` for a refusal.
 #[cfg(feature = "logging")]
-fn refusal_line(text: &str, refusal: Refusal) {
-    let code = refusal.code();
-    Line::start()
-        .text(text)
-        .hex(u32::from(code), 2)
-        .text(": ")
-        .message(code)
-        .end();
+fn refusal_line(format: &[u8], refusal: Refusal) {
+    let code = u32::from(refusal.code());
+    line(format, &[code, code], true);
 }
 
 /// Say that the application at `vector_table` is being started (the plain validate-and-jump).
 #[cfg(not(feature = "verify"))]
 pub fn handing_off(vector_table: u32) {
     #[cfg(feature = "logging")]
-    Line::start()
-        .text("starting application at ")
-        .hex(vector_table, 8)
-        .end();
+    line(
+        line_format!("starting application at ", marker::HEX_8),
+        &[vector_table],
+        true,
+    );
     #[cfg(not(feature = "logging"))]
     let _ = vector_table;
 }
@@ -105,22 +143,31 @@ pub fn handing_off(vector_table: u32) {
 #[cfg(feature = "verify")]
 pub fn verifying(version: slingshot_image::Version, security_counter: u32, load_address: u32) {
     #[cfg(feature = "logging")]
-    {
-        Line::start()
-            .text("verifying v")
-            .decimal(u32::from(version.major))
-            .text(".")
-            .decimal(u32::from(version.minor))
-            .text(".")
-            .decimal(u32::from(version.patch))
-            .text("+")
-            .decimal(version.build)
-            .text(" (security counter ")
-            .decimal(security_counter)
-            .text(") at ")
-            .hex(load_address, 8);
-        output::push(b"\r\n");
-    }
+    line(
+        line_format!(
+            "verifying v",
+            marker::DECIMAL,
+            ".",
+            marker::DECIMAL,
+            ".",
+            marker::DECIMAL,
+            "+",
+            marker::DECIMAL,
+            " (security counter ",
+            marker::DECIMAL,
+            ") at ",
+            marker::HEX_8,
+        ),
+        &[
+            u32::from(version.major),
+            u32::from(version.minor),
+            u32::from(version.patch),
+            version.build,
+            security_counter,
+            load_address,
+        ],
+        false,
+    );
     #[cfg(not(feature = "logging"))]
     let _ = (version, security_counter, load_address);
 }
@@ -146,15 +193,13 @@ pub fn flush() {
 #[cfg(feature = "verify")]
 pub fn starting_on_trial(watchdog: Option<u32>) {
     #[cfg(feature = "logging")]
-    {
-        let mut line = Line::start();
-        line.text("on trial");
-        if let Some(milliseconds) = watchdog {
-            line.text(", independent watchdog ")
-                .decimal(milliseconds)
-                .text(" ms");
-        }
-        line.end();
+    match watchdog {
+        Some(milliseconds) => line(
+            line_format!("on trial, independent watchdog ", marker::DECIMAL, " ms"),
+            &[milliseconds],
+            true,
+        ),
+        None => line(b"on trial", &[], true),
     }
     #[cfg(not(feature = "logging"))]
     let _ = watchdog;
@@ -163,7 +208,15 @@ pub fn starting_on_trial(watchdog: Option<u32>) {
 /// Say why the bootloader stays in bootloader mode.
 pub fn staying(refusal: Refusal) {
     #[cfg(feature = "logging")]
-    refusal_line("staying in bootloader: reason ", refusal);
+    refusal_line(
+        line_format!(
+            "staying in bootloader: reason ",
+            marker::HEX_2,
+            ": ",
+            marker::MESSAGE
+        ),
+        refusal,
+    );
     #[cfg(not(feature = "logging"))]
     let _ = refusal;
 }
@@ -174,15 +227,23 @@ pub fn staying(refusal: Refusal) {
 #[cfg(feature = "verify")]
 pub fn wrong_part(wrong: slingshot_boot::WrongPart) {
     #[cfg(feature = "logging")]
-    Line::start()
-        .text("wrong part: built for DEV_ID ")
-        .hex(u32::from(wrong.expected.device_id), 3)
-        .text(", the chip reads IDCODE ")
-        .hex(wrong.found.idcode, 8)
-        .text(" and F_SIZE ")
-        .hex(u32::from(wrong.found.flash_size_kib.unwrap_or(0)), 4)
-        .text(" (KB; 0: not read); changing nothing")
-        .end();
+    line(
+        line_format!(
+            "wrong part: built for DEV_ID ",
+            marker::HEX_3,
+            ", the chip reads IDCODE ",
+            marker::HEX_8,
+            " and F_SIZE ",
+            marker::HEX_4,
+            " (KB; 0: not read); changing nothing",
+        ),
+        &[
+            u32::from(wrong.expected.device_id),
+            wrong.found.idcode,
+            u32::from(wrong.found.flash_size_kib.unwrap_or(0)),
+        ],
+        true,
+    );
     #[cfg(not(feature = "logging"))]
     let _ = wrong;
 }
@@ -191,7 +252,15 @@ pub fn wrong_part(wrong: slingshot_boot::WrongPart) {
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
 pub fn update_refused(refusal: Refusal) {
     #[cfg(feature = "logging")]
-    refusal_line("update refused: reason ", refusal);
+    refusal_line(
+        line_format!(
+            "update refused: reason ",
+            marker::HEX_2,
+            ": ",
+            marker::MESSAGE
+        ),
+        refusal,
+    );
     #[cfg(not(feature = "logging"))]
     let _ = refusal;
 }
@@ -201,14 +270,22 @@ pub fn update_refused(refusal: Refusal) {
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
 pub fn engine_unavailable(cause: Option<crate::refusal::EngineCause>) {
     #[cfg(feature = "logging")]
-    {
-        let mut line = Line::start();
-        line.text("update engine off (");
-        match cause {
-            Some(cause) => line.message(cause.code()),
-            None => line.text("the flash interface does not respond"),
-        };
-        line.text("): verifying the primary image only").end();
+    match cause {
+        Some(cause) => line(
+            line_format!(
+                "update engine off (",
+                marker::MESSAGE,
+                "): verifying the primary image only"
+            ),
+            &[u32::from(cause.code())],
+            true,
+        ),
+        None => line(
+            b"update engine off (the flash interface does not respond): verifying the primary \
+              image only",
+            &[],
+            true,
+        ),
     }
     #[cfg(not(feature = "logging"))]
     let _ = cause;
@@ -218,7 +295,7 @@ pub fn engine_unavailable(cause: Option<crate::refusal::EngineCause>) {
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
 pub fn engine_event(what: &str) {
     #[cfg(feature = "logging")]
-    Line::start().text(what).end();
+    line(what.as_bytes(), &[], true);
     #[cfg(not(feature = "logging"))]
     let _ = what;
 }
