@@ -121,11 +121,21 @@ impl FlashGeometry {
         }
     }
 
-    /// The sectors that overlap `region`, in address order.
-    pub fn sectors_in(&self, region: Region) -> impl Iterator<Item = &'static Sector> + Clone {
-        self.sectors
+    /// The sectors that overlap `region`, in address order: a run of consecutive sectors
+    /// (they are contiguous and in address order), so counting them or taking the n-th is
+    /// immediate.
+    pub fn sectors_in(&self, region: Region) -> core::slice::Iter<'static, Sector> {
+        let sectors = self.sectors;
+        let first = sectors
             .iter()
-            .filter(move |sector| sector.region().overlaps(region))
+            .position(|sector| sector.region().overlaps(region))
+            .unwrap_or(sectors.len());
+        let rest = sectors.get(first..).unwrap_or(&[]);
+        let count = rest
+            .iter()
+            .take_while(|sector| sector.region().overlaps(region))
+            .count();
+        rest.get(..count).unwrap_or(&[]).iter()
     }
 
     /// The largest sector size.

@@ -223,3 +223,41 @@ fn the_firmware_defaults_to_the_nucleo_f429zi_dual_slot_layout() {
     assert_eq!(slingshot_layout::ACTIVE.name, "nucleo-f429zi-dual");
     assert_eq!(slingshot_layout::BUILD_BOARD.name, "nucleo-f429zi");
 }
+
+/// `sectors_in` (a run of the sector table, cut by two searches) gives exactly the sectors
+/// that overlap the region, for every part and regions starting and ending on, inside and
+/// beyond every sector, empty ones included.
+#[test]
+fn sectors_in_gives_exactly_the_overlapping_sectors() {
+    for part in ALL_PARTS {
+        let flash = part.flash;
+        let mut points: Vec<u32> = vec![0, flash.base - 1, flash.region().end() + 7];
+        for sector in flash.sectors {
+            points.extend([
+                sector.start,
+                sector.start + 1,
+                sector.start + sector.size - 1,
+            ]);
+        }
+        points.push(flash.region().end());
+        for &start in &points {
+            for &end in &points {
+                if end < start {
+                    continue;
+                }
+                let region = slingshot_layout::Region::new(start, end - start);
+                let expected: Vec<u8> = flash
+                    .sectors
+                    .iter()
+                    .filter(|sector| sector.region().overlaps(region))
+                    .map(|sector| sector.number)
+                    .collect();
+                let found: Vec<u8> = flash
+                    .sectors_in(region)
+                    .map(|sector| sector.number)
+                    .collect();
+                assert_eq!(found, expected, "{} {region:x?}", part.name);
+            }
+        }
+    }
+}
