@@ -240,6 +240,7 @@ const TWIN_SYSTEM_TESTS: &[&str] = &[
     "errata",
     "firmware_boot",
     "install_power_cuts",
+    "memory_functions",
     "other_boards",
     "overwrite_boards",
     "protect",

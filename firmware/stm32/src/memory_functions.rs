@@ -1,10 +1,12 @@
-//! Small `memcpy`, `memset` and their ARM EABI aliases (`__aeabi_memcpy*`, `__aeabi_memset*`,
-//! `__aeabi_memclr*`) in Thumb-2 assembly, for the bootloader's flash budget (feature
+//! Small `memcpy`, `memset`, `memcmp` and their aliases (`__aeabi_memcpy*`, `__aeabi_memset*`,
+//! `__aeabi_memclr*`, `bcmp`) in Thumb-2 assembly, for the bootloader's flash budget (feature
 //! `compact-memory-functions`).
 //!
 //! Why by hand: the compiler's own versions (from `compiler_builtins`, linked weakly) are
-//! tuned for speed with separate aligned, unaligned and tail paths, and take about 1.8 KB of
-//! the bootloader's flash; these take under 100 bytes. No crate ships size-optimised ones.
+//! tuned for speed with separate aligned, unaligned and tail paths, and take about 1.9 KB of
+//! the bootloader's flash; these take about 150 bytes (`memcmp` 116 → 24 B). No crate ships
+//! size-optimised ones. `memcmp` compares a byte at a time: the bootloader compares digests,
+//! key ids and descriptors of a few dozen bytes.
 //! They copy or fill a word at a time when the addresses allow it, else a byte at a time: the
 //! bootloader's copies are journal records, frames and small structures (the image is hashed
 //! in place, never copied), so speed hardly matters. Written in assembly, not Rust, because
@@ -12,13 +14,15 @@
 //!
 //! Contract of every routine (AAPCS): arguments in r0–r2, only r0–r3, r12 and the flags are
 //! changed (`memcpy` saves and restores r4–r6 on the stack for its 16-byte `ldm`/`stm` loop),
-//! `memcpy` and `memset` return the destination in r0. Regions must not overlap (`memmove` is
-//! not replaced).
+//! `memcpy` and `memset` return the destination in r0, `memcmp` and `bcmp` the difference of
+//! the first differing bytes as unsigned values (zero when all `n` are equal). Regions must not
+//! overlap (`memmove` is not replaced).
 
 use core::arch::global_asm;
 
-// SAFETY: these are the C library's `memcpy(dest, src, n)` and `memset(dest, c, n)` and the
-// ARM run-time ABI's `__aeabi_memcpy{,4,8}(dest, src, n)`, `__aeabi_memset{,4,8}(dest, n, c)`
+// SAFETY: these are the C library's `memcpy(dest, src, n)`, `memset(dest, c, n)`,
+// `memcmp(a, b, n)` and `bcmp(a, b, n)` (which reads the `n` bytes at `a` and `b` and writes
+// nothing) and the ARM run-time ABI's `__aeabi_memcpy{,4,8}(dest, src, n)`, `__aeabi_memset{,4,8}(dest, n, c)`
 // and `__aeabi_memclr{,4,8}(dest, n)` (RTABI §4.3.4), with exactly those contracts: they
 // write the `n` bytes at `dest` and read the `n` bytes at `src`, nothing else; word accesses
 // are used only when both addresses are 4-byte aligned (so no unaligned access is ever made),
@@ -131,5 +135,27 @@ __aeabi_memset8:
     bne     5b
 6:  bx      lr
     .size memset, . - memset
+
+    .section .text.slingshot_memcmp, "ax", %progbits
+    .p2align 1
+    .global memcmp
+    .global bcmp
+    .type memcmp, %function
+    .type bcmp, %function
+    .thumb_func
+memcmp:
+    .thumb_func
+bcmp:
+    mov     r3, r0
+    movs    r0, #0
+    cbz     r2, 1f
+0:  ldrb    r0, [r3], #1
+    ldrb    r12, [r1], #1
+    subs    r0, r0, r12
+    bne     1f
+    subs    r2, r2, #1
+    bne     0b
+1:  bx      lr
+    .size memcmp, . - memcmp
 "#
 );
