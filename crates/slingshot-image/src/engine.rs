@@ -180,15 +180,13 @@ impl<E: Sha256Engine> Sha256Hasher<E> {
     /// Pad the message (a 1 bit, zeros, the 64-bit big-endian bit length) and return the digest.
     pub fn finalize(mut self) -> [u8; DIGEST_SIZE] {
         let bit_length = self.length.wrapping_mul(8);
-        // `buffered < 64` always holds between calls.
-        self.buffer[self.buffered] = 0x80;
-        self.buffer[self.buffered + 1..].fill(0);
-        if self.buffered + 1 > SHA256_BLOCK_SIZE - 8 {
-            E::compress(&mut self.state, core::slice::from_ref(&self.buffer));
-            self.buffer = [0; SHA256_BLOCK_SIZE];
+        // The padding goes through `update` a byte at a time (at most 72 calls once per
+        // message): no second copy of the buffering and block handling.
+        self.update(&[0x80]);
+        while self.buffered != SHA256_BLOCK_SIZE - 8 {
+            self.update(&[0]);
         }
-        self.buffer[SHA256_BLOCK_SIZE - 8..].copy_from_slice(&bit_length.to_be_bytes());
-        E::compress(&mut self.state, core::slice::from_ref(&self.buffer));
+        self.update(&bit_length.to_be_bytes());
         let mut digest = [0; DIGEST_SIZE];
         for (bytes, word) in digest.chunks_exact_mut(4).zip(self.state) {
             bytes.copy_from_slice(&word.to_be_bytes());
