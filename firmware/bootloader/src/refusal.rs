@@ -115,7 +115,14 @@ const GROUPS: &[&[(u8, &str)]] = &[
     &entries!(slingshot_image::ImageError::ALL),
     #[cfg(all(feature = "verify", not(feature = "single-slot")))]
     &entries!(EngineCause::ALL),
+    #[cfg(all(feature = "verify", not(feature = "single-slot")))]
+    &[(NO_FLASH_INTERFACE, "the flash interface does not respond")],
 ];
+
+/// The catalogue entry of why the update engine cannot run in QEMU (no refusal has this code:
+/// the line that prints it does not show it).
+#[cfg(all(feature = "logging", feature = "verify", not(feature = "single-slot")))]
+pub const NO_FLASH_INTERFACE: u8 = 0x7F;
 
 /// Bytes of [`CATALOGUE`]: per message its code, its text and a zero byte.
 #[cfg(feature = "logging")]

@@ -270,23 +270,17 @@ pub fn update_refused(refusal: Refusal) {
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
 pub fn engine_unavailable(cause: Option<crate::refusal::EngineCause>) {
     #[cfg(feature = "logging")]
-    match cause {
-        Some(cause) => line(
-            line_format!(
-                "update engine off (",
-                marker::MESSAGE,
-                "): verifying the primary image only"
-            ),
-            &[u32::from(cause.code())],
-            true,
+    line(
+        line_format!(
+            "update engine off (",
+            marker::MESSAGE,
+            "): verifying the primary image only"
         ),
-        None => line(
-            b"update engine off (the flash interface does not respond): verifying the primary \
-              image only",
-            &[],
-            true,
-        ),
-    }
+        &[u32::from(
+            cause.map_or(crate::refusal::NO_FLASH_INTERFACE, |cause| cause.code()),
+        )],
+        true,
+    );
     #[cfg(not(feature = "logging"))]
     let _ = cause;
 }
