@@ -149,14 +149,44 @@ pub fn section(report: &mut String) -> Result<()> {
     )?;
     let features_total: i64 = costs.iter().map(|cost| cost.cost).sum();
     let goal = crate::budgets::DEFAULT_GOAL;
+    let gap = default as i64 - goal as i64;
+    // What the gap means in features: which one alone costs as much, and how much every part
+    // of the build would have to shrink for all of them to fit.
+    let large_enough: Vec<String> = costs
+        .iter()
+        .filter(|cost| cost.cost >= gap)
+        .map(|cost| format!("`{}`", cost.feature))
+        .collect();
+    let gap_text = if gap <= 0 {
+        format!(
+            "The default build is {} B below the goal of {goal} B.",
+            -gap
+        )
+    } else {
+        let count = match large_enough.len() {
+            0 => "none".to_owned(),
+            1 => "one".to_owned(),
+            count => count.to_string(),
+        };
+        format!(
+            "The goal of {goal} B is {gap} B below the default build: {count} of the features \
+             alone costs that much ({}), so with every feature kept the whole build, core and \
+             features alike, would have to shrink by {:.1} %.",
+            if large_enough.is_empty() {
+                "removing any one would not reach it".to_owned()
+            } else {
+                large_enough.join(", ")
+            },
+            gap as f64 * 100.0 / default as f64
+        )
+    };
     writeln!(
         report,
         "\nThe features on top of the verifying core ({core} B) cost {features_total} B \
-         together. The goal of {goal} B is {} B below the default build. Every lever measured \
-         so far and what it gave is in docs/SIZE_HISTORY.md.\n\nReproduce: `cargo xtask bench` \
-         (each row is `cargo build --release -p slingshot-bootloader --no-default-features \
-         --features …` in firmware/, measured like `cargo xtask size`).\n",
-        default as i64 - goal as i64
+         together. {gap_text} Every lever measured so far and what it gave is in \
+         docs/SIZE_HISTORY.md.\n\nReproduce: `cargo xtask bench` (each row is `cargo build \
+         --release -p slingshot-bootloader --no-default-features --features …` in firmware/, \
+         measured like `cargo xtask size`).\n"
     )?;
     Ok(())
 }

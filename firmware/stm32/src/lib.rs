@@ -19,8 +19,8 @@
 //! - [`sha256`]: the SHA-256 block function in Thumb-2 assembly (image verification).
 //! - `interrupt_table` (without the feature `device-interrupts`): a one-entry interrupt vector
 //!   table for programs that enable no interrupt, in place of the PAC's 91 entries.
-//! - `memory_functions` (feature `compact-memory-functions`): small `memcpy`/`memset` and
-//!   their ARM EABI aliases in place of compiler_builtins' fast, large ones.
+//! - `memory_functions` (feature `compact-memory-functions`): small `memcpy`/`memset`/`memcmp`
+//!   and their aliases in place of compiler_builtins' fast, large ones.
 //!
 //! Everything portable (decisions, formats, the update engine) lives in host-tested crates;
 //! what is here only moves bits the reference manual (RM0090) describes.
