@@ -113,6 +113,26 @@ impl Harness {
             .read_memory(address, length as usize)
             .expect("read RAM")
     }
+
+    /// Fills the destination area (the first buffer and the guard bytes around it) with random
+    /// bytes and returns them.
+    fn scramble_destination(&mut self) -> Result<Vec<u8>> {
+        let before = self.random_bytes((LONGEST + 2 * GUARD + 4) as usize);
+        self.twin.write_memory(FIRST - GUARD, &before)?;
+        Ok(before)
+    }
+
+    /// Checks that the destination area holds `before` with `written` at `FIRST + offset`.
+    fn assert_destination(&self, before: &[u8], offset: u32, written: &[u8], context: &str) {
+        let mut expected = before.to_vec();
+        let at = (GUARD + offset) as usize;
+        expected[at..at + written.len()].copy_from_slice(written);
+        assert_eq!(
+            self.read(FIRST - GUARD, before.len() as u32),
+            expected,
+            "{context}"
+        );
+    }
 }
 
 #[test]
@@ -127,25 +147,17 @@ fn memcpy_and_its_aliases_copy_exactly_the_bytes_asked_for() -> Result<()> {
         for destination_offset in 0..4 {
             for source_offset in 0..4 {
                 for length in 0..=LONGEST {
-                    let before = harness.random_bytes((LONGEST + 2 * GUARD + 4) as usize);
+                    let before = harness.scramble_destination()?;
                     let source = harness.random_bytes((LONGEST + 4) as usize);
-                    harness.twin.write_memory(FIRST - GUARD, &before)?;
                     harness.twin.write_memory(SECOND, &source)?;
                     let destination = FIRST + destination_offset;
                     let from = SECOND + source_offset;
                     let returned = harness.call(function, [destination, from, length])?;
-                    let mut expected = before.clone();
-                    let at = (GUARD + destination_offset) as usize;
                     let from_index = source_offset as usize;
-                    expected[at..at + length as usize]
-                        .copy_from_slice(&source[from_index..from_index + length as usize]);
+                    let copied = &source[from_index..from_index + length as usize];
                     let context =
                         format!("{function}(+{destination_offset}, +{source_offset}, {length})");
-                    assert_eq!(
-                        harness.read(FIRST - GUARD, before.len() as u32),
-                        expected,
-                        "{context}"
-                    );
+                    harness.assert_destination(&before, destination_offset, copied, &context);
                     assert_eq!(
                         harness.read(SECOND, source.len() as u32),
                         source,
@@ -176,8 +188,7 @@ fn memset_memclr_and_their_aliases_fill_exactly_the_bytes_asked_for() -> Result<
     for function in functions {
         for offset in 0..4 {
             for length in 0..=LONGEST {
-                let before = harness.random_bytes((LONGEST + 2 * GUARD + 4) as usize);
-                harness.twin.write_memory(FIRST - GUARD, &before)?;
+                let before = harness.scramble_destination()?;
                 let destination = FIRST + offset;
                 // Only the low byte of the value counts.
                 let value = 0x1234_5600 | (harness.random.next_u64() as u32 & 0xFF);
@@ -187,15 +198,9 @@ fn memset_memclr_and_their_aliases_fill_exactly_the_bytes_asked_for() -> Result<
                     _ => ([destination, length, value], value as u8),
                 };
                 let returned = harness.call(function, arguments)?;
-                let mut expected = before.clone();
-                let at = (GUARD + offset) as usize;
-                expected[at..at + length as usize].fill(fill);
                 let context = format!("{function}(+{offset}, {length}, 0x{fill:02x})");
-                assert_eq!(
-                    harness.read(FIRST - GUARD, before.len() as u32),
-                    expected,
-                    "{context}"
-                );
+                let filled = vec![fill; length as usize];
+                harness.assert_destination(&before, offset, &filled, &context);
                 if function == "memset" {
                     assert_eq!(returned, destination, "{context}: return value");
                 }

@@ -155,15 +155,8 @@ static CATALOGUE: [u8; CATALOGUE_LENGTH] = {
             let (code, message) = GROUPS[group][index];
             assert!(code != 0, "code 0 would read as an entry's end");
             bytes[at] = code;
-            let text = message.as_bytes();
-            let mut position = 0;
-            while position < text.len() {
-                assert!(text[position] >= 0x20, "a message holds a control byte");
-                bytes[at + 1 + position] = text[position];
-                position += 1;
-            }
             // The zero byte after the text is already there.
-            at += text.len() + 2;
+            at = crate::report::append_text(&mut bytes, at + 1, message) + 1;
             index += 1;
         }
         group += 1;

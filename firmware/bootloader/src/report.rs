@@ -50,12 +50,7 @@ macro_rules! line_format {
             let mut at = 0;
             let mut index = 0;
             while index < PIECES.len() {
-                let mut position = 0;
-                while position < PIECES[index].len() {
-                    bytes[at] = PIECES[index][position];
-                    at += 1;
-                    position += 1;
-                }
+                at = $crate::report::append(&mut bytes, at, PIECES[index]);
                 index += 1;
             }
             bytes
@@ -64,6 +59,31 @@ macro_rules! line_format {
     }};
     (@bytes $piece:literal) => { $piece.as_bytes() };
     (@bytes $marker:expr) => { &[$marker] };
+}
+
+/// Copies the printable text `piece` into `bytes` at `at` and returns the offset after it: the
+/// compile-time assembly of the line formats and of the refusal catalogue. Fails the build on
+/// a byte below 0x20 in a text (the markers and the catalogue's separators).
+#[cfg(feature = "logging")]
+pub(crate) const fn append_text(bytes: &mut [u8], at: usize, piece: &str) -> usize {
+    let piece = piece.as_bytes();
+    let mut position = 0;
+    while position < piece.len() {
+        assert!(piece[position] >= 0x20, "a message holds a control byte");
+        position += 1;
+    }
+    append(bytes, at, piece)
+}
+
+/// Copies `piece` into `bytes` at `at` and returns the offset after it (compile time).
+#[cfg(feature = "logging")]
+pub(crate) const fn append(bytes: &mut [u8], at: usize, piece: &[u8]) -> usize {
+    let mut position = 0;
+    while position < piece.len() {
+        bytes[at + position] = piece[position];
+        position += 1;
+    }
+    at + piece.len()
 }
 
 /// Queue one line: `slingshot: `, then `format` with each marker replaced by the next of
