@@ -12,14 +12,15 @@ mod output;
 use crate::refusal::Refusal;
 
 /// Argument markers in a line's format (bytes below 0x20, which no text holds): the next
-/// argument in decimal, in hex with 2, 3, 4 or 8 digits (`0x` and lower case), or the message
-/// of the refusal whose code it is.
+/// argument in decimal, in hex with at least 2, 3, 4 or 8 digits (`0x`, lower case, leading
+/// zeros; more digits only for a value that needs them), or the message of the refusal whose
+/// code it is.
 #[cfg(feature = "logging")]
 #[allow(dead_code)] // The plain validate-and-jump prints fewer kinds of lines.
 mod marker {
     /// Decimal.
     pub const DECIMAL: u8 = 0x01;
-    /// `0x` and two hex digits (marker values 2–8 give that many digits).
+    /// `0x` and two hex digits (marker values 2–8 give at least that many digits).
     pub const HEX_2: u8 = 0x02;
     /// `0x` and three hex digits.
     pub const HEX_3: u8 = 0x03;
@@ -100,34 +101,31 @@ fn line(format: &[u8], arguments: &[u32], send: bool) {
             continue;
         }
         let value = arguments.next().copied().unwrap_or(0);
-        if byte == marker::DECIMAL {
-            let mut digits = [0u8; 10];
-            let mut count = 0;
-            let mut rest = value;
-            loop {
-                digits[count] = b'0' + (rest % 10) as u8;
-                count += 1;
-                rest /= 10;
-                if rest == 0 {
-                    break;
-                }
-            }
-            digits[..count].reverse();
-            output::push(&digits[..count]);
-        } else if byte == marker::MESSAGE {
+        if byte == marker::MESSAGE {
             output::push(crate::refusal::message(value as u8));
+            continue;
+        }
+        // A number: decimal, or `0x` and at least `byte` hex digits; built from the end.
+        let (radix, minimum_digits) = if byte == marker::DECIMAL {
+            (10, 1)
         } else {
             output::push(b"0x");
-            for index in (0..u32::from(byte)).rev() {
-                let nibble = ((value >> (index * 4)) & 0xF) as u8;
-                let digit = if nibble < 10 {
-                    b'0' + nibble
-                } else {
-                    b'a' + nibble - 10
-                };
-                output::push(&[digit]);
-            }
+            (16, usize::from(byte))
+        };
+        let mut digits = [0u8; 10];
+        let mut start = digits.len();
+        let mut rest = value;
+        while start > 0 && (rest != 0 || digits.len() - start < minimum_digits) {
+            let digit = (rest % radix) as u8;
+            start -= 1;
+            digits[start] = if digit < 10 {
+                b'0' + digit
+            } else {
+                b'a' + digit - 10
+            };
+            rest /= radix;
         }
+        output::push(&digits[start..]);
     }
     output::push(b"\r\n");
     if send {
