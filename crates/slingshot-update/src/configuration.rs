@@ -120,21 +120,17 @@ impl DualSlotConfiguration {
 
     /// The `index`-th primary sector and its secondary twin.
     pub(crate) fn sector_pair(&self, index: usize) -> (Region, Region) {
-        let primary = self
-            .geometry
+        // `check` proved both slots have the same sector sizes in the same order, so the twin
+        // lies as far into the secondary slot as the sector into the primary one; callers stay
+        // below the sector count.
+        let none = Region::new(0, 0);
+        self.geometry
             .sectors_in(self.primary)
             .nth(index)
-            .map(Sector::region);
-        let secondary = self
-            .geometry
-            .sectors_in(self.secondary)
-            .nth(index)
-            .map(Sector::region);
-        // `check` proved both slots have the same number of sectors; callers stay below it.
-        (
-            primary.unwrap_or(Region::new(0, 0)),
-            secondary.unwrap_or(Region::new(0, 0)),
-        )
+            .map_or((none, none), |sector| {
+                let twin_start = self.secondary.start + (sector.start - self.primary.start);
+                (sector.region(), Region::new(twin_start, sector.size))
+            })
     }
 
     /// Where the copy of the `index`-th primary sector goes in the scratch area. Consecutive
@@ -204,5 +200,43 @@ impl DualSlotConfiguration {
     /// Number of state sectors.
     pub(crate) fn state_sector_count(&self) -> usize {
         self.geometry.sectors_in(self.state).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DualSlotConfiguration;
+    use slingshot_layout::{Region, ALL_LAYOUTS};
+
+    /// `sector_pair` finds the twin by its offset into the secondary slot: for every dual-slot
+    /// layout it must be the secondary slot's sector with the same index, and past the last
+    /// sector both are empty.
+    #[test]
+    fn every_sector_pair_is_the_same_sector_of_both_slots() {
+        let mut dual_slot_layouts = 0;
+        for layout in ALL_LAYOUTS {
+            let Ok(configuration) = DualSlotConfiguration::from_layout(layout) else {
+                continue;
+            };
+            dual_slot_layouts += 1;
+            let geometry = configuration.geometry;
+            let pairs = geometry
+                .sectors_in(configuration.primary)
+                .zip(geometry.sectors_in(configuration.secondary));
+            let mut count = 0;
+            for (index, (primary, secondary)) in pairs.enumerate() {
+                assert_eq!(
+                    configuration.sector_pair(index),
+                    (primary.region(), secondary.region()),
+                    "{} sector {index}",
+                    layout.name
+                );
+                count += 1;
+            }
+            assert_eq!(count, configuration.slot_sector_count(), "{}", layout.name);
+            let none = Region::new(0, 0);
+            assert_eq!(configuration.sector_pair(count), (none, none));
+        }
+        assert!(dual_slot_layouts > 0);
     }
 }
