@@ -31,10 +31,16 @@ impl Version {
     pub const WIRE_SIZE: usize = 7;
 
     pub(crate) fn write(&self, writer: &mut Writer<'_>) {
-        writer.u8(self.major);
-        writer.u8(self.minor);
-        writer.u8(self.patch);
-        writer.u32(self.build);
+        // One write of the seven bytes: one bounds check (this runs in the bootloader).
+        writer.bytes(&self.to_bytes());
+    }
+
+    /// The wire bytes.
+    fn to_bytes(self) -> [u8; Self::WIRE_SIZE] {
+        let [build0, build1, build2, build3] = self.build.to_le_bytes();
+        [
+            self.major, self.minor, self.patch, build0, build1, build2, build3,
+        ]
     }
 
     pub(crate) fn read(reader: &mut Reader<'_>) -> Option<Self> {
@@ -271,20 +277,26 @@ impl DeviceInfo {
 
     #[inline(never)]
     pub(crate) fn write(&self, writer: &mut Writer<'_>) {
-        writer.u32(self.board_id);
-        self.bootloader_version.write(writer);
-        writer.u8(self.layout_name_length.min(MAX_LAYOUT_NAME as u8));
+        // Fields in groups of fixed size, each one write (one bounds check; this runs in the
+        // bootloader).
+        let mut head = [0u8; 4 + Version::WIRE_SIZE + 1];
+        head[..4].copy_from_slice(&self.board_id.to_le_bytes());
+        head[4..4 + Version::WIRE_SIZE].copy_from_slice(&self.bootloader_version.to_bytes());
+        head[4 + Version::WIRE_SIZE] = self.layout_name_length.min(MAX_LAYOUT_NAME as u8);
+        writer.bytes(&head);
         writer.bytes(&self.layout_name);
-        writer.u8(match self.update_mode {
+        let [size0, size1, size2, size3] = self.max_image_size.to_le_bytes();
+        let mode = match self.update_mode {
             UpdateMode::SingleSlot => 0,
             UpdateMode::DualSlot => 1,
             UpdateMode::Overwrite => 2,
-        });
-        writer.u32(self.max_image_size);
-        writer.u8(self.slot_count.min(MAX_SLOTS as u8));
+        };
+        let slot_count = self.slot_count.min(MAX_SLOTS as u8);
+        writer.bytes(&[mode, size0, size1, size2, size3, slot_count]);
         for slot in &self.slots {
-            writer.u8(slot.status.code());
-            slot.version.write(writer);
+            let mut bytes = [slot.status.code(); 1 + Version::WIRE_SIZE];
+            bytes[1..].copy_from_slice(&slot.version.to_bytes());
+            writer.bytes(&bytes);
         }
         writer.u8(self.state.code());
         if let Some(chip) = &self.chip {
