@@ -424,42 +424,55 @@ impl Reply {
 impl Ack {
     /// The Ack reply's payload.
     pub(crate) fn write(&self, writer: &mut Writer<'_>) {
-        writer.u32(self.contiguous);
-        writer.u32(self.credit_limit);
-        writer.u8(self.flags);
-        writer.u32(self.received);
+        // One write of the 13 bytes: one bounds check (this runs in the bootloader).
+        let mut bytes = [self.flags; 13];
+        bytes[..4].copy_from_slice(&self.contiguous.to_le_bytes());
+        bytes[4..8].copy_from_slice(&self.credit_limit.to_le_bytes());
+        bytes[9..].copy_from_slice(&self.received.to_le_bytes());
+        writer.bytes(&bytes);
     }
 }
 
 impl UpdateAccepted {
     /// The UpdateAccepted reply's payload.
     pub(crate) fn write(&self, writer: &mut Writer<'_>) {
-        writer.u32(self.window);
-        writer.u16(self.max_data);
-        writer.u16(self.write_size);
-        writer.u32(self.prefix_end);
-        writer.u32(self.prefix_checksum);
+        // One write of the 16 bytes (one bounds check).
+        let mut bytes = [0u8; 16];
+        bytes[..4].copy_from_slice(&self.window.to_le_bytes());
+        bytes[4..6].copy_from_slice(&self.max_data.to_le_bytes());
+        bytes[6..8].copy_from_slice(&self.write_size.to_le_bytes());
+        bytes[8..12].copy_from_slice(&self.prefix_end.to_le_bytes());
+        bytes[12..].copy_from_slice(&self.prefix_checksum.to_le_bytes());
+        writer.bytes(&bytes);
     }
 }
 
 impl ErrorReply {
     /// The Error reply's payload.
     pub(crate) fn write(&self, writer: &mut Writer<'_>) {
-        writer.u8(self.request_type);
-        writer.u16(self.code.code());
-        writer.u32(self.detail);
+        // One write of the 7 bytes (one bounds check).
+        let mut bytes = [self.request_type; 7];
+        bytes[1..3].copy_from_slice(&self.code.code().to_le_bytes());
+        bytes[3..].copy_from_slice(&self.detail.to_le_bytes());
+        writer.bytes(&bytes);
     }
 }
 
 /// The Checksum reply's payload.
 pub(crate) fn write_checksum(writer: &mut Writer<'_>, offset: u32, length: u32, checksum: u32) {
-    writer.u32(offset);
-    writer.u32(length);
-    writer.u32(checksum);
+    // One write of the 12 bytes (one bounds check).
+    let mut bytes = [0u8; 12];
+    bytes[..4].copy_from_slice(&offset.to_le_bytes());
+    bytes[4..8].copy_from_slice(&length.to_le_bytes());
+    bytes[8..].copy_from_slice(&checksum.to_le_bytes());
+    writer.bytes(&bytes);
 }
 
 /// The BaudAccepted reply's payload.
 pub(crate) fn write_baud_accepted(writer: &mut Writer<'_>, baud: u32, timeout_milliseconds: u16) {
-    writer.u32(baud);
-    writer.u16(timeout_milliseconds);
+    // One write of the 6 bytes (one bounds check).
+    let mut bytes = [0u8; 6];
+    bytes[..4].copy_from_slice(&baud.to_le_bytes());
+    bytes[4..].copy_from_slice(&timeout_milliseconds.to_le_bytes());
+    writer.bytes(&bytes);
 }
