@@ -30,11 +30,6 @@ impl Version {
     /// Bytes on the wire.
     pub const WIRE_SIZE: usize = 7;
 
-    pub(crate) fn write(&self, writer: &mut Writer<'_>) {
-        // One write of the seven bytes: one bounds check (this runs in the bootloader).
-        writer.bytes(&self.to_bytes());
-    }
-
     /// The wire bytes.
     fn to_bytes(self) -> [u8; Self::WIRE_SIZE] {
         let [build0, build1, build2, build3] = self.build.to_le_bytes();
@@ -194,6 +189,11 @@ impl ChipInfo {
 
     pub(crate) fn write(&self, writer: &mut Writer<'_>) {
         // One bounds check for the three words (this runs in the bootloader).
+        writer.bytes(&self.to_bytes());
+    }
+
+    /// The wire bytes.
+    fn to_bytes(self) -> [u8; Self::WIRE_SIZE] {
         let mut bytes = [0u8; Self::WIRE_SIZE];
         for (chunk, word) in
             bytes
@@ -202,7 +202,7 @@ impl ChipInfo {
         {
             chunk.copy_from_slice(&word.to_le_bytes());
         }
-        writer.bytes(&bytes);
+        bytes
     }
 
     pub(crate) fn read(reader: &mut Reader<'_>) -> Option<Self> {
@@ -277,38 +277,48 @@ impl DeviceInfo {
 
     #[inline(never)]
     pub(crate) fn write(&self, writer: &mut Writer<'_>) {
-        // Fields in groups of fixed size, each one write (one bounds check; this runs in the
-        // bootloader).
-        let mut head = [0u8; 4 + Version::WIRE_SIZE + 1];
-        head[..4].copy_from_slice(&self.board_id.to_le_bytes());
-        head[4..4 + Version::WIRE_SIZE].copy_from_slice(&self.bootloader_version.to_bytes());
-        head[4 + Version::WIRE_SIZE] = self.layout_name_length.min(MAX_LAYOUT_NAME as u8);
-        writer.bytes(&head);
-        writer.bytes(&self.layout_name);
-        let [size0, size1, size2, size3] = self.max_image_size.to_le_bytes();
-        let mode = match self.update_mode {
+        // Every field at its fixed offset in one array, written at once: one bounds check
+        // (this runs in the bootloader).
+        const NAME: usize = 4 + Version::WIRE_SIZE + 1;
+        const MODE: usize = NAME + MAX_LAYOUT_NAME;
+        const SLOTS: usize = MODE + 6;
+        const SLOT_SIZE: usize = 1 + Version::WIRE_SIZE;
+        const STATE: usize = SLOTS + MAX_SLOTS * SLOT_SIZE;
+        const CHIP: usize = STATE + 1;
+        const DIGESTS: usize = CHIP + ChipInfo::WIRE_SIZE;
+        const _: () = assert!(CHIP == DeviceInfo::BASE_WIRE_SIZE);
+        const _: () = assert!(DIGESTS + MAX_SLOTS * DIGEST_PREFIX == DeviceInfo::WIRE_SIZE);
+        let mut bytes = [0u8; Self::WIRE_SIZE];
+        bytes[..4].copy_from_slice(&self.board_id.to_le_bytes());
+        bytes[4..NAME - 1].copy_from_slice(&self.bootloader_version.to_bytes());
+        bytes[NAME - 1] = self.layout_name_length.min(MAX_LAYOUT_NAME as u8);
+        bytes[NAME..MODE].copy_from_slice(&self.layout_name);
+        bytes[MODE] = match self.update_mode {
             UpdateMode::SingleSlot => 0,
             UpdateMode::DualSlot => 1,
             UpdateMode::Overwrite => 2,
         };
-        let slot_count = self.slot_count.min(MAX_SLOTS as u8);
-        writer.bytes(&[mode, size0, size1, size2, size3, slot_count]);
-        for slot in &self.slots {
-            let mut bytes = [slot.status.code(); 1 + Version::WIRE_SIZE];
-            bytes[1..].copy_from_slice(&slot.version.to_bytes());
-            writer.bytes(&bytes);
+        bytes[MODE + 1..MODE + 5].copy_from_slice(&self.max_image_size.to_le_bytes());
+        bytes[MODE + 5] = self.slot_count.min(MAX_SLOTS as u8);
+        for (index, slot) in self.slots.iter().enumerate() {
+            let at = SLOTS + index * SLOT_SIZE;
+            bytes[at] = slot.status.code();
+            bytes[at + 1..at + SLOT_SIZE].copy_from_slice(&slot.version.to_bytes());
         }
-        writer.u8(self.state.code());
-        if let Some(chip) = &self.chip {
-            chip.write(writer);
-            // Appended fields follow the chip block (an info without it ends after `state`);
-            // one write for both digests (this runs in the bootloader).
-            let mut digests = [0u8; MAX_SLOTS * DIGEST_PREFIX];
-            for (bytes, slot) in digests.chunks_exact_mut(DIGEST_PREFIX).zip(&self.slots) {
-                bytes.copy_from_slice(&slot.digest);
+        bytes[STATE] = self.state.code();
+        // An info without the chip block ends after `state`; the digests follow the chip.
+        let length = match &self.chip {
+            Some(chip) => {
+                bytes[CHIP..DIGESTS].copy_from_slice(&chip.to_bytes());
+                for (index, slot) in self.slots.iter().enumerate() {
+                    let at = DIGESTS + index * DIGEST_PREFIX;
+                    bytes[at..at + DIGEST_PREFIX].copy_from_slice(&slot.digest);
+                }
+                Self::WIRE_SIZE
             }
-            writer.bytes(&digests);
-        }
+            None => Self::BASE_WIRE_SIZE,
+        };
+        writer.bytes(&bytes[..length]);
     }
 
     pub(crate) fn read(reader: &mut Reader<'_>) -> Option<Self> {
