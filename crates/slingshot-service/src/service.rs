@@ -229,10 +229,9 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
             UpdateError::Flash(_) => Refusal::new(ErrorCode::ReadFailed),
             other => Self::update_refusal(other),
         };
-        engine
+        let state = engine
             .check_secondary_writable(&mut self.flash)
             .map_err(refusal)?;
-        let state = engine.state(&mut self.flash).map_err(refusal)?;
         Ok(state.minimum_security_counter)
     }
 

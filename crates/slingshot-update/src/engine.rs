@@ -334,15 +334,15 @@ impl DualSlotEngine {
     }
 
     /// Application side: fail unless the secondary slot may be written now (no swap in
-    /// progress, no unconfirmed trial whose fallback lives there).
-    pub fn check_secondary_writable<F: NorFlash>(&self, flash: &mut F) -> Result<(), UpdateError> {
-        match self.state(flash)?.phase {
-            Phase::Installing | Phase::Reverting | Phase::Trial => Err(UpdateError::SwapInProgress),
-            Phase::TrialRunning => Err(UpdateError::TrialNotConfirmed),
-            Phase::Idle | Phase::Pending | Phase::Reverted | Phase::Confirmed | Phase::Refused => {
-                Ok(())
-            }
-        }
+    /// progress, no unconfirmed trial whose fallback lives there); otherwise the current state
+    /// (one read of the journal for both).
+    pub fn check_secondary_writable<F: NorFlash>(
+        &self,
+        flash: &mut F,
+    ) -> Result<UpdateState, UpdateError> {
+        let state = self.state(flash)?;
+        secondary_writable(&state)?;
+        Ok(state)
     }
 
     /// Application side: verify the image in the secondary slot and mark it for installation
@@ -353,8 +353,8 @@ impl DualSlotEngine {
         verifier: &mut V,
     ) -> Result<ImageSummary, UpdateError> {
         let mut journal = Journal::open(flash, &self.configuration)?;
-        self.check_secondary_writable(flash)?;
         let state = journal.state();
+        secondary_writable(&state)?;
         let candidate = self
             .verify_slot(flash, verifier, Slot::Secondary)?
             .map_err(UpdateError::Refused)?;
@@ -392,5 +392,17 @@ impl DualSlotEngine {
             ..state
         };
         Ok(journal.append(flash, &self.configuration, confirmed)?)
+    }
+}
+
+/// Whether `state` lets the secondary slot be written: no swap in progress, no unconfirmed
+/// trial whose fallback lives there.
+fn secondary_writable(state: &UpdateState) -> Result<(), UpdateError> {
+    match state.phase {
+        Phase::Installing | Phase::Reverting | Phase::Trial => Err(UpdateError::SwapInProgress),
+        Phase::TrialRunning => Err(UpdateError::TrialNotConfirmed),
+        Phase::Idle | Phase::Pending | Phase::Reverted | Phase::Confirmed | Phase::Refused => {
+            Ok(())
+        }
     }
 }
