@@ -27,9 +27,10 @@ static CONFIGURED: AtomicBool = AtomicBool::new(false);
 
 /// USART3, configured (baud rate for the APB1 clock now) on first use after a flush.
 fn usart() -> Usart {
-    if CONFIGURED.swap(true, Relaxed) {
+    if CONFIGURED.load(Relaxed) {
         Usart::configured()
     } else {
+        CONFIGURED.store(true, Relaxed);
         Usart::new(BAUD)
     }
 }
