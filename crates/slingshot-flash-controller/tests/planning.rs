@@ -106,6 +106,11 @@ fn every_status_error_bit_maps_to_its_error() {
         );
     }
     assert_eq!(CLEAR_ALL & BUSY, 0);
+    // Several bits at once: the first in the order above wins.
+    for (index, &(_, error)) in cases.iter().enumerate() {
+        let status = cases[index..].iter().fold(0, |bits, &(bit, _)| bits | bit);
+        assert_eq!(decode_status(status), Err(error), "status 0x{status:08x}");
+    }
 }
 
 #[test]
