@@ -315,7 +315,9 @@ impl An3155Session {
                 0
             }
             Step::EraseSectors { count } => {
-                self.collect_sector_byte(byte);
+                // Every byte enters the checksum; a list longer than [`MAX_ERASE_SECTORS`]
+                // (whose bytes beyond the buffer are not kept) is refused at its end.
+                self.collect(byte);
                 if self.collected_length < (count * 2 + 1) as usize {
                     return None;
                 }
@@ -333,18 +335,10 @@ impl An3155Session {
     }
 
     /// Adds a byte to the collected bytes and the checksum.
+    // Out of line: four steps collect (48 B less bootloader flash, 2026-12-06).
+    #[inline(never)]
     fn collect(&mut self, byte: u8) {
         if self.collected_length < self.collected.len() {
-            self.collected[self.collected_length] = byte;
-        }
-        self.collected_length += 1;
-        self.checksum ^= byte;
-    }
-
-    /// Adds a byte of Extended Erase's list: every byte enters the checksum, only the first
-    /// [`MAX_ERASE_SECTORS`] numbers are kept.
-    fn collect_sector_byte(&mut self, byte: u8) {
-        if self.collected_length < MAX_ERASE_SECTORS * 2 {
             self.collected[self.collected_length] = byte;
         }
         self.collected_length += 1;
