@@ -328,6 +328,8 @@ impl An3155Session {
     }
 
     /// Starts step `step` with nothing collected.
+    // Out of line: every step and reply starts one (96 B less bootloader flash, 2026-12-06).
+    #[inline(never)]
     fn begin(&mut self, step: Step) {
         self.step = step;
         self.collected_length = 0;
