@@ -348,6 +348,8 @@ impl An3155Session {
     }
 
     /// Replies `bytes` and waits for the next command.
+    // Out of line: every reply ends here (28 B less bootloader flash, 2026-12-06).
+    #[inline(never)]
     fn finish(&mut self, bytes: &[u8]) -> usize {
         self.begin(Step::Command);
         self.reply[..bytes.len()].copy_from_slice(bytes);
