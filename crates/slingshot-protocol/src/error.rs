@@ -63,6 +63,8 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// The wire value.
+    // Out of line: every error reply and refusal asks (72 B less bootloader flash, 2026-12-06).
+    #[inline(never)]
     pub const fn code(self) -> u16 {
         match self {
             Self::UnknownCommand => 0x0001,
