@@ -275,7 +275,6 @@ impl DeviceInfo {
         &self.slots[..usize::from(self.slot_count).min(MAX_SLOTS)]
     }
 
-    #[inline(never)]
     pub(crate) fn write(&self, writer: &mut Writer<'_>) {
         // Every field at its fixed offset in one array, written at once: one bounds check
         // (this runs in the bootloader).

@@ -210,7 +210,6 @@ impl<F: NorFlash, V: ImageVerifier<F> + KeyRing, P: Platform> UpdateService<F, V
 
     /// The first bytes of a verified image's digest, read from its trailer (the digest precedes
     /// the signature at the end of the extent: docs/IMAGE_FORMAT.md); zero if the read fails.
-    #[inline(never)]
     fn digest_prefix(&mut self, slot_offset: u32, image: &ImageSummary) -> [u8; DIGEST_PREFIX] {
         let mut digest = [0u8; DIGEST_PREFIX];
         let at = slot_offset + image.extent - (DIGEST_SIZE + SIGNATURE_SIZE) as u32;

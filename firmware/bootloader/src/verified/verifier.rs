@@ -44,8 +44,7 @@ impl Sha256Engine for AssemblySha256 {
 }
 
 /// `compress_bytes` with [`report::pump`] between blocks of [`HASHED_PER_PUMP`] bytes while
-/// output is queued (one copy of the loop for every caller).
-#[inline(never)]
+/// output is queued.
 fn compress_bytes_pumping(state: &mut [u32; 8], data: &[u8]) {
     let mut rest = data;
     while rest.len() >= HASHED_PER_PUMP && report::pump() {
