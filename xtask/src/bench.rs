@@ -137,7 +137,8 @@ fn foundation(report: &mut String) -> Result<()> {
          application's reset handler; the default build (logging, verification, serial \
          update service, dual-slot engine, watchdog on trial, verification on the PLL) may \
          not grow past {} B while it is above its goal of {} B (every feature in 24 KB, \
-         8 KB of the partition free).\n\n\
+         8 KB of the partition free); the single-slot default build, which has reached that \
+         goal, may not grow past it.\n\n\
          Reproduce: `cargo xtask bench` (this table), `cargo xtask size` (sizes alone).\n",
         crate::budgets::QUIET_BUDGET,
         crate::budgets::QUIET_INSTRUCTIONS,

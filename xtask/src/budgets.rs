@@ -2,9 +2,11 @@
 //! the instructions of the quiet validate-and-jump from reset to the application.
 //!
 //! The linker script already refuses a bootloader larger than its 32 KB partition. The
-//! default build's goal is 24,576 bytes (8 KB of the partition kept free for what comes next);
-//! until it is reached, [`DEFAULT_CEILING`] stops it from growing, and each step down lowers
-//! the ceiling (docs/BENCHMARKS.md and docs/SIZE_HISTORY.md have the figures).
+//! default build's goal is 24,576 bytes (8 KB of the partition kept free for what comes next).
+//! The single-slot default build (every feature of its layout) has reached it and is held to
+//! it; until the dual-slot default build reaches it too, [`DEFAULT_CEILING`] stops that one
+//! from growing, and each step down lowers the ceiling (docs/BENCHMARKS.md and
+//! docs/SIZE_HISTORY.md have the figures).
 
 use crate::build;
 use crate::size;
@@ -74,13 +76,20 @@ pub fn check() -> Result<()> {
     for (name, arguments) in size::standard_builds() {
         let layout = arguments.resolved_layout()?;
         let quiet = arguments.quiet;
+        let single_slot = matches!(arguments.layout, build::LayoutChoice::Single);
         let artifacts = build::run(arguments)?;
         let [(_, bootloader), _] = size::measure_both(layout, &artifacts)?;
-        let budget = if quiet { QUIET_BUDGET } else { DEFAULT_CEILING };
+        let budget = if quiet {
+            QUIET_BUDGET
+        } else if single_slot {
+            DEFAULT_GOAL
+        } else {
+            DEFAULT_CEILING
+        };
         eprintln!(
             "budget: bootloader, {name}: {} B of flash (budget {budget} B{})",
             bootloader.flash,
-            if quiet {
+            if quiet || single_slot {
                 String::new()
             } else {
                 format!(

@@ -170,8 +170,13 @@ pub fn section(report: &mut String) -> Result<()> {
         };
         format!(
             "The goal of {goal} B is {gap} B below the default build: {count} of the features \
-             alone costs that much ({}), so with every feature kept the whole build, core and \
+             alone {} that much ({}), so with every feature kept the whole build, core and \
              features alike, would have to shrink by {:.1} %.",
+            if large_enough.len() == 1 {
+                "costs"
+            } else {
+                "cost"
+            },
             if large_enough.is_empty() {
                 "removing any one would not reach it".to_owned()
             } else {
