@@ -58,22 +58,28 @@ macro_rules! line_format {
         };
         &BYTES
     }};
-    (@bytes $piece:literal) => { $piece.as_bytes() };
+    (@bytes $piece:literal) => { $crate::report::printable($piece) };
     (@bytes $marker:expr) => { &[$marker] };
 }
 
-/// Copies the printable text `piece` into `bytes` at `at` and returns the offset after it: the
-/// compile-time assembly of the line formats and of the refusal catalogue. Fails the build on
-/// a byte below 0x20 in a text (the markers and the catalogue's separators).
+/// The bytes of `text`, at compile time: fails the build on a byte below 0x20, which would
+/// read as a format's marker or the catalogue's separator.
 #[cfg(feature = "logging")]
-pub(crate) const fn append_text(bytes: &mut [u8], at: usize, piece: &str) -> usize {
-    let piece = piece.as_bytes();
+pub(crate) const fn printable(text: &str) -> &[u8] {
+    let bytes = text.as_bytes();
     let mut position = 0;
-    while position < piece.len() {
-        assert!(piece[position] >= 0x20, "a message holds a control byte");
+    while position < bytes.len() {
+        assert!(bytes[position] >= 0x20, "a message holds a control byte");
         position += 1;
     }
-    append(bytes, at, piece)
+    bytes
+}
+
+/// Copies the printable text `piece` into `bytes` at `at` and returns the offset after it (the
+/// refusal catalogue's assembly).
+#[cfg(feature = "logging")]
+pub(crate) const fn append_text(bytes: &mut [u8], at: usize, piece: &str) -> usize {
+    append(bytes, at, printable(piece))
 }
 
 /// Copies `piece` into `bytes` at `at` and returns the offset after it (compile time).
@@ -133,7 +139,8 @@ fn line(format: &[u8], arguments: &[u32], send: bool) {
     }
 }
 
-/// Print `slingshot: `, `prefix`, `0xCC: message` for a refusal.
+/// Print a refusal line: `format` holds a two-digit hex marker and a message marker, both
+/// filled from the refusal's code.
 #[cfg(feature = "logging")]
 fn refusal_line(format: &[u8], refusal: Refusal) {
     let code = u32::from(refusal.code());
