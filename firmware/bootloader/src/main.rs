@@ -11,9 +11,12 @@
 #![no_main]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "logging")]
+mod phrasebook;
 #[cfg(not(feature = "verify"))]
 mod plain;
 mod refusal;
+#[macro_use]
 mod report;
 #[cfg(feature = "serial-update")]
 mod serial;

@@ -107,9 +107,27 @@ macro_rules! entries {
     }};
 }
 
-/// Every refusal's code and message, in groups (stay reasons, image errors, engine causes).
+/// The shared phrases as catalogue entries (code, phrase), first: the printer looks them up
+/// most often.
+#[cfg(feature = "logging")]
+const PHRASE_ENTRIES: [(u8, &str); crate::phrasebook::PHRASES.len()] = {
+    let mut entries = [(0u8, ""); crate::phrasebook::PHRASES.len()];
+    let mut index = 0;
+    while index < entries.len() {
+        entries[index] = (
+            crate::phrasebook::FIRST_CODE + index as u8,
+            crate::phrasebook::PHRASES[index],
+        );
+        index += 1;
+    }
+    entries
+};
+
+/// Every catalogue entry's code and text, in groups (phrases, stay reasons, image errors,
+/// engine causes).
 #[cfg(feature = "logging")]
 const GROUPS: &[&[(u8, &str)]] = &[
+    &PHRASE_ENTRIES,
     &entries!(slingshot_boot::StayReason::ALL),
     #[cfg(feature = "verify")]
     &entries!(slingshot_image::ImageError::ALL),
@@ -124,7 +142,17 @@ const GROUPS: &[&[(u8, &str)]] = &[
 #[cfg(all(feature = "logging", feature = "verify", not(feature = "single-slot")))]
 pub const NO_FLASH_INTERFACE: u8 = 0x7F;
 
-/// Bytes of [`CATALOGUE`]: per message its code, its text and a zero byte.
+/// Phrases an entry's text may use: a phrase only shorter phrases, a message any.
+#[cfg(feature = "logging")]
+const fn phrase_limit(code: u8, text: &str) -> usize {
+    if code >= crate::phrasebook::FIRST_CODE {
+        text.len()
+    } else {
+        usize::MAX
+    }
+}
+
+/// Bytes of [`CATALOGUE`]: per entry its code, its compressed text and a zero byte.
 #[cfg(feature = "logging")]
 const CATALOGUE_LENGTH: usize = {
     let mut length = 0;
@@ -132,7 +160,11 @@ const CATALOGUE_LENGTH: usize = {
     while group < GROUPS.len() {
         let mut index = 0;
         while index < GROUPS[group].len() {
-            length += GROUPS[group][index].1.len() + 2;
+            let (code, text) = GROUPS[group][index];
+            length += crate::phrasebook::compressed_length(
+                crate::report::printable(text),
+                phrase_limit(code, text),
+            ) + 2;
             index += 1;
         }
         group += 1;
@@ -140,23 +172,42 @@ const CATALOGUE_LENGTH: usize = {
     length
 };
 
-/// The refusal messages as the bootloader stores them: one byte array built at compile time
-/// from the crates' own `message()`s, each entry the code, the text (printable ASCII) and a
-/// zero byte, looked up by code ([`message`]). It replaces a pointer-and-length table per
-/// enum and the nested matches that picked an entry (docs/SIZE_HISTORY.md has the figures).
+/// The catalogue's bytes (compile time): each entry the code, the text (printable ASCII with
+/// the shared phrases as their codes, `crate::phrasebook`) and a zero byte. Every text is
+/// checked to expand back to its original.
 #[cfg(feature = "logging")]
-static CATALOGUE: [u8; CATALOGUE_LENGTH] = {
+pub(crate) const CATALOGUE_BYTES: [u8; CATALOGUE_LENGTH] = {
     let mut bytes = [0u8; CATALOGUE_LENGTH];
     let mut at = 0;
     let mut group = 0;
     while group < GROUPS.len() {
         let mut index = 0;
         while index < GROUPS[group].len() {
-            let (code, message) = GROUPS[group][index];
+            let (code, text) = GROUPS[group][index];
             assert!(code != 0, "code 0 would read as an entry's end");
             bytes[at] = code;
             // The zero byte after the text is already there.
-            at = crate::report::append_text(&mut bytes, at + 1, message) + 1;
+            at = crate::phrasebook::compress(
+                crate::report::printable(text),
+                phrase_limit(code, text),
+                &mut bytes,
+                at + 1,
+            ) + 1;
+            index += 1;
+        }
+        group += 1;
+    }
+    // Every entry prints as its original text.
+    let mut group = 0;
+    while group < GROUPS.len() {
+        let mut index = 0;
+        while index < GROUPS[group].len() {
+            let (code, text) = GROUPS[group][index];
+            let stored = crate::phrasebook::entry(&bytes, code);
+            assert!(
+                crate::phrasebook::expands_to(&bytes, stored, text.as_bytes()),
+                "a catalogue entry does not expand to its text"
+            );
             index += 1;
         }
         group += 1;
@@ -164,21 +215,17 @@ static CATALOGUE: [u8; CATALOGUE_LENGTH] = {
     bytes
 };
 
-/// The one-line explanation for the refusal with `code`, from [`CATALOGUE`] (empty for a
-/// code without one, which no refusal has).
+/// The messages and phrases as the bootloader stores them: one byte array built at compile
+/// time from the crates' own `message()`s, looked up by code ([`message`]). It replaces a
+/// pointer-and-length table per enum and the nested matches that picked an entry
+/// (docs/SIZE_HISTORY.md has the figures).
+#[cfg(feature = "logging")]
+static CATALOGUE: [u8; CATALOGUE_LENGTH] = CATALOGUE_BYTES;
+
+/// The stored text of the refusal or phrase with `code`, from [`CATALOGUE`] (phrases still
+/// compressed: `report::say` expands them; empty for a code without an entry).
 #[cfg(feature = "logging")]
 #[inline(never)]
 pub fn message(code: u8) -> &'static [u8] {
-    let mut rest: &[u8] = &CATALOGUE;
-    while let [entry_code, text @ ..] = rest {
-        let length = text
-            .iter()
-            .position(|&byte| byte == 0)
-            .unwrap_or(text.len());
-        if *entry_code == code {
-            return &text[..length];
-        }
-        rest = text.get(length + 1..).unwrap_or(&[]);
-    }
-    &[]
+    crate::phrasebook::entry(&CATALOGUE, code)
 }

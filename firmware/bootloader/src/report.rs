@@ -32,54 +32,85 @@ mod marker {
     pub const MESSAGE: u8 = 0x0B;
 }
 
-/// A line's format, built at compile time from text pieces and [`marker`]s: one byte string.
+/// A line's format, built at compile time from text pieces and [`marker`]s: one byte string,
+/// the text's shared phrases stored as their codes (`crate::phrasebook`; checked at compile
+/// time to expand back to the text). Without `logging`, an empty format.
 #[cfg(feature = "logging")]
 macro_rules! line_format {
     ($($piece:expr),* $(,)?) => {{
-        const PIECES: &[&[u8]] = &[$(line_format!(@bytes $piece)),*];
+        /// Each piece's bytes and whether it is text (a marker is not).
+        const PIECES: &[(&[u8], bool)] = &[$(line_format!(@piece $piece)),*];
         const LENGTH: usize = {
             let mut length = 0;
             let mut index = 0;
             while index < PIECES.len() {
-                length += PIECES[index].len();
+                length += match PIECES[index] {
+                    (text, true) => $crate::phrasebook::compressed_length(text, usize::MAX),
+                    (marker, false) => marker.len(),
+                };
+                index += 1;
+            }
+            length
+        };
+        const ORIGINAL_LENGTH: usize = {
+            let mut length = 0;
+            let mut index = 0;
+            while index < PIECES.len() {
+                length += PIECES[index].0.len();
                 index += 1;
             }
             length
         };
         const BYTES: [u8; LENGTH] = {
             let mut bytes = [0u8; LENGTH];
-            let mut at = 0;
+            let mut original = [0u8; ORIGINAL_LENGTH];
+            let (mut at, mut original_at) = (0, 0);
             let mut index = 0;
             while index < PIECES.len() {
-                at = $crate::report::append(&mut bytes, at, PIECES[index]);
+                let (piece, text) = PIECES[index];
+                at = if text {
+                    $crate::phrasebook::compress(piece, usize::MAX, &mut bytes, at)
+                } else {
+                    $crate::report::append(&mut bytes, at, piece)
+                };
+                original_at = $crate::report::append(&mut original, original_at, piece);
                 index += 1;
             }
+            assert!(
+                $crate::phrasebook::expands_to(&$crate::refusal::CATALOGUE_BYTES, &bytes, &original),
+                "a line format does not expand to its text"
+            );
             bytes
         };
         &BYTES
     }};
-    (@bytes $piece:literal) => { $crate::report::printable($piece) };
-    (@bytes $marker:expr) => { &[$marker] };
+    (@piece $piece:literal) => { ($crate::report::printable($piece), true) };
+    (@piece $marker:expr) => { (&[$marker], false) };
 }
 
-/// The bytes of `text`, at compile time: fails the build on a byte below 0x20, which would
-/// read as a format's marker or the catalogue's separator.
+/// Without `logging` a format is empty (nothing prints it).
+#[cfg(not(feature = "logging"))]
+macro_rules! line_format {
+    ($($piece:expr),* $(,)?) => {
+        &[] as &[u8]
+    };
+}
+
+/// The bytes of `text`, at compile time: fails the build on a byte that is not printable
+/// ASCII (below 0x20 it would read as a format's marker or the catalogue's separator, from
+/// 0x80 on as a phrase code).
 #[cfg(feature = "logging")]
 pub(crate) const fn printable(text: &str) -> &[u8] {
     let bytes = text.as_bytes();
     let mut position = 0;
     while position < bytes.len() {
-        assert!(bytes[position] >= 0x20, "a message holds a control byte");
+        assert!(
+            bytes[position] >= 0x20 && bytes[position] < 0x80,
+            "a message holds a control byte or a byte that is not ASCII"
+        );
         position += 1;
     }
     bytes
-}
-
-/// Copies the printable text `piece` into `bytes` at `at` and returns the offset after it (the
-/// refusal catalogue's assembly).
-#[cfg(feature = "logging")]
-pub(crate) const fn append_text(bytes: &mut [u8], at: usize, piece: &str) -> usize {
-    append(bytes, at, printable(piece))
 }
 
 /// Copies `piece` into `bytes` at `at` and returns the offset after it (compile time).
@@ -103,6 +134,7 @@ fn line(format: &[u8], arguments: &[u32], send: bool) {
     let mut arguments = arguments.iter();
     for &byte in format {
         if byte >= 0x20 {
+            // Text, or a phrase code `push` expands.
             output::push(&[byte]);
             continue;
         }
@@ -224,7 +256,7 @@ pub fn starting_on_trial(watchdog: Option<u32>) {
             &[milliseconds],
             true,
         ),
-        None => line(b"on trial", &[], true),
+        None => line(line_format!("on trial"), &[], true),
     }
     #[cfg(not(feature = "logging"))]
     let _ = watchdog;
@@ -310,11 +342,12 @@ pub fn engine_unavailable(cause: Option<crate::refusal::EngineCause>) {
     let _ = cause;
 }
 
-/// Say what the update engine did on this boot (installed, reverted).
+/// Say what the update engine did on this boot (installed, reverted): `what` is a
+/// [`line_format!`].
 #[cfg(all(feature = "verify", not(feature = "single-slot")))]
-pub fn engine_event(what: &str) {
+pub fn engine_event(what: &[u8]) {
     #[cfg(feature = "logging")]
-    line(what.as_bytes(), &[], true);
+    line(what, &[], true);
     #[cfg(not(feature = "logging"))]
     let _ = what;
 }

@@ -64,10 +64,12 @@ pub fn boot() -> Result<Cleared, Refusal> {
     };
     match outcome.event {
         BootEvent::Nothing => {}
-        BootEvent::Installed => report::engine_event("update installed: starting it on trial"),
-        BootEvent::Reverted => {
-            report::engine_event("trial image not confirmed: previous image restored")
+        BootEvent::Installed => {
+            report::engine_event(line_format!("update installed: starting it on trial"))
         }
+        BootEvent::Reverted => report::engine_event(line_format!(
+            "trial image not confirmed: previous image restored"
+        )),
         BootEvent::Refused(refusal) => report::update_refused(update_refusal(refusal)),
     }
     clear(outcome.action, &mut flash, &mut verifier)
@@ -113,7 +115,9 @@ pub fn finish_interrupted_swap() {
             .finish_interrupted_swap(&mut tracked_flash())
             .is_err()
         {
-            report::engine_event("could not finish an interrupted swap: flash operation failed");
+            report::engine_event(line_format!(
+                "could not finish an interrupted swap: flash operation failed"
+            ));
         }
     }
 }

@@ -55,16 +55,16 @@ pub fn finish_interrupted_install() {
     let mut verifier = SignedImageVerifier::new();
     match ENGINE.finish_interrupted_install(&mut TrackedFlash::for_primary_slot(), &mut verifier) {
         Ok(event) => report_event(event),
-        Err(_) => {
-            report::engine_event("could not finish an interrupted install: flash operation failed")
-        }
+        Err(_) => report::engine_event(line_format!(
+            "could not finish an interrupted install: flash operation failed"
+        )),
     }
 }
 
 /// Say what the install did.
 fn report_event(event: BootEvent) {
     match event {
-        BootEvent::Installed => report::engine_event("update installed"),
+        BootEvent::Installed => report::engine_event(line_format!("update installed")),
         BootEvent::Refused(refusal) => report::update_refused(update_refusal(refusal)),
         BootEvent::Nothing | BootEvent::Reverted => {}
     }

@@ -1,0 +1,186 @@
+//! Phrases the bootloader's messages share, stored once (feature `logging`).
+//!
+//! The refusal catalogue and the line formats are built at compile time with every phrase of
+//! [`PHRASES`] replaced by one byte, [`FIRST_CODE`] + its index (text is printable ASCII, so
+//! bytes from 0x80 on are free); the phrases themselves are catalogue entries under those
+//! codes, each compressed the same way by the shorter phrases. The printer expands a code by
+//! looking it up like a refusal's message ([`entry`]), so the whole decoder is one branch in the
+//! output queue's `push`. Every compressed text is expanded again at compile time and compared with
+//! its original ([`expands_to`]): a build whose catalogue would print a different text fails.
+
+/// Code of the first phrase: `FIRST_CODE + index` stands for `PHRASES[index]`.
+pub const FIRST_CODE: u8 = 0x80;
+
+/// The shared phrases. Chosen by a greedy search over the default builds' messages and line
+/// formats (add the substring that saves the most bytes, drop any phrase that no longer pays
+/// for its own entry of its text and two bytes; docs/SIZE_HISTORY.md): a message that changes
+/// still prints right, it may only compress less. A message uses the longest phrase that
+/// matches at each position, so the order only sets the lookup's speed: shortest first, as
+/// the short phrases are used most and the lookup is a scan (the boot's one line then costs
+/// about 4,000 more instructions, not 16,000).
+pub const PHRASES: &[&str] = &[
+    "al",
+    "at",
+    "d ",
+    "e ",
+    "ed",
+    "er",
+    "ff",
+    "in",
+    "is",
+    "no",
+    "on",
+    "or",
+    "ou",
+    "re",
+    "s ",
+    "si",
+    "st",
+    "t ",
+    " re",
+    " wor",
+    "ash ",
+    "ing ",
+    "slot",
+    "the ",
+    " not ",
+    " the ",
+    "image",
+    "table",
+    "update",
+    "vector",
+    " holds ",
+    "on trial",
+    "trailer ",
+    " outside ",
+    "is erased",
+    "supported",
+    "bootloader",
+    "descriptor",
+    " built for ",
+    "application",
+    "primary image",
+    "update engine",
+    "bad descriptor: ",
+    "bad vector table:",
+    "security counter ",
+    "anti-rollback: the ",
+    " extends beyond its slot",
+    ": flash operation failed",
+    "image built for another ",
+    "bad vector table: the reset vector ",
+    "bad vector table: the initial stack pointer is",
+    "'s security counter is below the stored minimum",
+];
+
+const _: () = assert!(PHRASES.len() <= 0x80, "one code byte per phrase");
+
+/// The index of the longest phrase shorter than `limit` bytes that `text` holds at `at`.
+const fn longest_match(text: &[u8], at: usize, limit: usize) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    let mut best_length = 1; // A one-byte phrase would save nothing.
+    let mut index = 0;
+    while index < PHRASES.len() {
+        let phrase = PHRASES[index].as_bytes();
+        if phrase.len() > best_length && phrase.len() < limit && at + phrase.len() <= text.len() {
+            let mut position = 0;
+            while position < phrase.len() && text[at + position] == phrase[position] {
+                position += 1;
+            }
+            if position == phrase.len() {
+                best = Some(index);
+                best_length = phrase.len();
+            }
+        }
+        index += 1;
+    }
+    best
+}
+
+/// Writes `text` into `out` at `at` with every phrase shorter than `limit` bytes replaced by
+/// its code (longest match first, left to right); returns the offset after it.
+pub const fn compress(text: &[u8], limit: usize, out: &mut [u8], at: usize) -> usize {
+    let mut written = at;
+    let mut position = 0;
+    while position < text.len() {
+        assert!(
+            text[position] < FIRST_CODE,
+            "a message holds a byte above 0x7f"
+        );
+        match longest_match(text, position, limit) {
+            Some(index) => {
+                out[written] = FIRST_CODE + index as u8;
+                position += PHRASES[index].len();
+            }
+            None => {
+                out[written] = text[position];
+                position += 1;
+            }
+        }
+        written += 1;
+    }
+    written
+}
+
+/// Bytes [`compress`] writes for `text`.
+pub const fn compressed_length(text: &[u8], limit: usize) -> usize {
+    let mut scratch = [0u8; 256];
+    compress(text, limit, &mut scratch, 0)
+}
+
+/// The text of the entry with `code` in a catalogue of entries (code, text, zero byte); empty
+/// when no entry has it. The bootloader's lookup at run time and the check at compile time.
+pub const fn entry(catalogue: &[u8], code: u8) -> &[u8] {
+    let mut rest = catalogue;
+    while let [entry_code, text @ ..] = rest {
+        let mut length = 0;
+        while length < text.len() && text[length] != 0 {
+            length += 1;
+        }
+        let (found, after) = text.split_at(length);
+        if *entry_code == code {
+            return found;
+        }
+        rest = match after {
+            [_, rest @ ..] => rest,
+            [] => after,
+        };
+    }
+    &[]
+}
+
+/// Whether `compressed`, its phrase codes expanded from `catalogue`, reads `original` from
+/// `at` on; returns the offset after it (compile time; bytes below 0x80 compare as they are).
+const fn expand_at(
+    catalogue: &[u8],
+    compressed: &[u8],
+    original: &[u8],
+    at: usize,
+) -> Option<usize> {
+    let mut at = at;
+    let mut position = 0;
+    while position < compressed.len() {
+        let byte = compressed[position];
+        if byte >= FIRST_CODE {
+            let phrase = entry(catalogue, byte);
+            if phrase.is_empty() {
+                return None;
+            }
+            at = match expand_at(catalogue, phrase, original, at) {
+                Some(after) => after,
+                None => return None,
+            };
+        } else if at < original.len() && original[at] == byte {
+            at += 1;
+        } else {
+            return None;
+        }
+        position += 1;
+    }
+    Some(at)
+}
+
+/// Whether `compressed` expands, through `catalogue`'s phrases, to exactly `original`.
+pub const fn expands_to(catalogue: &[u8], compressed: &[u8], original: &[u8]) -> bool {
+    matches!(expand_at(catalogue, compressed, original, 0), Some(end) if end == original.len())
+}
