@@ -4,7 +4,8 @@
 //! Every line goes through one function, [`line`]: a format built at compile time (text with
 //! one-byte markers for the numbers, [`marker`]) and the numbers, printed in hex or decimal by
 //! its own few instructions rather than by `core::fmt`, whose machinery costs about 2 KB of
-//! the verifying bootloader's flash. A message thus costs its text and one call.
+//! the verifying bootloader's flash. A message thus costs its text and one call, and its text
+//! is stored with the phrases every message shares as one-byte codes (`crate::phrasebook`).
 
 #[cfg(feature = "logging")]
 mod output;
