@@ -2,8 +2,8 @@
 //!
 //! The refusal catalogue and the line formats are built at compile time with every phrase of
 //! [`PHRASES`] replaced by one byte, [`FIRST_CODE`] + its index (text is printable ASCII, so
-//! bytes from 0x80 on are free); the phrases themselves are catalogue entries under those
-//! codes, each compressed the same way by the shorter phrases. The printer expands a code by
+//! bytes from 0x80 on are free); the phrases themselves are the catalogue's first entries, whose
+//! codes are implicit, each compressed the same way by the shorter phrases. The printer expands a code by
 //! looking it up like a refusal's message ([`entry`]), so the whole decoder is one branch in the
 //! output queue's `push`. Every compressed text is expanded again at compile time and compared with
 //! its original ([`expands_to`]): a build whose catalogue would print a different text fails.
@@ -128,25 +128,36 @@ pub const fn compressed_length(text: &[u8], limit: usize) -> usize {
     compress(text, limit, &mut scratch, 0)
 }
 
-/// The text of the entry with `code` in a catalogue of entries (code, text, zero byte); empty
-/// when no entry has it. The bootloader's lookup at run time and the check at compile time.
+/// The text of the entry with `code` in a catalogue: first the phrases, each its text and a
+/// zero byte (its code is implicit, [`FIRST_CODE`] + its index), then the other entries, each
+/// its code, its text and a zero byte; empty when no entry has the code. The bootloader's
+/// lookup at run time and the check at compile time.
 pub const fn entry(catalogue: &[u8], code: u8) -> &[u8] {
     let mut rest = catalogue;
-    while let [entry_code, text @ ..] = rest {
+    let mut phrase_code = FIRST_CODE as usize;
+    loop {
+        let (entry_code, text) = if phrase_code < FIRST_CODE as usize + PHRASES.len() {
+            (phrase_code as u8, rest)
+        } else {
+            match rest {
+                [entry_code, text @ ..] => (*entry_code, text),
+                [] => return &[],
+            }
+        };
+        phrase_code += 1;
         let mut length = 0;
         while length < text.len() && text[length] != 0 {
             length += 1;
         }
         let (found, after) = text.split_at(length);
-        if *entry_code == code {
+        if entry_code == code {
             return found;
         }
         rest = match after {
             [_, rest @ ..] => rest,
-            [] => after,
+            [] => return &[],
         };
     }
-    &[]
 }
 
 /// Whether `compressed`, its phrase codes expanded from `catalogue`, reads `original` from

@@ -124,7 +124,8 @@ const PHRASE_ENTRIES: [(u8, &str); crate::phrasebook::PHRASES.len()] = {
 };
 
 /// Every catalogue entry's code and text, in groups (phrases, stay reasons, image errors,
-/// engine causes).
+/// engine causes). The phrases come first: their codes are their places (a catalogue built
+/// otherwise fails the expansion check below).
 #[cfg(feature = "logging")]
 const GROUPS: &[&[(u8, &str)]] = &[
     &PHRASE_ENTRIES,
@@ -152,7 +153,19 @@ const fn phrase_limit(code: u8, text: &str) -> usize {
     }
 }
 
-/// Bytes of [`CATALOGUE`]: per entry its code, its compressed text and a zero byte.
+/// Bytes an entry's code takes in [`CATALOGUE`]: none for a phrase (its code is its place,
+/// `crate::phrasebook::entry`), one for the others.
+#[cfg(feature = "logging")]
+const fn stored_code_length(code: u8) -> usize {
+    if code >= crate::phrasebook::FIRST_CODE {
+        0
+    } else {
+        1
+    }
+}
+
+/// Bytes of [`CATALOGUE`]: per entry its code (not for a phrase), its compressed text and a
+/// zero byte.
 #[cfg(feature = "logging")]
 const CATALOGUE_LENGTH: usize = {
     let mut length = 0;
@@ -164,7 +177,8 @@ const CATALOGUE_LENGTH: usize = {
             length += crate::phrasebook::compressed_length(
                 crate::report::printable(text),
                 phrase_limit(code, text),
-            ) + 2;
+            ) + stored_code_length(code)
+                + 1;
             index += 1;
         }
         group += 1;
@@ -172,9 +186,10 @@ const CATALOGUE_LENGTH: usize = {
     length
 };
 
-/// The catalogue's bytes (compile time): each entry the code, the text (printable ASCII with
-/// the shared phrases as their codes, `crate::phrasebook`) and a zero byte. Every text is
-/// checked to expand back to its original.
+/// The catalogue's bytes (compile time): the phrases first, then every other entry; each entry
+/// the code (implicit for a phrase), the text (printable ASCII with the shared phrases as
+/// their codes, `crate::phrasebook`) and a zero byte. Every text is checked to expand back to
+/// its original.
 #[cfg(feature = "logging")]
 pub(crate) const CATALOGUE_BYTES: [u8; CATALOGUE_LENGTH] = {
     let mut bytes = [0u8; CATALOGUE_LENGTH];
@@ -185,13 +200,15 @@ pub(crate) const CATALOGUE_BYTES: [u8; CATALOGUE_LENGTH] = {
         while index < GROUPS[group].len() {
             let (code, text) = GROUPS[group][index];
             assert!(code != 0, "code 0 would read as an entry's end");
-            bytes[at] = code;
+            if stored_code_length(code) == 1 {
+                bytes[at] = code;
+            }
             // The zero byte after the text is already there.
             at = crate::phrasebook::compress(
                 crate::report::printable(text),
                 phrase_limit(code, text),
                 &mut bytes,
-                at + 1,
+                at + stored_code_length(code),
             ) + 1;
             index += 1;
         }
