@@ -2,11 +2,12 @@
 //!
 //! The refusal catalogue and the line formats are built at compile time with every phrase of
 //! [`PHRASES`] replaced by one byte, [`FIRST_CODE`] + its index (text is printable ASCII, so
-//! bytes from 0x80 on are free); the phrases themselves are the catalogue's first entries, whose
-//! codes are implicit, each compressed the same way by the shorter phrases. The printer expands a code by
-//! looking it up like a refusal's message ([`entry`]), so the whole decoder is one branch in the
-//! output queue's `push`. Every compressed text is expanded again at compile time and compared with
-//! its original ([`expands_to`]): a build whose catalogue would print a different text fails.
+//! bytes from 0x80 on are free); the phrases themselves are the catalogue's first entries,
+//! whose codes are implicit, each compressed the same way by the shorter phrases. The printer
+//! expands a code by looking it up like a refusal's message ([`entry`]), so the whole decoder
+//! is one branch in the output queue's `push`. Every compressed text is expanded again at
+//! compile time and compared with its original ([`expands_to`]): a build whose catalogue would
+//! print a different text fails.
 
 /// Code of the first phrase: `FIRST_CODE + index` stands for `PHRASES[index]`.
 pub const FIRST_CODE: u8 = 0x80;
