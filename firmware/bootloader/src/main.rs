@@ -67,9 +67,9 @@ fn main() -> ! {
 }
 
 /// Run the boot decision (update engine, verification, its messages) — and bootloader mode's
-/// slot survey — on the PLL at 168 MHz with the `fast-verify` feature, and return to the exact reset clock state before the
-/// hand-off or bootloader mode; on the reset clock otherwise. Without a locked PLL (QEMU) the
-/// decision runs on the HSI.
+/// slot survey — on the PLL at 168 MHz with the `fast-verify` feature, and return to the exact
+/// reset clock state before the hand-off or bootloader mode; on the reset clock otherwise.
+/// Without a locked PLL (QEMU) the decision runs on the HSI.
 fn at_decision_speed<R>(decision: impl FnOnce() -> R) -> R {
     #[cfg(feature = "fast-verify")]
     {

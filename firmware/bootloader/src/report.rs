@@ -78,7 +78,11 @@ macro_rules! line_format {
                 index += 1;
             }
             assert!(
-                $crate::phrasebook::expands_to(&$crate::refusal::CATALOGUE_BYTES, &bytes, &original),
+                $crate::phrasebook::expands_to(
+                    &$crate::refusal::CATALOGUE_BYTES,
+                    &bytes,
+                    &original,
+                ),
                 "a line format does not expand to its text"
             );
             bytes
