@@ -107,8 +107,8 @@ macro_rules! entries {
     }};
 }
 
-/// The shared phrases as catalogue entries (code, phrase), first: the printer looks them up
-/// most often.
+/// The shared phrases as catalogue entries (code, phrase), which go first: their codes are
+/// their places, and the printer looks them up most often.
 #[cfg(feature = "logging")]
 const PHRASE_ENTRIES: [(u8, &str); crate::phrasebook::PHRASES.len()] = {
     let mut entries = [(0u8, ""); crate::phrasebook::PHRASES.len()];
@@ -240,7 +240,7 @@ pub(crate) const CATALOGUE_BYTES: [u8; CATALOGUE_LENGTH] = {
 static CATALOGUE: [u8; CATALOGUE_LENGTH] = CATALOGUE_BYTES;
 
 /// The stored text of the refusal or phrase with `code`, from [`CATALOGUE`] (phrases still
-/// compressed: `report::say` expands them; empty for a code without an entry).
+/// compressed: the output queue's `push` expands them; empty for a code without an entry).
 #[cfg(feature = "logging")]
 #[inline(never)]
 pub fn message(code: u8) -> &'static [u8] {
