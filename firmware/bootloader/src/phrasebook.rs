@@ -117,16 +117,13 @@ const fn longest_match(text: &[u8], at: usize, limit: usize) -> Option<usize> {
     best
 }
 
-/// Writes `text` into `out` at `at` with every phrase shorter than `limit` bytes replaced by
-/// its code (longest match first, left to right); returns the offset after it.
+/// Writes the printable text `text` (`crate::report::printable`, which its callers apply) into
+/// `out` at `at` with every phrase shorter than `limit` bytes replaced by its code (longest
+/// match first, left to right); returns the offset after it.
 pub const fn compress(text: &[u8], limit: usize, out: &mut [u8], at: usize) -> usize {
     let mut written = at;
     let mut position = 0;
     while position < text.len() {
-        assert!(
-            text[position] < FIRST_CODE,
-            "a message holds a byte above 0x7f"
-        );
         match longest_match(text, position, limit) {
             Some(index) => {
                 out[written] = FIRST_CODE + index as u8;
