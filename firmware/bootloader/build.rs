@@ -5,8 +5,12 @@
 //! - with the `verify` feature, embeds the trusted public keys: `SLINGSHOT_TRUSTED_KEYS`
 //!   (comma-separated paths of raw 32-byte `.pub.bin` files, up to [`MAXIMUM_KEYS`] for key
 //!   rotation), default `<repository>/keys/development.pub.bin` (made by `cargo xtask build`),
-//!   written to `OUT_DIR/trusted_keys.rs`.
+//!   written to `OUT_DIR/trusted_keys.rs` as `slingshot_image::PreparedKey`s: each with its
+//!   key id and its decoded point, computed here on the host, so the bootloader neither
+//!   hashes a key nor takes a square root at boot. A file that is no Ed25519 public key (its
+//!   bytes encode no curve point) stops the build.
 
+use slingshot_image::PreparedKey;
 use slingshot_layout::linker::{write_memory_x, Program};
 use std::fmt::Write as _;
 use std::{env, fs, path::Path, path::PathBuf, process};
@@ -76,6 +80,18 @@ fn trusted_keys() -> Result<Vec<(PathBuf, [u8; KEY_SIZE])>, String> {
 }
 
 fn read_key(path: &Path) -> Result<[u8; KEY_SIZE], String> {
+    let key = read_key_bytes(path)?;
+    if PreparedKey::prepare(&key).is_none() {
+        return Err(format!(
+            "{} is not an Ed25519 public key: its 32 bytes encode no point on the curve, so \
+             no signature could verify with it (use NAME.pub.bin from `slingshot keygen`)",
+            path.display()
+        ));
+    }
+    Ok(key)
+}
+
+fn read_key_bytes(path: &Path) -> Result<[u8; KEY_SIZE], String> {
     let bytes = fs::read(path).map_err(|error| {
         format!(
             "cannot read the trusted public key {}: {error}. Run `cargo xtask build` (it \
@@ -104,14 +120,32 @@ fn keys_source(keys: &[(PathBuf, [u8; KEY_SIZE])]) -> String {
     );
     let _ = writeln!(
         source,
-        "pub const TRUSTED_KEYS: [[u8; {KEY_SIZE}]; {}] = [",
+        "pub const TRUSTED_KEYS: [slingshot_image::PreparedKey; {}] = [",
         keys.len()
     );
     for (path, key) in keys {
+        let prepared = PreparedKey::prepare(key).expect("read_key checked that it prepares");
         let _ = writeln!(source, "    // {}", path.display());
-        let bytes: Vec<String> = key.iter().map(|byte| format!("0x{byte:02x}")).collect();
-        let _ = writeln!(source, "    [{}],", bytes.join(", "));
+        let _ = writeln!(source, "    slingshot_image::PreparedKey {{");
+        let _ = writeln!(
+            source,
+            "        public_key: {},",
+            byte_array(&prepared.public_key)
+        );
+        let _ = writeln!(source, "        key_id: {},", byte_array(&prepared.key_id));
+        let _ = writeln!(
+            source,
+            "        negated_x: {},",
+            byte_array(&prepared.negated_x)
+        );
+        let _ = writeln!(source, "    }},");
     }
     let _ = writeln!(source, "];");
     source
+}
+
+/// `bytes` as a Rust array expression.
+fn byte_array(bytes: &[u8]) -> String {
+    let bytes: Vec<String> = bytes.iter().map(|byte| format!("0x{byte:02x}")).collect();
+    format!("[{}]", bytes.join(", "))
 }

@@ -10,6 +10,10 @@
 //! small tables built at run time (no precomputed data in flash), then one inversion by the
 //! usual 254-squaring addition chain to compress `R'`.
 //!
+//! Decoding the public key takes a square root (another 254 squarings) and the code for it;
+//! a verifier whose keys are known ahead of time decodes them then ([`negated_x`], e.g. in a
+//! build script) and verifies with [`verify_prepared`], which reads the point instead.
+//!
 //! # Accept set
 //!
 //! Identical to `salty::PublicKey::try_from` followed by `salty::PublicKey::verify`
@@ -18,6 +22,7 @@
 //! rejected (RFC 8032 §5.1.7), where salty 0.3 accepts `s + L` (signature malleability).
 //! The public key is decoded exactly as salty does it: `y` may be non-canonical (it is read
 //! modulo p with bit 255 cleared) and `x = 0` with the sign bit set is accepted.
+//! [`verify_prepared`] accepts exactly what [`verify`] accepts for the same key.
 //!
 //! All inputs are public, so the computation runs in variable time.
 
@@ -38,19 +43,60 @@ const TABLE_SIZE: usize = 1 << (WINDOW_WIDTH - 2);
 ///
 /// Computes `k = SHA-512(R ‖ A ‖ message) mod L` and accepts when the encoding of
 /// `[s]B + [k](−A)` equals `R`; see the module documentation for the exact accept set.
+pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+    match decompress_negated(public_key) {
+        Some(minus_public_point) => {
+            verify_with_point(public_key, minus_public_point, message, signature)
+        }
+        None => false,
+    }
+}
+
+/// The canonical encoding of the x coordinate of `−A`, the negated point of `public_key`
+/// (decoded as [`verify`] decodes it), or `None` when no point on the curve has that
+/// encoding: what [`verify_prepared`] takes, computed ahead of time (the bootloader's build
+/// script does it for the keys it embeds, so the square root is not taken at every boot).
+pub fn negated_x(public_key: &[u8; 32]) -> Option<[u8; 32]> {
+    decompress_negated(public_key).map(|point| point.x.to_bytes())
+}
+
+/// [`verify`] with the public key's point decoded ahead of time: `negated_x` must be
+/// [`negated_x`]`(public_key)` (the point is `(negated_x, y)` with `y` read from
+/// `public_key` as [`verify`] reads it). Accepts exactly the signatures [`verify`] accepts
+/// for that key.
 // Out of line: inlined into the image verification it made that function larger (44 B more
 // bootloader flash, 2026-12-06).
 #[inline(never)]
-pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+pub fn verify_prepared(
+    public_key: &[u8; 32],
+    negated_x: &[u8; 32],
+    message: &[u8],
+    signature: &[u8; 64],
+) -> bool {
+    let x = FieldElement::from_bytes_unchecked(negated_x);
+    let y = FieldElement::from_bytes_unchecked(public_key);
+    let minus_public_point = Extended {
+        t: multiply(&x, &y),
+        x,
+        y,
+        z: FieldElement::ONE,
+    };
+    verify_with_point(public_key, minus_public_point, message, signature)
+}
+
+/// [`verify`] with `−A` decoded: `minus_public_point` (Z = 1) of `public_key`.
+fn verify_with_point(
+    public_key: &[u8; 32],
+    minus_public_point: Extended,
+    message: &[u8],
+    signature: &[u8; 64],
+) -> bool {
     let (encoded_r, s) = signature.split_at(32);
     let mut s_bytes = [0; 32];
     s_bytes.copy_from_slice(s);
     if !is_below_group_order(&s_bytes) {
         return false;
     }
-    let Some(minus_public_point) = decompress_negated(public_key) else {
-        return false;
-    };
     let hash = sha512(&[encoded_r, public_key, message]);
     // Not salty's `Scalar::from_u512_le`: its Montgomery reduction links ~2.9 KB more code.
     let k = reduce_wide(&hash);

@@ -141,9 +141,6 @@ impl<E: Sha256Engine> Default for Sha256Hasher<E> {
 
 impl<E: Sha256Engine> Sha256Hasher<E> {
     /// A hasher over the empty message.
-    // Out of line: the image hash and the key id both start one (24 B less bootloader flash,
-    // 2026-12-05).
-    #[inline(never)]
     pub const fn new() -> Self {
         Self {
             state: INITIAL_STATE,
@@ -196,8 +193,6 @@ impl<E: Sha256Engine> Sha256Hasher<E> {
 }
 
 /// SHA-256 of `data` with the block function of `E`.
-// Out of line: each trusted key's id is one (8 B less bootloader flash, 2026-12-06).
-#[inline(never)]
 pub fn sha256_with<E: Sha256Engine>(data: &[u8]) -> [u8; DIGEST_SIZE] {
     let mut hasher = Sha256Hasher::<E>::new();
     hasher.update(data);

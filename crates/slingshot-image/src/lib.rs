@@ -106,7 +106,9 @@ mod verify;
 
 #[cfg(any(feature = "salty", feature = "ed25519-compact"))]
 pub use crypto::verify_signature;
-pub use crypto::{key_id, sha256};
+#[cfg(feature = "salty")]
+pub use crypto::PreparedKey;
+pub use crypto::{key_id, sha256, TrustedKey};
 pub use descriptor::{Descriptor, Version};
 pub use engine::{
     key_id_with, sha256_with, Sha256Engine, Sha256Hasher, Sha2Engine, SHA256_BLOCK_SIZE,

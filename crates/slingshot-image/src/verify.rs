@@ -4,8 +4,8 @@
 //! take the SHA-256 block function as a type parameter ([`Sha256Engine`]); the plain ones use
 //! sha2's ([`Sha2Engine`]).
 
-use crate::crypto::verify_signature;
-use crate::engine::{key_id_with, Sha256Engine, Sha256Hasher, Sha2Engine};
+use crate::crypto::TrustedKey;
+use crate::engine::{Sha256Engine, Sha256Hasher, Sha2Engine};
 use crate::parse::{locate, Trailer};
 use crate::source::{FlashSlot, SlotSource};
 use crate::{Descriptor, ImageError, DIGEST_SIZE, PUBLIC_KEY_SIZE};
@@ -38,14 +38,15 @@ pub fn verify_slot(
 }
 
 /// [`verify_slot`] hashing with the block function of `E` (e.g. the Cortex-M4 assembly of
-/// `slingshot_stm32::sha256`); the same checks in the same order, the same results.
+/// `slingshot_stm32::sha256`), with keys in any [`TrustedKey`] form (raw public keys or
+/// [`crate::PreparedKey`]s); the same checks in the same order, the same results.
 pub fn verify_slot_with<E: Sha256Engine>(
     slot: &[u8],
     load_address: u32,
     board_id: u32,
-    keys: &[[u8; PUBLIC_KEY_SIZE]],
+    keys: &[impl TrustedKey],
 ) -> Result<VerifiedImage, ImageError> {
-    verify_source::<_, E>(&mut &*slot, load_address, board_id, keys)
+    verify_source::<_, E, _>(&mut &*slot, load_address, board_id, keys)
 }
 
 /// Verify the signed image in the slot `[slot_start, slot_start + slot_size)` of `flash`
@@ -64,14 +65,15 @@ pub fn verify_flash<F: ReadNorFlash>(
     verify_flash_with::<F, Sha2Engine>(flash, slot_start, slot_size, load_address, board_id, keys)
 }
 
-/// [`verify_flash`] hashing with the block function of `E`; the same checks, the same results.
+/// [`verify_flash`] hashing with the block function of `E`, with keys in any [`TrustedKey`]
+/// form; the same checks, the same results.
 pub fn verify_flash_with<F: ReadNorFlash, E: Sha256Engine>(
     flash: &mut F,
     slot_start: u32,
     slot_size: u32,
     load_address: u32,
     board_id: u32,
-    keys: &[[u8; PUBLIC_KEY_SIZE]],
+    keys: &[impl TrustedKey],
 ) -> Result<VerifiedImage, ImageError> {
     let capacity = flash.capacity();
     let inside = (slot_start as usize)
@@ -85,14 +87,14 @@ pub fn verify_flash_with<F: ReadNorFlash, E: Sha256Engine>(
         start: slot_start,
         size: slot_size,
     };
-    verify_source::<_, E>(&mut source, load_address, board_id, keys)
+    verify_source::<_, E, _>(&mut source, load_address, board_id, keys)
 }
 
-fn verify_source<S: SlotSource, E: Sha256Engine>(
+fn verify_source<S: SlotSource, E: Sha256Engine, K: TrustedKey>(
     slot: &mut S,
     load_address: u32,
     board_id: u32,
-    keys: &[[u8; PUBLIC_KEY_SIZE]],
+    keys: &[K],
 ) -> Result<VerifiedImage, ImageError> {
     let trailer: Trailer = locate(slot)?;
     let descriptor = trailer.descriptor;
@@ -112,11 +114,11 @@ fn verify_source<S: SlotSource, E: Sha256Engine>(
     // The signature is checked over the digest just computed, never over the stored one.
     let mut named_key_found = false;
     for (key_index, key) in keys.iter().enumerate() {
-        if key_id_with::<E>(key) != descriptor.key_id {
+        if key.key_id::<E>() != descriptor.key_id {
             continue;
         }
         named_key_found = true;
-        if verify_signature(key, &digest, &trailer.signature) {
+        if key.verifies(&digest, &trailer.signature) {
             return Ok(VerifiedImage {
                 descriptor,
                 digest,

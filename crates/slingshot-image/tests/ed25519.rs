@@ -1,11 +1,27 @@
 //! Tests of `slingshot_image::ed25519::verify` (feature `salty`): RFC 8032 vectors, signatures
 //! made by ed25519-compact, rejection of every single-bit change, and agreement with salty's
 //! own `PublicKey::verify` (the reference for the accept set) on valid, mutated, small-order
-//! and invalid inputs. Run with `cargo test -p slingshot-image --features salty`.
+//! and invalid inputs. Every verification also runs through the prepared path the bootloader
+//! takes (`negated_x` ahead of time, then `verify_prepared`), which must agree with it. Run
+//! with `cargo test -p slingshot-image --features salty`.
 #![cfg(feature = "salty")]
 
 use proptest::prelude::*;
-use slingshot_image::ed25519::verify;
+use slingshot_image::ed25519::{negated_x, verify_prepared};
+use slingshot_image::{key_id, PreparedKey};
+
+/// `ed25519::verify`, asserting on every call that the prepared path decides the same (a key
+/// that `negated_x` cannot decode verifies nothing).
+fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
+    let raw = slingshot_image::ed25519::verify(public_key, message, signature);
+    let prepared =
+        negated_x(public_key).is_some_and(|x| verify_prepared(public_key, &x, message, signature));
+    assert_eq!(
+        raw, prepared,
+        "the prepared path disagrees: key {public_key:02x?}, signature {signature:02x?}"
+    );
+    raw
+}
 
 /// Bytes from a hex string.
 fn hex<const N: usize>(text: &str) -> [u8; N] {
@@ -175,6 +191,20 @@ fn small_order_and_special_public_keys_behave_like_salty() {
     assert!(accepted > 40, "{accepted}");
     assert!(!verify(&hex(SPECIAL_ENCODINGS[13]), &[], &[0; 64]));
     assert!(salty::PublicKey::try_from(&hex::<32>(SPECIAL_ENCODINGS[13])).is_err());
+}
+
+#[test]
+fn prepared_keys_carry_the_key_id_and_refuse_non_points() {
+    let (public_key, _) = sign(&[7; 32], b"");
+    let prepared = PreparedKey::prepare(&public_key).expect("a real key is a point");
+    assert_eq!(prepared.public_key, public_key);
+    assert_eq!(prepared.key_id, key_id(&public_key));
+    assert_eq!(Some(prepared.negated_x), negated_x(&public_key));
+    // y = 2 has no x on the curve (salty refuses it too).
+    let mut not_a_point = [0; 32];
+    not_a_point[0] = 2;
+    assert!(salty::CompressedY(not_a_point).decompressed().is_err());
+    assert_eq!(PreparedKey::prepare(&not_a_point), None);
 }
 
 proptest! {

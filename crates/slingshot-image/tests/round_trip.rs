@@ -220,3 +220,42 @@ fn verify_flash_refuses_a_slot_outside_the_device() {
 fn the_layout_reserves_room_for_the_largest_trailer() {
     assert_eq!(TRAILER_RESERVE, slingshot_layout::SIGNATURE_TRAILER_RESERVE);
 }
+
+/// Keys prepared ahead of time (the bootloader's form) verify exactly as the raw keys do:
+/// valid, corrupted and badly signed images, with key rotation, one key or two.
+#[cfg(feature = "salty")]
+#[test]
+fn prepared_keys_verify_slots_as_raw_keys_do() {
+    let raw = [public(&SEED), public(&SECOND_SEED)];
+    let prepared = raw.map(|key| PreparedKey::prepare(&key).expect("a curve point"));
+    for seed in [SEED, SECOND_SEED, UNKNOWN_SEED] {
+        let image = signed(2048, &seed);
+        let mut corrupted = image.clone();
+        corrupted[1000] ^= 1;
+        let mut badly_signed = image.clone();
+        let last = badly_signed.len() - 1;
+        badly_signed[last] ^= 0x40;
+        for bytes in [&image, &corrupted, &badly_signed] {
+            for count in [1, 2] {
+                assert_eq!(
+                    verify_slot_with::<Sha2Engine>(
+                        bytes,
+                        LOAD_ADDRESS,
+                        BOARD_ID,
+                        &prepared[..count]
+                    ),
+                    verify_slot(bytes, LOAD_ADDRESS, BOARD_ID, &raw[..count]),
+                    "seed {:02x}, {count} key(s)",
+                    seed[0]
+                );
+            }
+        }
+    }
+    assert!(verify_slot_with::<Sha2Engine>(
+        &signed(2048, &SECOND_SEED),
+        LOAD_ADDRESS,
+        BOARD_ID,
+        &prepared
+    )
+    .is_ok());
+}

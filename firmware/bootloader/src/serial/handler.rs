@@ -4,9 +4,9 @@
 //! admission, the target slot, verification, install, protection — is in `slingshot-service`
 //! and tested on the host.
 
-use crate::verified::verifier::{AssemblySha256, SignedImageVerifier, TRUSTED_KEYS};
+use crate::verified::verifier::{SignedImageVerifier, TRUSTED_KEYS};
 use slingshot_flash_controller::option_bytes::OptionBytes;
-use slingshot_image::{key_id_with, KEY_ID_SIZE};
+use slingshot_image::KEY_ID_SIZE;
 use slingshot_layout::{Layout, ACTIVE};
 use slingshot_protocol::info::Version;
 use slingshot_service::{KeyRing, OptionBytesFailed, Platform};
@@ -78,8 +78,6 @@ impl Platform for Stm32 {
 
 impl KeyRing for SignedImageVerifier {
     fn trusts(&self, key_id: &[u8; KEY_ID_SIZE]) -> bool {
-        TRUSTED_KEYS
-            .iter()
-            .any(|key| key_id_with::<AssemblySha256>(key) == *key_id)
+        TRUSTED_KEYS.iter().any(|key| key.key_id == *key_id)
     }
 }
