@@ -68,8 +68,13 @@ pub trait TrustedKey {
     /// (hashed with the block function of `E` if it has to be computed).
     fn key_id<E: crate::Sha256Engine>(&self) -> [u8; KEY_ID_SIZE];
 
-    /// Whether `signature` is a valid Ed25519 signature of the 32-byte `digest` by this key.
-    fn verifies(&self, digest: &[u8; DIGEST_SIZE], signature: &[u8; SIGNATURE_SIZE]) -> bool;
+    /// Whether `signature` is a valid Ed25519 signature of the 32-byte `digest` by this key
+    /// (its SHA-512 on the block function of `E` where the backend takes one).
+    fn verifies<E: crate::Sha256Engine>(
+        &self,
+        digest: &[u8; DIGEST_SIZE],
+        signature: &[u8; SIGNATURE_SIZE],
+    ) -> bool;
 }
 
 #[cfg(any(feature = "salty", feature = "ed25519-compact"))]
@@ -78,7 +83,11 @@ impl TrustedKey for [u8; PUBLIC_KEY_SIZE] {
         crate::key_id_with::<E>(self)
     }
 
-    fn verifies(&self, digest: &[u8; DIGEST_SIZE], signature: &[u8; SIGNATURE_SIZE]) -> bool {
+    fn verifies<E: crate::Sha256Engine>(
+        &self,
+        digest: &[u8; DIGEST_SIZE],
+        signature: &[u8; SIGNATURE_SIZE],
+    ) -> bool {
         verify_signature(self, digest, signature)
     }
 }
@@ -122,13 +131,21 @@ impl TrustedKey for PreparedKey {
     }
 
     #[cfg(not(feature = "salty-verify"))]
-    fn verifies(&self, digest: &[u8; DIGEST_SIZE], signature: &[u8; SIGNATURE_SIZE]) -> bool {
-        crate::ed25519::verify_prepared(&self.public_key, &self.negated_x, digest, signature)
+    fn verifies<E: crate::Sha256Engine>(
+        &self,
+        digest: &[u8; DIGEST_SIZE],
+        signature: &[u8; SIGNATURE_SIZE],
+    ) -> bool {
+        crate::ed25519::verify_prepared::<E>(&self.public_key, &self.negated_x, digest, signature)
     }
 
     /// salty's own verification (measurements only) decodes the raw key itself.
     #[cfg(feature = "salty-verify")]
-    fn verifies(&self, digest: &[u8; DIGEST_SIZE], signature: &[u8; SIGNATURE_SIZE]) -> bool {
+    fn verifies<E: crate::Sha256Engine>(
+        &self,
+        digest: &[u8; DIGEST_SIZE],
+        signature: &[u8; SIGNATURE_SIZE],
+    ) -> bool {
         verify_signature(&self.public_key, digest, signature)
     }
 }

@@ -29,9 +29,11 @@
 mod group_order;
 mod sha512;
 
+use crate::{Sha256Engine, Sha2Engine};
 use group_order::{is_below_group_order, reduce_wide};
 use salty::{FieldElement, FieldImplementation};
 use sha512::sha512;
+pub use sha512::{compress as sha512_compress, SHA512_ROUND_CONSTANTS_REST};
 
 /// Width of the non-adjacent forms: digits are odd and in `−15..=15`.
 const WINDOW_WIDTH: usize = 5;
@@ -46,7 +48,7 @@ const TABLE_SIZE: usize = 1 << (WINDOW_WIDTH - 2);
 pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
     match decompress_negated(public_key) {
         Some(minus_public_point) => {
-            verify_with_point(public_key, minus_public_point, message, signature)
+            verify_with_point::<Sha2Engine>(public_key, minus_public_point, message, signature)
         }
         None => false,
     }
@@ -63,11 +65,12 @@ pub fn negated_x(public_key: &[u8; 32]) -> Option<[u8; 32]> {
 /// [`verify`] with the public key's point decoded ahead of time: `negated_x` must be
 /// [`negated_x`]`(public_key)` (the point is `(negated_x, y)` with `y` read from
 /// `public_key` as [`verify`] reads it). Accepts exactly the signatures [`verify`] accepts
-/// for that key.
+/// for that key. `k`'s SHA-512 runs on the block function of `E`
+/// ([`Sha256Engine::compress_sha512`]).
 // Out of line: inlined into the image verification it made that function larger (44 B more
 // bootloader flash, 2026-12-06).
 #[inline(never)]
-pub fn verify_prepared(
+pub fn verify_prepared<E: Sha256Engine>(
     public_key: &[u8; 32],
     negated_x: &[u8; 32],
     message: &[u8],
@@ -81,11 +84,11 @@ pub fn verify_prepared(
         y,
         z: FieldElement::ONE,
     };
-    verify_with_point(public_key, minus_public_point, message, signature)
+    verify_with_point::<E>(public_key, minus_public_point, message, signature)
 }
 
 /// [`verify`] with `−A` decoded: `minus_public_point` (Z = 1) of `public_key`.
-fn verify_with_point(
+fn verify_with_point<E: Sha256Engine>(
     public_key: &[u8; 32],
     minus_public_point: Extended,
     message: &[u8],
@@ -97,7 +100,7 @@ fn verify_with_point(
     if !is_below_group_order(&s_bytes) {
         return false;
     }
-    let hash = sha512(&[encoded_r, public_key, message]);
+    let hash = sha512::<E>(&[encoded_r, public_key, message]);
     // Not salty's `Scalar::from_u512_le`: its Montgomery reduction links ~2.9 KB more code.
     let k = reduce_wide(&hash);
     let basepoint = Extended::basepoint();

@@ -111,6 +111,15 @@ pub trait Sha256Engine {
             }
         }
     }
+
+    /// SHA-512's block function (FIPS 180-4 §6.4.2) over one 128-byte block, for Ed25519's
+    /// `k` (feature `salty`): the other SHA-2 function a verification runs. The default is the
+    /// portable [`crate::ed25519::sha512_compress`]; the bootloader plugs in a smaller one in
+    /// assembly (`slingshot_stm32::sha512`).
+    #[cfg(feature = "salty")]
+    fn compress_sha512(state: &mut [u64; 8], block: &[u8; 128]) {
+        crate::ed25519::sha512_compress(state, block);
+    }
 }
 
 /// sha2's portable block function (`sha2::block_api::compress256`): the default engine.

@@ -110,6 +110,8 @@ pub use crypto::verify_signature;
 pub use crypto::PreparedKey;
 pub use crypto::{key_id, sha256, TrustedKey};
 pub use descriptor::{Descriptor, Version};
+#[cfg(feature = "salty")]
+pub use ed25519::SHA512_ROUND_CONSTANTS_REST;
 pub use engine::{
     key_id_with, sha256_with, Sha256Engine, Sha256Hasher, Sha2Engine, SHA256_BLOCK_SIZE,
     SHA256_ROUND_CONSTANTS,

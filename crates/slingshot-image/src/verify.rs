@@ -118,7 +118,7 @@ fn verify_source<S: SlotSource, E: Sha256Engine, K: TrustedKey>(
             continue;
         }
         named_key_found = true;
-        if key.verifies(&digest, &trailer.signature) {
+        if key.verifies::<E>(&digest, &trailer.signature) {
             return Ok(VerifiedImage {
                 descriptor,
                 digest,

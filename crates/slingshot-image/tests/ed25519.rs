@@ -8,14 +8,14 @@
 
 use proptest::prelude::*;
 use slingshot_image::ed25519::{negated_x, verify_prepared};
-use slingshot_image::{key_id, PreparedKey};
+use slingshot_image::{key_id, PreparedKey, Sha2Engine};
 
 /// `ed25519::verify`, asserting on every call that the prepared path decides the same (a key
 /// that `negated_x` cannot decode verifies nothing).
 fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
     let raw = slingshot_image::ed25519::verify(public_key, message, signature);
-    let prepared =
-        negated_x(public_key).is_some_and(|x| verify_prepared(public_key, &x, message, signature));
+    let prepared = negated_x(public_key)
+        .is_some_and(|x| verify_prepared::<Sha2Engine>(public_key, &x, message, signature));
     assert_eq!(
         raw, prepared,
         "the prepared path disagrees: key {public_key:02x?}, signature {signature:02x?}"

@@ -1,8 +1,10 @@
 //! Builds `firmware/sha256-test` (the Cortex-M4 SHA-256 assembly of
-//! `firmware/stm32/src/sha256.rs` plugged into `slingshot_image::Sha256Hasher`) and runs it in
-//! QEMU (netduinoplus2, `-icount shift=0,sleep=off`, semihosting): every FIPS 180-4 example,
-//! the host digests of a 256 KB buffer and the comparison with sha2 must pass, and the
-//! instruction count per byte (deterministic under icount) must not regress.
+//! `firmware/stm32/src/sha256.rs` plugged into `slingshot_image::Sha256Hasher`, and the SHA-512
+//! block assembly of `sha512.rs`) and runs it in QEMU (netduinoplus2, `-icount
+//! shift=0,sleep=off`, semihosting): every FIPS 180-4 example, the host digests of a 256 KB
+//! buffer, the comparison with sha2 and the SHA-512 comparison with the portable block function
+//! must pass, and the SHA-256 instruction count per byte (deterministic under icount) must not
+//! regress.
 
 use anyhow::{bail, Context, Result};
 use slingshot_testkit::artifacts::repository_root;
@@ -19,7 +21,7 @@ const LIMIT: Duration = Duration::from_secs(60);
 const MAXIMUM_INSTRUCTIONS_PER_BYTE: f64 = 27.5;
 
 /// Checks the firmware must report as passed.
-const CHECKS: [&str; 10] = [
+const CHECKS: [&str; 13] = [
     "fips empty",
     "fips abc",
     "fips 448-bit",
@@ -30,6 +32,9 @@ const CHECKS: [&str; 10] = [
     "four blocks in one call",
     "host digest 256 KB",
     "host digest 256 KB from an odd address",
+    "sha512 fips abc",
+    "sha512 fips two blocks",
+    "sha512 300 random blocks against the portable one",
 ];
 
 /// Build the test firmware in release (its own workspace and target directory) and return

@@ -6,7 +6,10 @@
 //! - a pseudo-random 256 KB buffer, aligned and from an odd address, against digests build.rs
 //!   computed on the host;
 //! - sha2's portable code on the device for every length 0..=300 (all padding edges) and for
-//!   several ways of splitting the input.
+//!   several ways of splitting the input;
+//! - the SHA-512 block assembly (`slingshot_stm32::sha512::compress`, Ed25519's `k` in the
+//!   bootloader): FIPS 180-4's "abc" and its two-block example, and 300 pseudo-random states
+//!   and blocks against the portable block function of `slingshot_image::ed25519`.
 //!
 //! Prints `PASS <name>` / `FAIL <name>` per check, `instructions_per_byte <x.xx>` for the
 //! 256 KB buffer (TIM2 counts instructions under `-icount shift=0`), then
@@ -14,8 +17,8 @@
 //! everything passed.
 #![no_std]
 #![no_main]
-// The only unsafe code is the assembly's call in `firmware/stm32/src/sha256.rs`, compiled
-// here as a module (see Cargo.toml for why it is not a dependency).
+// The only unsafe code is the assembly's calls in `firmware/stm32/src/sha256.rs` and
+// `sha512.rs`, compiled here as modules (see Cargo.toml for why they are not a dependency).
 #![deny(unsafe_code)]
 
 use core::hint::black_box;
@@ -23,6 +26,7 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use slingshot_image::{
     sha256, Sha256Engine, Sha256Hasher, SHA256_BLOCK_SIZE, SHA256_ROUND_CONSTANTS,
+    SHA512_ROUND_CONSTANTS_REST,
 };
 use stm32f4::stm32f429 as pac;
 
@@ -30,6 +34,11 @@ use stm32f4::stm32f429 as pac;
 #[allow(unsafe_code)]
 #[path = "../../stm32/src/sha256.rs"]
 mod sha256;
+
+/// The SHA-512 block assembly of the hardware crate, `slingshot_stm32::sha512`.
+#[allow(unsafe_code)]
+#[path = "../../stm32/src/sha512.rs"]
+mod sha512;
 
 /// 256 KB of pseudo-random bytes (build.rs).
 static BUFFER: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/buffer.bin"));
@@ -179,6 +188,87 @@ fn against_sha2(tally: &mut Tally) {
     tally.check("four blocks in one call", state == reference);
 }
 
+/// SHA-512 of a message that fits one or two blocks, with the assembly block function.
+fn assembly_sha512(message: &[u8]) -> [u8; 64] {
+    let mut state: [u64; 8] = [
+        0x6a09e667f3bcc908,
+        0xbb67ae8584caa73b,
+        0x3c6ef372fe94f82b,
+        0xa54ff53a5f1d36f1,
+        0x510e527fade682d1,
+        0x9b05688c2b3e6c1f,
+        0x1f83d9abfb41bd6b,
+        0x5be0cd19137e2179,
+    ];
+    let mut padded = [0u8; 256];
+    padded[..message.len()].copy_from_slice(message);
+    padded[message.len()] = 0x80;
+    let blocks = if message.len() + 17 > 128 { 2 } else { 1 };
+    let end = blocks * 128;
+    padded[end - 8..end].copy_from_slice(&(message.len() as u64 * 8).to_be_bytes());
+    for block in padded[..end].chunks_exact(128) {
+        let block: &[u8; 128] = block.try_into().unwrap_or(&[0; 128]);
+        sha512::compress(
+            &mut state,
+            block,
+            &SHA256_ROUND_CONSTANTS,
+            &SHA512_ROUND_CONSTANTS_REST,
+        );
+    }
+    let mut digest = [0; 64];
+    for (bytes, word) in digest.chunks_exact_mut(8).zip(state) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    digest
+}
+
+/// A 64-byte digest from its hex text.
+fn digest512_from_hex(text: &str) -> [u8; 64] {
+    let mut digest = [0; 64];
+    digest[..32].copy_from_slice(&digest_from_hex(&text[..64]));
+    digest[32..].copy_from_slice(&digest_from_hex(&text[64..]));
+    digest
+}
+
+fn sha512_block_function(tally: &mut Tally) {
+    tally.check(
+        "sha512 fips abc",
+        assembly_sha512(b"abc")
+            == digest512_from_hex(
+                "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+            ),
+    );
+    tally.check(
+        "sha512 fips two blocks",
+        assembly_sha512(b"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu")
+            == digest512_from_hex(
+                "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909",
+            ),
+    );
+    let mut random = 0x5EED_5120_u32;
+    let agrees = (0..300).all(|_| {
+        let mut block = [0u8; 128];
+        random = random.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        fill(&mut block, random | 1);
+        let mut state_bytes = [0u8; 64];
+        fill(&mut state_bytes, random.rotate_left(7) | 1);
+        let mut state = [0u64; 8];
+        for (word, bytes) in state.iter_mut().zip(state_bytes.chunks_exact(8)) {
+            *word = u64::from_le_bytes(bytes.try_into().unwrap_or([0; 8]));
+        }
+        let mut reference = state;
+        sha512::compress(
+            &mut state,
+            &block,
+            &SHA256_ROUND_CONSTANTS,
+            &SHA512_ROUND_CONSTANTS_REST,
+        );
+        slingshot_image::ed25519::sha512_compress(&mut reference, &block);
+        state == reference
+    });
+    tally.check("sha512 300 random blocks against the portable one", agrees);
+}
+
 #[entry]
 fn main() -> ! {
     let peripherals = pac::Peripherals::take().expect("first and only take");
@@ -187,6 +277,7 @@ fn main() -> ! {
     let mut tally = Tally::default();
     fips_examples(&mut tally);
     against_sha2(&mut tally);
+    sha512_block_function(&mut tally);
 
     let overhead = {
         let start = timer.cnt().read().bits();

@@ -17,6 +17,7 @@
 //! - [`watchdog`]: the independent watchdog, started before a trial boot.
 //! - [`platform`]: `slingshot_application::Platform` for the application.
 //! - [`sha256`]: the SHA-256 block function in Thumb-2 assembly (image verification).
+//! - [`sha512`]: the SHA-512 block function in Thumb-2 assembly, small (Ed25519's `k`).
 //! - `interrupt_table` (without the feature `device-interrupts`): a one-entry interrupt vector
 //!   table for programs that enable no interrupt, in place of the PAC's 91 entries.
 //! - `memory_functions` (feature `compact-memory-functions`): small `memcpy`/`memset`/`memcmp`
@@ -44,6 +45,7 @@ pub mod option_bytes;
 pub mod platform;
 pub mod reset_reason;
 pub mod sha256;
+pub mod sha512;
 pub mod system;
 pub mod usart;
 pub mod usart_dma;

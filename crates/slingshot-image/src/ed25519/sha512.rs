@@ -10,13 +10,19 @@
 //! assembly reads too) lacks: the high halves of the first 64 are SHA-256's constants. The
 //! tests below check it against sha2 on every length up to 300 bytes, each split into three
 //! parts several ways.
+//!
+//! The block function is pluggable ([`crate::Sha256Engine::compress_sha512`], this module's
+//! [`compress`] by default): the bootloader runs a smaller one in Thumb-2 assembly
+//! (`slingshot_stm32::sha512`), tested in QEMU against this one.
 
-use crate::SHA256_ROUND_CONSTANTS;
+use crate::{Sha256Engine, SHA256_ROUND_CONSTANTS};
 
-/// The low halves of the first 64 round constants (FIPS 180-4 §4.2.3); their high halves are
-/// SHA-256's constants ([`SHA256_ROUND_CONSTANTS`], the same cube roots to 32 bits), stored
-/// once for both hashes.
-const ROUND_CONSTANTS_LOW: [u32; 64] = [
+/// The round constants (FIPS 180-4 §4.2.3) that SHA-256's table lacks: the low halves of all 80,
+/// then the high halves of the last 16. The high halves of the first 64 are SHA-256's
+/// constants ([`SHA256_ROUND_CONSTANTS`], the same cube roots to 32 bits), stored once for both
+/// hashes; a firmware's own block function takes both tables (the bootloader's assembly,
+/// `slingshot_stm32::sha512`).
+pub static SHA512_ROUND_CONSTANTS_REST: [u32; 96] = [
     0xd728_ae22,
     0x23ef_65cd,
     0xec4d_3b2f,
@@ -81,26 +87,38 @@ const ROUND_CONSTANTS_LOW: [u32; 64] = [
     0xde82_bde9,
     0xb2c6_7915,
     0xe372_532b,
-];
-
-/// The last 16 round constants (FIPS 180-4 §4.2.3), which SHA-256 does not have.
-const ROUND_CONSTANTS_TAIL: [u64; 16] = [
-    0xca27_3ece_ea26_619c,
-    0xd186_b8c7_21c0_c207,
-    0xeada_7dd6_cde0_eb1e,
-    0xf57d_4f7f_ee6e_d178,
-    0x06f0_67aa_7217_6fba,
-    0x0a63_7dc5_a2c8_98a6,
-    0x113f_9804_bef9_0dae,
-    0x1b71_0b35_131c_471b,
-    0x28db_77f5_2304_7d84,
-    0x32ca_ab7b_40c7_2493,
-    0x3c9e_be0a_15c9_bebc,
-    0x431d_67c4_9c10_0d4c,
-    0x4cc5_d4be_cb3e_42b6,
-    0x597f_299c_fc65_7e2a,
-    0x5fcb_6fab_3ad6_faec,
-    0x6c44_198c_4a47_5817,
+    0xea26_619c,
+    0x21c0_c207,
+    0xcde0_eb1e,
+    0xee6e_d178,
+    0x7217_6fba,
+    0xa2c8_98a6,
+    0xbef9_0dae,
+    0x131c_471b,
+    0x2304_7d84,
+    0x40c7_2493,
+    0x15c9_bebc,
+    0x9c10_0d4c,
+    0xcb3e_42b6,
+    0xfc65_7e2a,
+    0x3ad6_faec,
+    0x4a47_5817,
+    0xca27_3ece,
+    0xd186_b8c7,
+    0xeada_7dd6,
+    0xf57d_4f7f,
+    0x06f0_67aa,
+    0x0a63_7dc5,
+    0x113f_9804,
+    0x1b71_0b35,
+    0x28db_77f5,
+    0x32ca_ab7b,
+    0x3c9e_be0a,
+    0x431d_67c4,
+    0x4cc5_d4be,
+    0x597f_299c,
+    0x5fcb_6fab,
+    0x6c44_198c,
 ];
 
 /// Rounds per block.
@@ -108,12 +126,11 @@ const ROUNDS: usize = 80;
 
 /// The constant K of `round` (0–79).
 fn round_constant(round: usize) -> u64 {
-    match round.checked_sub(SHA256_ROUND_CONSTANTS.len()) {
-        None => {
-            u64::from(SHA256_ROUND_CONSTANTS[round]) << 32 | u64::from(ROUND_CONSTANTS_LOW[round])
-        }
-        Some(tail) => ROUND_CONSTANTS_TAIL[tail],
-    }
+    let high = match round.checked_sub(SHA256_ROUND_CONSTANTS.len()) {
+        None => SHA256_ROUND_CONSTANTS[round],
+        Some(tail) => SHA512_ROUND_CONSTANTS_REST[ROUNDS + tail],
+    };
+    u64::from(high) << 32 | u64::from(SHA512_ROUND_CONSTANTS_REST[round])
 }
 
 /// The initial hash value (FIPS 180-4 §5.3.5).
@@ -135,8 +152,8 @@ const BLOCK_SIZE: usize = 128;
 /// the messages here are far below 2^61 bytes).
 const LENGTH_OFFSET: usize = BLOCK_SIZE - 8;
 
-/// SHA-512 of the concatenation of `parts`.
-pub(super) fn sha512(parts: &[&[u8]]) -> [u8; 64] {
+/// SHA-512 of the concatenation of `parts`, with the block function of `E`.
+pub(super) fn sha512<E: Sha256Engine>(parts: &[&[u8]]) -> [u8; 64] {
     let mut state = INITIAL_STATE;
     let mut block = [0u8; BLOCK_SIZE];
     let mut filled = 0;
@@ -146,7 +163,7 @@ pub(super) fn sha512(parts: &[&[u8]]) -> [u8; 64] {
             block[filled] = byte;
             filled += 1;
             if filled == BLOCK_SIZE {
-                compress(&mut state, &block);
+                E::compress_sha512(&mut state, &block);
                 filled = 0;
             }
         }
@@ -156,12 +173,12 @@ pub(super) fn sha512(parts: &[&[u8]]) -> [u8; 64] {
     filled += 1;
     if filled > BLOCK_SIZE - 16 {
         block[filled..].fill(0);
-        compress(&mut state, &block);
+        E::compress_sha512(&mut state, &block);
         filled = 0;
     }
     block[filled..LENGTH_OFFSET].fill(0);
     block[LENGTH_OFFSET..].copy_from_slice(&(length * 8).to_be_bytes());
-    compress(&mut state, &block);
+    E::compress_sha512(&mut state, &block);
     let mut digest = [0; 64];
     for (bytes, word) in digest.chunks_exact_mut(8).zip(state) {
         bytes.copy_from_slice(&word.to_be_bytes());
@@ -169,9 +186,10 @@ pub(super) fn sha512(parts: &[&[u8]]) -> [u8; 64] {
     digest
 }
 
-/// The block function (FIPS 180-4 §6.4.2), the message schedule kept in 16 words.
+/// The block function (FIPS 180-4 §6.4.2), the message schedule kept in 16 words: the
+/// portable one, [`crate::Sha256Engine::compress_sha512`]'s default.
 #[inline(never)]
-fn compress(state: &mut [u64; 8], block: &[u8; BLOCK_SIZE]) {
+pub fn compress(state: &mut [u64; 8], block: &[u8; BLOCK_SIZE]) {
     let mut schedule = [0u64; 16];
     for (word, bytes) in schedule.iter_mut().zip(block.chunks_exact(8)) {
         *word = bytes
@@ -224,8 +242,12 @@ fn sigma(word: u64, first: u32, second: u32, shift: u32) -> u64 {
 mod tests {
     extern crate alloc;
 
-    use super::sha512;
+    use crate::Sha2Engine;
     use alloc::vec::Vec;
+
+    fn sha512(parts: &[&[u8]]) -> [u8; 64] {
+        super::sha512::<Sha2Engine>(parts)
+    }
     use sha2::{Digest, Sha512};
 
     #[test]
