@@ -12,8 +12,8 @@
 //! 5. `cargo clippy --all-targets -D warnings` on both workspaces;
 //! 6. `cargo test --workspace` on the host: unit, property, power-cut sweeps, QEMU system
 //!    tests and twin tests of the real binaries;
-//! 7. the bootloader's Ed25519 verifier (`slingshot-image --features salty`, which the host
-//!    workspace does not enable);
+//! 7. the bootloader's Ed25519 verifier (`slingshot-image --features salty`) and bitwise
+//!    CRC-32 (`slingshot-checksum --features small`), which the host workspace does not enable;
 //! 8. a short fuzzing run of every parser (`cargo xtask fuzz` runs longer).
 
 use crate::build::{self, BuildArguments, LayoutChoice};
@@ -196,6 +196,8 @@ pub fn run(arguments: TestArguments) -> Result<()> {
     if wants(Tier::Host) {
         step("Ed25519 verifier of the bootloader (slingshot-image with feature salty)");
         cargo_test(&["-p", "slingshot-image", "--features", "salty"])?;
+        step("the bootloader's bitwise CRC-32 (slingshot-checksum with feature small)");
+        cargo_test(&["-p", "slingshot-checksum", "--features", "small"])?;
     }
     if wants(Tier::Fuzz) {
         step("fuzzing: every parser for a short, fixed-seed run");

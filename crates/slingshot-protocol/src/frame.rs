@@ -9,8 +9,6 @@
 //! Both directions are allocation-free: [`encode_frame`] writes into a caller's slice and
 //! [`FrameDecoder`] keeps one body-sized buffer.
 
-use crc::{Crc, CRC_32_ISO_HDLC};
-
 /// The protocol version carried in every frame.
 pub const PROTOCOL_VERSION: u8 = 1;
 
@@ -35,20 +33,9 @@ pub const MAX_WIRE_FRAME: usize = encoded_size(MAX_BODY);
 /// The frame delimiter.
 pub const DELIMITER: u8 = 0x00;
 
-/// How [`CRC32`] computes: a 1 KB lookup table by default (fast); bit by bit with the
-/// `small-crc` feature (no table: 1 KB less flash for the bootloader, about eight times the
-/// instructions per byte). Both give the same checksums.
-#[cfg(not(feature = "small-crc"))]
-pub type Crc32Implementation = crc::Table<1>;
-/// How [`CRC32`] computes: a 1 KB lookup table by default (fast); bit by bit with the
-/// `small-crc` feature (no table: 1 KB less flash for the bootloader, about eight times the
-/// instructions per byte). Both give the same checksums.
-#[cfg(feature = "small-crc")]
-pub type Crc32Implementation = crc::NoTable;
-
-/// The checksum used for frames and for the resumption checksums (CRC-32/ISO-HDLC).
-pub const CRC32: Crc<u32, Crc32Implementation> =
-    Crc::<u32, Crc32Implementation>::new(&CRC_32_ISO_HDLC);
+/// The checksum used for frames and for the resumption checksums (CRC-32/ISO-HDLC, the
+/// project's one checksum: `slingshot_checksum`, bit by bit with the `small-crc` feature).
+pub const CRC32: slingshot_checksum::Crc32 = slingshot_checksum::CRC32;
 
 /// Bytes on the wire for a frame body of `body_length` bytes (COBS overhead and delimiter included).
 pub const fn encoded_size(body_length: usize) -> usize {

@@ -39,8 +39,9 @@
 //! 16 KB sector) and formatting a state area that holds no valid record at all.
 
 use crate::{DualSlotConfiguration, FlashFailure};
-use crc::{Crc, CRC_32_ISO_HDLC};
 use embedded_storage::nor_flash::NorFlash;
+/// The record checksum: CRC-32/ISO-HDLC over the first 20 bytes (bit by bit with `small-crc`).
+use slingshot_checksum::CRC32 as CHECKSUM;
 
 /// Size of one record in bytes.
 pub const RECORD_SIZE: u32 = 32;
@@ -59,14 +60,6 @@ fn is_erased(record: &[u8], erased: u8) -> bool {
 pub const RECORD_FORMAT: u8 = 0x01;
 /// The commit word.
 pub const COMMIT_MAGIC: u32 = 0x5A17_C0DE;
-
-/// The record checksum (CRC-32/ISO-HDLC). Records are 20 bytes: with `small-crc` it is
-/// computed bit by bit, without the 1 KB table.
-#[cfg(not(feature = "small-crc"))]
-const CHECKSUM: Crc<u32> = Crc::<u32>::new(&CRC_32_ISO_HDLC);
-/// The record checksum (CRC-32/ISO-HDLC), computed bit by bit (`small-crc`: no 1 KB table).
-#[cfg(feature = "small-crc")]
-const CHECKSUM: Crc<u32, crc::NoTable> = Crc::<u32, crc::NoTable>::new(&CRC_32_ISO_HDLC);
 
 /// Where the update process stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
