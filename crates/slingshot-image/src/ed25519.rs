@@ -32,8 +32,8 @@ mod sha512;
 use crate::{Sha256Engine, Sha2Engine};
 use group_order::{is_below_group_order, reduce_wide};
 use salty::{FieldElement, FieldImplementation};
-use sha512::sha512;
 pub use sha512::{compress as sha512_compress, SHA512_ROUND_CONSTANTS_REST};
+use sha512::{sha512, sha512_of_one_block};
 
 /// Width of the non-adjacent forms: digits are odd and in `−15..=15`.
 const WINDOW_WIDTH: usize = 5;
@@ -46,12 +46,11 @@ const TABLE_SIZE: usize = 1 << (WINDOW_WIDTH - 2);
 /// Computes `k = SHA-512(R ‖ A ‖ message) mod L` and accepts when the encoding of
 /// `[s]B + [k](−A)` equals `R`; see the module documentation for the exact accept set.
 pub fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
-    match decompress_negated(public_key) {
-        Some(minus_public_point) => {
-            verify_with_point::<Sha2Engine>(public_key, minus_public_point, message, signature)
-        }
-        None => false,
-    }
+    let Some(minus_public_point) = decompress_negated(public_key) else {
+        return false;
+    };
+    let hash = sha512::<Sha2Engine>(&[&signature[..32], public_key, message]);
+    verify_with_point(minus_public_point, &hash, signature)
 }
 
 /// The canonical encoding of the x coordinate of `−A`, the negated point of `public_key`
@@ -62,10 +61,11 @@ pub fn negated_x(public_key: &[u8; 32]) -> Option<[u8; 32]> {
     decompress_negated(public_key).map(|point| point.x.to_bytes())
 }
 
-/// [`verify`] with the public key's point decoded ahead of time: `negated_x` must be
-/// [`negated_x`]`(public_key)` (the point is `(negated_x, y)` with `y` read from
-/// `public_key` as [`verify`] reads it). Accepts exactly the signatures [`verify`] accepts
-/// for that key. `k`'s SHA-512 runs on the block function of `E`
+/// [`verify`] of a 32-byte message (an image digest) with the public key's point decoded
+/// ahead of time: `negated_x` must be [`negated_x`]`(public_key)` (the point is
+/// `(negated_x, y)` with `y` read from `public_key` as [`verify`] reads it). Accepts exactly
+/// the signatures [`verify`] accepts for that key and message. `k`'s SHA-512 covers one block
+/// (`R ‖ A ‖ message`, 96 bytes) and runs on the block function of `E`
 /// ([`Sha256Engine::compress_sha512`]).
 // Out of line: inlined into the image verification it made that function larger (44 B more
 // bootloader flash, 2026-12-06).
@@ -73,7 +73,7 @@ pub fn negated_x(public_key: &[u8; 32]) -> Option<[u8; 32]> {
 pub fn verify_prepared<E: Sha256Engine>(
     public_key: &[u8; 32],
     negated_x: &[u8; 32],
-    message: &[u8],
+    message: &[u8; 32],
     signature: &[u8; 64],
 ) -> bool {
     let x = FieldElement::from_bytes_unchecked(negated_x);
@@ -84,25 +84,21 @@ pub fn verify_prepared<E: Sha256Engine>(
         y,
         z: FieldElement::ONE,
     };
-    verify_with_point::<E>(public_key, minus_public_point, message, signature)
+    let hash = sha512_of_one_block::<E>(signature, public_key, message);
+    verify_with_point(minus_public_point, &hash, signature)
 }
 
-/// [`verify`] with `−A` decoded: `minus_public_point` (Z = 1) of `public_key`.
-fn verify_with_point<E: Sha256Engine>(
-    public_key: &[u8; 32],
-    minus_public_point: Extended,
-    message: &[u8],
-    signature: &[u8; 64],
-) -> bool {
+/// [`verify`] with `−A` decoded (`minus_public_point`, Z = 1) and `SHA-512(R ‖ A ‖ M)`
+/// computed (`hash`).
+fn verify_with_point(minus_public_point: Extended, hash: &[u8; 64], signature: &[u8; 64]) -> bool {
     let (encoded_r, s) = signature.split_at(32);
     let mut s_bytes = [0; 32];
     s_bytes.copy_from_slice(s);
     if !is_below_group_order(&s_bytes) {
         return false;
     }
-    let hash = sha512::<E>(&[encoded_r, public_key, message]);
     // Not salty's `Scalar::from_u512_le`: its Montgomery reduction links ~2.9 KB more code.
-    let k = reduce_wide(&hash);
+    let k = reduce_wide(hash);
     let basepoint = Extended::basepoint();
     let mut basepoint_multiples = [Cached::default(); TABLE_SIZE];
     odd_multiples(&basepoint, &mut basepoint_multiples);

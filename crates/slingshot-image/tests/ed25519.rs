@@ -1,25 +1,29 @@
 //! Tests of `slingshot_image::ed25519::verify` (feature `salty`): RFC 8032 vectors, signatures
 //! made by ed25519-compact, rejection of every single-bit change, and agreement with salty's
 //! own `PublicKey::verify` (the reference for the accept set) on valid, mutated, small-order
-//! and invalid inputs. Every verification also runs through the prepared path the bootloader
-//! takes (`negated_x` ahead of time, then `verify_prepared`), which must agree with it. Run
-//! with `cargo test -p slingshot-image --features salty`.
+//! and invalid inputs. Every verification of a 32-byte message (the bootloader signs image
+//! digests) also runs through the prepared path the bootloader takes (`negated_x` ahead of
+//! time, then `verify_prepared` with its one-block SHA-512), which must agree with it; the
+//! property tests below give that path valid, mutated and random inputs. Run with
+//! `cargo test -p slingshot-image --features salty`.
 #![cfg(feature = "salty")]
 
 use proptest::prelude::*;
 use slingshot_image::ed25519::{negated_x, verify_prepared};
 use slingshot_image::{key_id, PreparedKey, Sha2Engine};
 
-/// `ed25519::verify`, asserting on every call that the prepared path decides the same (a key
-/// that `negated_x` cannot decode verifies nothing).
+/// `ed25519::verify`, asserting on every call with a 32-byte message that the prepared path
+/// decides the same (a key that `negated_x` cannot decode verifies nothing).
 fn verify(public_key: &[u8; 32], message: &[u8], signature: &[u8; 64]) -> bool {
     let raw = slingshot_image::ed25519::verify(public_key, message, signature);
-    let prepared = negated_x(public_key)
-        .is_some_and(|x| verify_prepared::<Sha2Engine>(public_key, &x, message, signature));
-    assert_eq!(
-        raw, prepared,
-        "the prepared path disagrees: key {public_key:02x?}, signature {signature:02x?}"
-    );
+    if let Ok(digest) = <&[u8; 32]>::try_from(message) {
+        let prepared = negated_x(public_key)
+            .is_some_and(|x| verify_prepared::<Sha2Engine>(public_key, &x, digest, signature));
+        assert_eq!(
+            raw, prepared,
+            "the prepared path disagrees: key {public_key:02x?}, signature {signature:02x?}"
+        );
+    }
     raw
 }
 
@@ -237,7 +241,28 @@ proptest! {
     }
 
     #[test]
-    fn agrees_with_salty_on_random_inputs(public_key in any::<[u8; 32]>(), signature in any::<[u8; 32]>(), message in any::<[u8; 4]>()) {
+    fn digest_sized_messages_verify_and_mutations_agree_with_salty(
+        seed in any::<[u8; 32]>(),
+        message in any::<[u8; 32]>(),
+        part in 0..4usize,
+        position in any::<prop::sample::Index>(),
+        value in any::<u8>(),
+    ) {
+        let (mut public_key, mut signature) = sign(&seed, &message);
+        prop_assert!(verify(&public_key, &message, &signature));
+        let mut message = message;
+        match part {
+            0 => public_key[position.index(32)] = value,
+            1 => signature[position.index(64)] = value,
+            2 => message[position.index(32)] = value,
+            _ => signature[32 + position.index(32)] ^= 1 << (value % 8),
+        }
+        let expected = salty_verify(&public_key, &message, &signature) && s_is_canonical(&signature);
+        prop_assert_eq!(verify(&public_key, &message, &signature), expected);
+    }
+
+    #[test]
+    fn agrees_with_salty_on_random_inputs(public_key in any::<[u8; 32]>(), signature in any::<[u8; 32]>(), message in any::<[u8; 32]>()) {
         // A random key with the signature (R = identity, s = random) and R = random, s = 0.
         let mut first = [0; 64];
         first[0] = 1;

@@ -152,6 +152,36 @@ const BLOCK_SIZE: usize = 128;
 /// the messages here are far below 2^61 bytes).
 const LENGTH_OFFSET: usize = BLOCK_SIZE - 8;
 
+/// SHA-512 of `R ‖ A ‖ M` for the `R` half of `signature`, `public_key` and a 32-byte
+/// `message` (an image digest: what the bootloader verifies), with the block function of
+/// `E`: 96 bytes fit one block, whose padding is fixed, so no buffering and no length
+/// arithmetic are linked.
+pub(super) fn sha512_of_one_block<E: Sha256Engine>(
+    signature: &[u8; 64],
+    public_key: &[u8; 32],
+    message: &[u8; 32],
+) -> [u8; 64] {
+    let mut block = [0u8; BLOCK_SIZE];
+    block[..32].copy_from_slice(&signature[..32]);
+    block[32..64].copy_from_slice(public_key);
+    block[64..96].copy_from_slice(message);
+    block[96] = 0x80;
+    // The length in bits, 768, in the last two bytes of the 128-bit length field.
+    block[BLOCK_SIZE - 2..].copy_from_slice(&(96u16 * 8).to_be_bytes());
+    let mut state = INITIAL_STATE;
+    E::compress_sha512(&mut state, &block);
+    digest(state)
+}
+
+/// The digest bytes of a final state (each word big-endian).
+fn digest(state: [u64; 8]) -> [u8; 64] {
+    let mut digest = [0; 64];
+    for (bytes, word) in digest.chunks_exact_mut(8).zip(state) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    digest
+}
+
 /// SHA-512 of the concatenation of `parts`, with the block function of `E`.
 pub(super) fn sha512<E: Sha256Engine>(parts: &[&[u8]]) -> [u8; 64] {
     let mut state = INITIAL_STATE;
@@ -179,11 +209,7 @@ pub(super) fn sha512<E: Sha256Engine>(parts: &[&[u8]]) -> [u8; 64] {
     block[filled..LENGTH_OFFSET].fill(0);
     block[LENGTH_OFFSET..].copy_from_slice(&(length * 8).to_be_bytes());
     E::compress_sha512(&mut state, &block);
-    let mut digest = [0; 64];
-    for (bytes, word) in digest.chunks_exact_mut(8).zip(state) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
-    digest
+    digest(state)
 }
 
 /// The block function (FIPS 180-4 §6.4.2), the message schedule kept in 16 words: the
@@ -261,6 +287,22 @@ mod tests {
         assert_eq!(abc[..], Sha512::digest(b"abc")[..]);
         let empty = sha512(&[]);
         assert_eq!(empty[..4], [0xcf, 0x83, 0xe1, 0x35], "SHA-512 of no bytes");
+    }
+
+    #[test]
+    fn one_block_form_agrees_with_sha2() {
+        let data: Vec<u8> = (0..128u32).map(|index| (index * 89 + 11) as u8).collect();
+        let signature: [u8; 64] = data[..64].try_into().unwrap();
+        let public_key: [u8; 32] = data[64..96].try_into().unwrap();
+        let message: [u8; 32] = data[96..].try_into().unwrap();
+        let mut input = Vec::new();
+        input.extend_from_slice(&signature[..32]);
+        input.extend_from_slice(&public_key);
+        input.extend_from_slice(&message);
+        assert_eq!(
+            super::sha512_of_one_block::<Sha2Engine>(&signature, &public_key, &message)[..],
+            Sha512::digest(&input)[..]
+        );
     }
 
     #[test]
