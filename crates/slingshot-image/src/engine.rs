@@ -1,6 +1,9 @@
 //! A pluggable SHA-256 block function: [`Sha256Engine`] supplies only the compression
-//! function, and [`Sha256Hasher`] does the buffering, padding and finalisation (FIPS 180-4
-//! §5.1.1, §6.2) once, in portable code.
+//! function, and the portable code here does the padding and finalisation (FIPS 180-4
+//! §5.1.1, §6.2): [`Sha256Hasher`] for data that arrives in pieces (a slot read from a
+//! `ReadNorFlash`), [`sha256_with`] for data in one piece (a memory-mapped slot: the
+//! bootloader's case, where it links no buffering; 136 B less flash than the hasher,
+//! 2026-12-06). The tests hold both to sha2 on every length up to 300 bytes and beyond.
 //!
 //! The default engine [`Sha2Engine`] is sha2's software block function. A firmware can plug in
 //! a faster one (the Cortex-M4 assembly in `slingshot_stm32::sha256`) and verify with
@@ -201,11 +204,31 @@ impl<E: Sha256Engine> Sha256Hasher<E> {
     }
 }
 
-/// SHA-256 of `data` with the block function of `E`.
+/// SHA-256 of `data` with the block function of `E`, in one piece: the whole blocks straight
+/// from `data`, then the rest and the padding (one or two blocks) from a stack buffer. No
+/// buffering between calls is linked (the bootloader hashes memory-mapped images so).
 pub fn sha256_with<E: Sha256Engine>(data: &[u8]) -> [u8; DIGEST_SIZE] {
-    let mut hasher = Sha256Hasher::<E>::new();
-    hasher.update(data);
-    hasher.finalize()
+    let mut state = INITIAL_STATE;
+    let whole = data.len() - data.len() % SHA256_BLOCK_SIZE;
+    let (blocks, rest) = data.split_at(whole);
+    E::compress_bytes(&mut state, blocks);
+    let mut tail = [0u8; 2 * SHA256_BLOCK_SIZE];
+    tail[..rest.len()].copy_from_slice(rest);
+    tail[rest.len()] = 0x80;
+    // One block if the 0x80 and the 64-bit length fit after the rest, else two.
+    let end = if rest.len() < SHA256_BLOCK_SIZE - 8 {
+        SHA256_BLOCK_SIZE
+    } else {
+        2 * SHA256_BLOCK_SIZE
+    };
+    let bit_length = (data.len() as u64).wrapping_mul(8);
+    tail[end - 8..end].copy_from_slice(&bit_length.to_be_bytes());
+    E::compress_bytes(&mut state, &tail[..end]);
+    let mut digest = [0; DIGEST_SIZE];
+    for (bytes, word) in digest.chunks_exact_mut(4).zip(state) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    digest
 }
 
 /// [`crate::key_id`] with the block function of `E`.

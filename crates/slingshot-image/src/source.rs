@@ -2,8 +2,8 @@
 //! bootloader's flash) or a `ReadNorFlash` device read in chunks. The parser
 //! ([`crate::parse`]) and the verifier ([`crate::verify`]) both read through [`SlotSource`].
 
-use crate::engine::{Sha256Engine, Sha256Hasher};
-use crate::ImageError;
+use crate::engine::{sha256_with, Sha256Engine, Sha256Hasher};
+use crate::{ImageError, DIGEST_SIZE};
 use embedded_storage::nor_flash::ReadNorFlash;
 
 /// Where the slot's bytes come from. Offsets are relative to the slot start; callers stay
@@ -13,13 +13,12 @@ pub(crate) trait SlotSource {
     fn length(&self) -> usize;
     /// Read `buffer.len()` bytes at `offset`.
     fn read(&mut self, offset: usize, buffer: &mut [u8]) -> Result<(), ImageError>;
-    /// Feed `length` bytes at `offset` into `hasher`.
-    fn hash<E: Sha256Engine>(
+    /// SHA-256 of `length` bytes at `offset`, with the block function of `E`.
+    fn digest<E: Sha256Engine>(
         &mut self,
         offset: usize,
         length: usize,
-        hasher: &mut Sha256Hasher<E>,
-    ) -> Result<(), ImageError>;
+    ) -> Result<[u8; DIGEST_SIZE], ImageError>;
 }
 
 impl SlotSource for &[u8] {
@@ -38,20 +37,19 @@ impl SlotSource for &[u8] {
         Ok(())
     }
 
-    fn hash<E: Sha256Engine>(
+    /// In one piece ([`sha256_with`]): the bootloader's path, which then links no buffering.
+    fn digest<E: Sha256Engine>(
         &mut self,
         offset: usize,
         length: usize,
-        hasher: &mut Sha256Hasher<E>,
-    ) -> Result<(), ImageError> {
+    ) -> Result<[u8; DIGEST_SIZE], ImageError> {
         let end = offset
             .checked_add(length)
             .ok_or(ImageError::ImageSizeBeyondSlot)?;
-        hasher.update(
+        Ok(sha256_with::<E>(
             self.get(offset..end)
                 .ok_or(ImageError::ImageSizeBeyondSlot)?,
-        );
-        Ok(())
+        ))
     }
 }
 
@@ -90,13 +88,13 @@ impl<F: ReadNorFlash> SlotSource for FlashSlot<'_, F> {
             .map_err(|_| ImageError::StorageRead)
     }
 
-    fn hash<E: Sha256Engine>(
+    fn digest<E: Sha256Engine>(
         &mut self,
         offset: usize,
         length: usize,
-        hasher: &mut Sha256Hasher<E>,
-    ) -> Result<(), ImageError> {
+    ) -> Result<[u8; DIGEST_SIZE], ImageError> {
         self.absolute(offset, length)?;
+        let mut hasher = Sha256Hasher::<E>::new();
         let mut buffer = [0; CHUNK_SIZE];
         let mut done = 0;
         while done < length {
@@ -106,6 +104,6 @@ impl<F: ReadNorFlash> SlotSource for FlashSlot<'_, F> {
             hasher.update(&*chunk);
             done += count;
         }
-        Ok(())
+        Ok(hasher.finalize())
     }
 }

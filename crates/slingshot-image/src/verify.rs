@@ -5,7 +5,7 @@
 //! sha2's ([`Sha2Engine`]).
 
 use crate::crypto::TrustedKey;
-use crate::engine::{Sha256Engine, Sha256Hasher, Sha2Engine};
+use crate::engine::{Sha256Engine, Sha2Engine};
 use crate::parse::{locate, Trailer};
 use crate::source::{FlashSlot, SlotSource};
 use crate::{Descriptor, ImageError, DIGEST_SIZE, PUBLIC_KEY_SIZE};
@@ -104,10 +104,8 @@ fn verify_source<S: SlotSource, E: Sha256Engine, K: TrustedKey>(
     if descriptor.board_id != board_id {
         return Err(ImageError::WrongBoard);
     }
-    // `locate` bounded `hashed_length` by the slot; `hash` checks again.
-    let mut hasher = Sha256Hasher::<E>::new();
-    slot.hash(0, trailer.hashed_length(), &mut hasher)?;
-    let digest: [u8; DIGEST_SIZE] = hasher.finalize();
+    // `locate` bounded `hashed_length` by the slot; `digest` checks again.
+    let digest = slot.digest::<E>(0, trailer.hashed_length())?;
     if digest != trailer.stored_digest {
         return Err(ImageError::HashMismatch);
     }

@@ -1,7 +1,7 @@
-//! The pluggable SHA-256 path: `Sha256Hasher` over an engine must equal sha2's `sha256()` on
-//! every length (the 55/56/64-byte padding edges included) and every way of splitting the
-//! input, give the FIPS 180-4 example digests, and `verify_*_with` must really hash with the
-//! engine it is given.
+//! The pluggable SHA-256 path: `sha256_with` (one piece) and `Sha256Hasher` (in pieces) over
+//! an engine must equal sha2's `sha256()` on every length (the 55/56/64-byte padding edges
+//! included) and every way of splitting the input, give the FIPS 180-4 example digests, and
+//! `verify_*_with` must really hash with the engine it is given.
 
 mod common;
 
@@ -59,6 +59,11 @@ fn engine_path_matches_sha2_on_every_length_up_to_300_and_beyond() {
             expected,
             "length {length}"
         );
+        // The streaming hasher (a `ReadNorFlash` slot) pads the same, fed in two pieces.
+        let mut hasher = Sha256Hasher::<Sha2Engine>::new();
+        hasher.update(&data[..length / 3]);
+        hasher.update(&data[length / 3..length]);
+        assert_eq!(hasher.finalize(), expected, "hasher, length {length}");
     }
 }
 
