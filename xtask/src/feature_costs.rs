@@ -148,7 +148,7 @@ pub fn section(report: &mut String) -> Result<()> {
         core as i64 - quiet as i64
     )?;
     let features_total: i64 = costs.iter().map(|cost| cost.cost).sum();
-    let goal = crate::budgets::DEFAULT_GOAL;
+    let goal = crate::budgets::DEFAULT_BUDGET;
     let gap = default as i64 - goal as i64;
     // What the gap means in features: which one alone costs as much, and how much every part
     // of the build would have to shrink for all of them to fit.

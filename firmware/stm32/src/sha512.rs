@@ -9,12 +9,13 @@
 //!
 //! 1. **Schedule**: all 80 words `W` on the stack (640 bytes), 16 loaded big-endian from the
 //!    block, 64 computed by a rolled loop.
-//! 2. **Rounds**: a rolled loop over a history on the stack, one 16-byte entry `(a, e)` per
-//!    round: round `t` reads `d, h` at entry `t`, `c, g` at `t + 1`, `b, f` at `t + 2`,
-//!    `a, e` at `t + 3` and writes the next `a, e` at `t + 4`, so the working variables are
-//!    found at fixed offsets from one pointer that advances 16 bytes a round — no moves, no
-//!    index arithmetic. Every 64-bit rotation is split into shifts of the two halves folded
-//!    into `eor`s with shifted operands; `Ch = g ^ (e & (f ^ g))`, `Maj = b ^ ((a ^ b) & (b ^ c))`.
+//! 2. **Rounds**: a rolled loop over two histories on the stack, every `a` and every `e`,
+//!    written downwards: round `t` finds `a, b, c, d` at one pointer and the 24 bytes above
+//!    it, `e, f, g, h` 672 bytes higher, writes the next `e` and `a` just below them and moves
+//!    the pointer down with the last store — no moves, no index arithmetic, and the state
+//!    goes in and out in its own order (`ldm`/`stm`). Every 64-bit rotation is split into
+//!    shifts of the two halves folded into `eor`s with shifted operands;
+//!    `Ch = g ^ (e & (f ^ g))`, `Maj = b ^ ((a ^ b) & (b ^ c))`.
 //! 3. **Constants**: the high halves of `K0..K63` are SHA-256's round constants (the same cube
 //!    roots to 32 bits, `slingshot_image::SHA256_ROUND_CONSTANTS`, stored once); the other 384
 //!    bytes (`slingshot_image::SHA512_ROUND_CONSTANTS_REST`: the low halves of all 80, then the
@@ -69,10 +70,11 @@ extern "C" {
 // writes are the state words and its own 2,004-byte frame above sp (it writes nothing below
 // sp, so an exception frame cannot clobber live data).
 //
-// Frame (sp after the prologue): W[0..80] at sp+0 (640 bytes), the round history at sp+640
-// (84 entries of 16 bytes: a low, a high, e low, e high), the state pointer at sp+1984, the
-// `high` pointer at sp+1988, the `rest` pointer at sp+1992, the round loop's limit at sp+1996
-// (2,004 bytes with 4 of padding; 2,040 with the 36 pushed).
+// Frame (sp after the prologue): W[0..80] at sp+0 (640 bytes), the history of a, A[0..84], at
+// sp+640 and that of e, E[0..84], at sp+1312 (672 bytes each; round t reads A and E from
+// index 80 - t up and writes index 79 - t), the state pointer at sp+1984, the `high` pointer
+// at sp+1988, the `rest` pointer at sp+1992, the round loop's limit at sp+1996 (2,004 bytes
+// with 4 of padding; 2,040 with the 36 pushed).
 global_asm!(
     r#"
     .syntax unified
@@ -145,30 +147,27 @@ slingshot_sha512_compress:
     cmp r12, lr
     bne 2b
 
-    @ 3. The history's first four entries: (d, h), (c, g), (b, f), (a, e).
+    @ 3. The histories: a, b, c, d at A[80..84] (sp+1280), e, f, g, h at E[80..84] (672 bytes
+    @ higher), in the state's order.
     ldr r0, [sp, #1984]
-    add r12, sp, #640
+    add r12, sp, #1280
     ldm r0!, {{r4-r11}}
-    strd r4, r5, [r12, #48]
-    strd r6, r7, [r12, #32]
-    strd r8, r9, [r12, #16]
-    strd r10, r11, [r12]
+    stm r12, {{r4-r11}}
     ldm r0, {{r4-r11}}
-    strd r4, r5, [r12, #56]
-    strd r6, r7, [r12, #40]
-    strd r8, r9, [r12, #24]
-    strd r10, r11, [r12, #8]
+    add r0, r12, #672
+    stm r0, {{r4-r11}}
 
-    @ 4. Rounds: r12 = history entry t, r11 = &W[t], r10 = high half of K[t], r9 = its low
-    @ half. Rounds 0–63 first, then r10 moves to the high halves of K64..K79 for 64–79.
+    @ 4. Rounds: r12 = &A[80 - t] (a; b, c, d above it, e..h 672 bytes higher), r11 = &W[t],
+    @ r10 = high half of K[t], r9 = its low half. Rounds 0–63 first, then r10 moves to the high
+    @ halves of K64..K79 for 64–79.
     mov r11, sp
     ldr r10, [sp, #1988]
     ldr r9, [sp, #1992]
-    add r0, sp, #1664
+    add r0, sp, #768
     str r0, [sp, #1996]
 3:
     @ T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t] into r2 (low), r3 (high).
-    ldrd r0, r1, [r12, #56]
+    ldrd r0, r1, [r12, #672]
     lsrs r2, r0, #14
     eor r2, r2, r1, lsl #18
     eor r2, r2, r0, lsr #18
@@ -181,8 +180,8 @@ slingshot_sha512_compress:
     eor r3, r3, r0, lsl #14
     eor r3, r3, r0, lsr #9
     eor r3, r3, r1, lsl #23
-    ldrd r4, r5, [r12, #40]
-    ldrd r6, r7, [r12, #24]
+    ldrd r4, r5, [r12, #680]
+    ldrd r6, r7, [r12, #688]
     eors r4, r6
     ands r4, r0
     eors r4, r6
@@ -191,7 +190,7 @@ slingshot_sha512_compress:
     eors r5, r7
     adds r2, r2, r4
     adcs r3, r5
-    ldrd r4, r5, [r12, #8]
+    ldrd r4, r5, [r12, #696]
     adds r2, r2, r4
     adcs r3, r5
     ldr r4, [r9], #4
@@ -201,13 +200,13 @@ slingshot_sha512_compress:
     ldrd r4, r5, [r11], #8
     adds r2, r2, r4
     adcs r3, r5
-    @ The next e = d + T1.
-    ldrd r4, r5, [r12]
+    @ The next e = d + T1, below e.
+    ldrd r4, r5, [r12, #24]
     adds r4, r4, r2
     adcs r5, r3
-    strd r4, r5, [r12, #72]
-    @ The next a = T1 + Σ0(a) + Maj(a, b, c).
-    ldrd r0, r1, [r12, #48]
+    strd r4, r5, [r12, #664]
+    @ The next a = T1 + Σ0(a) + Maj(a, b, c), below a (r12 moves down to it).
+    ldrd r0, r1, [r12]
     lsrs r4, r0, #28
     eor r4, r4, r1, lsl #4
     eor r4, r4, r1, lsr #2
@@ -222,7 +221,7 @@ slingshot_sha512_compress:
     eor r5, r5, r1, lsl #25
     adds r2, r2, r4
     adcs r3, r5
-    ldrd r4, r5, [r12, #32]
+    ldrd r4, r5, [r12, #8]
     ldrd r6, r7, [r12, #16]
     eors r0, r4
     eors r6, r4
@@ -234,37 +233,33 @@ slingshot_sha512_compress:
     eors r1, r5
     adds r2, r2, r0
     adcs r3, r1
-    strd r2, r3, [r12, #64]
-    add r12, r12, #16
+    strd r2, r3, [r12, #-8]!
     ldr r0, [sp, #1996]
     cmp r12, r0
     bne 3b
-    @ After round 63 (the limit was entry 64): rounds 64–79 take their high halves from
-    @ rest[80..96], 64 words past r9 (rest[64] now); after round 79 the limit is the end.
-    add r0, sp, #1920
+    @ After round 63 (the limit was A[16]): rounds 64–79 take their high halves from
+    @ rest[80..96], 64 words past r9 (rest[64] now); after round 79 the limit is A[0].
+    add r0, sp, #640
     cmp r12, r0
     beq 4f
     str r0, [sp, #1996]
     add r10, r9, #64
     b 3b
 4:
-    @ 5. state[i] += a, b, c, d (entries 83 to 80) and state[4 + i] += e, f, g, h.
+    @ 5. state[i] += A[i] (the final a, b, c, d) and state[4 + i] += E[i] (e, f, g, h).
     ldr r0, [sp, #1984]
-    add r12, sp, #1968
     movs r1, #4
 5:
-    ldrd r2, r3, [r12]
-    ldrd r4, r5, [r0]
-    adds r2, r2, r4
-    adcs r3, r5
-    strd r2, r3, [r0]
-    ldrd r2, r3, [r12, #8]
+    ldrd r2, r3, [r12, #672]
     ldrd r4, r5, [r0, #32]
     adds r2, r2, r4
     adcs r3, r5
     strd r2, r3, [r0, #32]
-    sub r12, r12, #16
-    adds r0, #8
+    ldrd r2, r3, [r12], #8
+    ldrd r4, r5, [r0]
+    adds r2, r2, r4
+    adcs r3, r5
+    strd r2, r3, [r0], #8
     subs r1, #1
     bne 5b
 
