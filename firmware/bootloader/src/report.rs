@@ -93,8 +93,10 @@ macro_rules! line_format {
     (@piece $marker:expr) => { (&[$marker], false) };
 }
 
-/// Without `logging` a format is empty (nothing prints it).
+/// Without `logging` a format is empty (nothing prints it). The quiet validate-and-jump uses
+/// no format at all.
 #[cfg(not(feature = "logging"))]
+#[allow(unused_macros)]
 macro_rules! line_format {
     ($($piece:expr),* $(,)?) => {
         &[] as &[u8]
