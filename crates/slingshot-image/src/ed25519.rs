@@ -32,7 +32,9 @@ mod sha512;
 use crate::{Sha256Engine, Sha2Engine};
 use group_order::{is_below_group_order, reduce_wide};
 use salty::{FieldElement, FieldImplementation};
-pub use sha512::{compress as sha512_compress, SHA512_ROUND_CONSTANTS_REST};
+pub use sha512::{
+    compress as sha512_compress, INITIAL_STATE as SHA512_INITIAL_STATE, SHA512_ROUND_CONSTANTS_REST,
+};
 use sha512::{sha512, sha512_of_one_block};
 
 /// Width of the non-adjacent forms: digits are odd and in `−15..=15`.

@@ -80,6 +80,28 @@ global_asm!(
     .syntax unified
     .thumb
 
+    @ \d = one half of a Σ: the xor of three 64-bit rotations of x = (low, high), each given
+    @ as the half its low bits come from (\x1), the other half (\y1) and a count below 32
+    @ (a rotation by n ≥ 32 is the one by n − 32 with the halves swapped). `lsrs` sets flags:
+    @ only between additions' carry chains.
+    .macro SLINGSHOT_SHA512_SIGMA_HALF d, x1, y1, n1, x2, y2, n2, x3, y3, n3
+    lsrs \d, \x1, #\n1
+    eor \d, \d, \y1, lsl #(32 - \n1)
+    eor \d, \d, \x2, lsr #\n2
+    eor \d, \d, \y2, lsl #(32 - \n2)
+    eor \d, \d, \x3, lsr #\n3
+    eor \d, \d, \y3, lsl #(32 - \n3)
+    .endm
+
+    @ \d = the high half of a σ: two rotations as above and a right shift of \x3 by \n3.
+    .macro SLINGSHOT_SHA512_SMALL_SIGMA_HIGH d, x1, y1, n1, x2, y2, n2, x3, n3
+    lsrs \d, \x1, #\n1
+    eor \d, \d, \y1, lsl #(32 - \n1)
+    eor \d, \d, \x2, lsr #\n2
+    eor \d, \d, \y2, lsl #(32 - \n2)
+    eor \d, \d, \x3, lsr #\n3
+    .endm
+
     .section .text.slingshot_sha512_compress,"ax",%progbits
     .global slingshot_sha512_compress
     .type slingshot_sha512_compress,%function
@@ -109,31 +131,14 @@ slingshot_sha512_compress:
     add lr, sp, #512
 2:
     @ σ0(W[t-15]) = ROTR1 ^ ROTR8 ^ SHR7 into r2 (low), r3 (high).
+    @ (SHR7's low half is a rotation's: its high bits come from the high word.)
     ldrd r0, r1, [r12, #8]
-    lsrs r2, r0, #1
-    eor r2, r2, r1, lsl #31
-    eor r2, r2, r0, lsr #8
-    eor r2, r2, r1, lsl #24
-    eor r2, r2, r0, lsr #7
-    eor r2, r2, r1, lsl #25
-    lsrs r3, r1, #1
-    eor r3, r3, r0, lsl #31
-    eor r3, r3, r1, lsr #8
-    eor r3, r3, r0, lsl #24
-    eor r3, r3, r1, lsr #7
+    SLINGSHOT_SHA512_SIGMA_HALF r2, r0, r1, 1, r0, r1, 8, r0, r1, 7
+    SLINGSHOT_SHA512_SMALL_SIGMA_HIGH r3, r1, r0, 1, r1, r0, 8, r1, 7
     @ σ1(W[t-2]) = ROTR19 ^ ROTR61 ^ SHR6 into r4 (low), r5 (high).
     ldrd r0, r1, [r12, #112]
-    lsrs r4, r0, #19
-    eor r4, r4, r1, lsl #13
-    eor r4, r4, r1, lsr #29
-    eor r4, r4, r0, lsl #3
-    eor r4, r4, r0, lsr #6
-    eor r4, r4, r1, lsl #26
-    lsrs r5, r1, #19
-    eor r5, r5, r0, lsl #13
-    eor r5, r5, r0, lsr #29
-    eor r5, r5, r1, lsl #3
-    eor r5, r5, r1, lsr #6
+    SLINGSHOT_SHA512_SIGMA_HALF r4, r0, r1, 19, r1, r0, 29, r0, r1, 6
+    SLINGSHOT_SHA512_SMALL_SIGMA_HIGH r5, r1, r0, 19, r0, r1, 29, r1, 6
     adds r2, r2, r4
     adcs r3, r5
     ldrd r0, r1, [r12, #72]
@@ -167,19 +172,10 @@ slingshot_sha512_compress:
     str r0, [sp, #1996]
 3:
     @ T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t] into r2 (low), r3 (high).
+    @ Σ1(e) = ROTR14 ^ ROTR18 ^ ROTR41.
     ldrd r0, r1, [r12, #672]
-    lsrs r2, r0, #14
-    eor r2, r2, r1, lsl #18
-    eor r2, r2, r0, lsr #18
-    eor r2, r2, r1, lsl #14
-    eor r2, r2, r1, lsr #9
-    eor r2, r2, r0, lsl #23
-    lsrs r3, r1, #14
-    eor r3, r3, r0, lsl #18
-    eor r3, r3, r1, lsr #18
-    eor r3, r3, r0, lsl #14
-    eor r3, r3, r0, lsr #9
-    eor r3, r3, r1, lsl #23
+    SLINGSHOT_SHA512_SIGMA_HALF r2, r0, r1, 14, r0, r1, 18, r1, r0, 9
+    SLINGSHOT_SHA512_SIGMA_HALF r3, r1, r0, 14, r1, r0, 18, r0, r1, 9
     ldrd r4, r5, [r12, #680]
     ldrd r6, r7, [r12, #688]
     eors r4, r6
@@ -206,19 +202,10 @@ slingshot_sha512_compress:
     adcs r5, r3
     strd r4, r5, [r12, #664]
     @ The next a = T1 + Σ0(a) + Maj(a, b, c), below a (r12 moves down to it).
+    @ Σ0(a) = ROTR28 ^ ROTR34 ^ ROTR39.
     ldrd r0, r1, [r12]
-    lsrs r4, r0, #28
-    eor r4, r4, r1, lsl #4
-    eor r4, r4, r1, lsr #2
-    eor r4, r4, r0, lsl #30
-    eor r4, r4, r1, lsr #7
-    eor r4, r4, r0, lsl #25
-    lsrs r5, r1, #28
-    eor r5, r5, r0, lsl #4
-    eor r5, r5, r0, lsr #2
-    eor r5, r5, r1, lsl #30
-    eor r5, r5, r0, lsr #7
-    eor r5, r5, r1, lsl #25
+    SLINGSHOT_SHA512_SIGMA_HALF r4, r0, r1, 28, r1, r0, 2, r1, r0, 7
+    SLINGSHOT_SHA512_SIGMA_HALF r5, r1, r0, 28, r0, r1, 2, r0, r1, 7
     adds r2, r2, r4
     adcs r3, r5
     ldrd r4, r5, [r12, #8]

@@ -134,7 +134,7 @@ fn round_constant(round: usize) -> u64 {
 }
 
 /// The initial hash value (FIPS 180-4 §5.3.5).
-const INITIAL_STATE: [u64; 8] = [
+pub const INITIAL_STATE: [u64; 8] = [
     0x6a09e667f3bcc908,
     0xbb67ae8584caa73b,
     0x3c6ef372fe94f82b,
