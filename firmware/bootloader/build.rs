@@ -63,7 +63,7 @@ fn key_paths() -> Vec<PathBuf> {
 }
 
 /// Read and check every key file.
-fn trusted_keys() -> Result<Vec<(PathBuf, [u8; KEY_SIZE])>, String> {
+fn trusted_keys() -> Result<Vec<(PathBuf, PreparedKey)>, String> {
     let paths = key_paths();
     if paths.len() > MAXIMUM_KEYS {
         return Err(format!(
@@ -79,16 +79,15 @@ fn trusted_keys() -> Result<Vec<(PathBuf, [u8; KEY_SIZE])>, String> {
     Ok(keys)
 }
 
-fn read_key(path: &Path) -> Result<[u8; KEY_SIZE], String> {
-    let key = read_key_bytes(path)?;
-    if PreparedKey::prepare(&key).is_none() {
-        return Err(format!(
+/// Read a key file and prepare the key (key id, decoded point) for the bootloader.
+fn read_key(path: &Path) -> Result<PreparedKey, String> {
+    PreparedKey::prepare(&read_key_bytes(path)?).ok_or_else(|| {
+        format!(
             "{} is not an Ed25519 public key: its 32 bytes encode no point on the curve, so \
              no signature could verify with it (use NAME.pub.bin from `slingshot keygen`)",
             path.display()
-        ));
-    }
-    Ok(key)
+        )
+    })
 }
 
 fn read_key_bytes(path: &Path) -> Result<[u8; KEY_SIZE], String> {
@@ -111,7 +110,7 @@ fn read_key_bytes(path: &Path) -> Result<[u8; KEY_SIZE], String> {
     })
 }
 
-fn keys_source(keys: &[(PathBuf, [u8; KEY_SIZE])]) -> String {
+fn keys_source(keys: &[(PathBuf, PreparedKey)]) -> String {
     let mut source = String::new();
     let _ = writeln!(
         source,
@@ -123,8 +122,7 @@ fn keys_source(keys: &[(PathBuf, [u8; KEY_SIZE])]) -> String {
         "pub const TRUSTED_KEYS: [slingshot_image::PreparedKey; {}] = [",
         keys.len()
     );
-    for (path, key) in keys {
-        let prepared = PreparedKey::prepare(key).expect("read_key checked that it prepares");
+    for (path, prepared) in keys {
         let _ = writeln!(source, "    // {}", path.display());
         let _ = writeln!(source, "    slingshot_image::PreparedKey {{");
         let _ = writeln!(

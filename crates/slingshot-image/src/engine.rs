@@ -188,20 +188,30 @@ impl<E: Sha256Engine> Sha256Hasher<E> {
 
     /// Pad the message (a 1 bit, zeros, the 64-bit big-endian bit length) and return the digest.
     pub fn finalize(mut self) -> [u8; DIGEST_SIZE] {
-        let bit_length = self.length.wrapping_mul(8);
-        // The padding goes through `update` a byte at a time (at most 72 calls once per
-        // message): no second copy of the buffering and block handling.
-        self.update(&[0x80]);
-        while self.buffered != SHA256_BLOCK_SIZE - 8 {
-            self.update(&[0]);
-        }
-        self.update(&bit_length.to_be_bytes());
-        let mut digest = [0; DIGEST_SIZE];
-        for (bytes, word) in digest.chunks_exact_mut(4).zip(self.state) {
-            bytes.copy_from_slice(&word.to_be_bytes());
-        }
-        digest
+        finish::<E>(&mut self.state, &self.buffer[..self.buffered], self.length)
     }
+}
+
+/// The end of a message of `length` bytes whose whole blocks `state` has taken: the `rest`
+/// (under one block), the padding and the 64-bit bit length, one or two blocks from a stack
+/// buffer; returns the digest. The one padding of [`Sha256Hasher`] and [`sha256_with`].
+fn finish<E: Sha256Engine>(state: &mut [u32; 8], rest: &[u8], length: u64) -> [u8; DIGEST_SIZE] {
+    let mut tail = [0u8; 2 * SHA256_BLOCK_SIZE];
+    tail[..rest.len()].copy_from_slice(rest);
+    tail[rest.len()] = 0x80;
+    // One block if the 0x80 and the 64-bit length fit after the rest, else two.
+    let end = if rest.len() < SHA256_BLOCK_SIZE - 8 {
+        SHA256_BLOCK_SIZE
+    } else {
+        2 * SHA256_BLOCK_SIZE
+    };
+    tail[end - 8..end].copy_from_slice(&length.wrapping_mul(8).to_be_bytes());
+    E::compress_bytes(state, &tail[..end]);
+    let mut digest = [0; DIGEST_SIZE];
+    for (bytes, word) in digest.chunks_exact_mut(4).zip(*state) {
+        bytes.copy_from_slice(&word.to_be_bytes());
+    }
+    digest
 }
 
 /// SHA-256 of `data` with the block function of `E`, in one piece: the whole blocks straight
@@ -212,23 +222,7 @@ pub fn sha256_with<E: Sha256Engine>(data: &[u8]) -> [u8; DIGEST_SIZE] {
     let whole = data.len() - data.len() % SHA256_BLOCK_SIZE;
     let (blocks, rest) = data.split_at(whole);
     E::compress_bytes(&mut state, blocks);
-    let mut tail = [0u8; 2 * SHA256_BLOCK_SIZE];
-    tail[..rest.len()].copy_from_slice(rest);
-    tail[rest.len()] = 0x80;
-    // One block if the 0x80 and the 64-bit length fit after the rest, else two.
-    let end = if rest.len() < SHA256_BLOCK_SIZE - 8 {
-        SHA256_BLOCK_SIZE
-    } else {
-        2 * SHA256_BLOCK_SIZE
-    };
-    let bit_length = (data.len() as u64).wrapping_mul(8);
-    tail[end - 8..end].copy_from_slice(&bit_length.to_be_bytes());
-    E::compress_bytes(&mut state, &tail[..end]);
-    let mut digest = [0; DIGEST_SIZE];
-    for (bytes, word) in digest.chunks_exact_mut(4).zip(state) {
-        bytes.copy_from_slice(&word.to_be_bytes());
-    }
-    digest
+    finish::<E>(&mut state, rest, data.len() as u64)
 }
 
 /// [`crate::key_id`] with the block function of `E`.
